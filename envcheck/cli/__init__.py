@@ -1,0 +1,131 @@
+"""Command-line entry points: one registry of commands, one exit-code policy.
+
+Each command lives in its own module under `envcheck.cli` with two functions:
+`build_parser(parser)` adds its options and `run(args) -> int` does the work and
+returns the exit code. The modules are imported only when their command runs, so
+`envcheck --help` and the fast commands pay for nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from envcheck import __version__, exitcodes
+from envcheck.errors import UsageError
+
+# name -> (module, one-line summary). The summary is the --help line and the README's.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list-tf-packages": (
+        "envcheck.cli.list_tf_packages",
+        "installed distributions whose name starts with 'tensor' (or --prefix)",
+    ),
+    "count-packages": (
+        "envcheck.cli.count_packages",
+        "how many distributions are installed",
+    ),
+}
+
+
+def run_command(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Parse `argv` for command `name`, run it and return its exit code. Never raises."""
+    from envcheck.cli import _parser  # argparse is only needed once a command runs
+
+    module_name, summary = COMMANDS[name]
+    prog = prog or name
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        import importlib
+
+        module = importlib.import_module(module_name)
+        parser = _parser.make_parser(prog, summary, getattr(module, "__doc__", None))
+        module.build_parser(parser)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version end here
+            return int(done.code or 0)
+        args.prog = prog
+        code = module.run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        return code
+    except UsageError as error:
+        _say(prog, f"error: {error}")
+        return exitcodes.USAGE
+    except KeyboardInterrupt:
+        _say(prog, "interrupted")
+        return exitcodes.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return exitcodes.OK
+    except Exception as error:  # a bug in envcheck: one line, the traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _say(prog, f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)")
+        return exitcodes.INTERNAL
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`envcheck <command> [options]` and `python -m envcheck <command>`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        try:
+            _print_overview()
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        return exitcodes.OK if argv else exitcodes.USAGE
+    if argv[0] == "--version":
+        print(f"envcheck {__version__}")
+        return exitcodes.OK
+    name = argv[0]
+    if name not in COMMANDS:
+        _say("envcheck", f"error: unknown command {name!r} (commands: {', '.join(COMMANDS)})")
+        return exitcodes.USAGE
+    return run_command(name, argv[1:], prog=f"envcheck {name}")
+
+
+def _print_overview() -> None:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        f"usage: envcheck <command> [options]   (envcheck {__version__})",
+        "",
+        "Is this Python environment ready for TensorFlow? Each command does one thing;",
+        "stdout is data, stderr is talk. Exit codes: 0 holds, 1 does not, 2 bad usage,",
+        "3 envcheck itself failed, 130 interrupted.",
+        "",
+        "commands:",
+    ]
+    lines += [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "Run `envcheck <command> --help` for a command's options."]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _say(prog: str, message: str) -> None:
+    sys.stderr.write(f"{prog}: {message}\n")
+
+
+def _silence_stdout() -> None:
+    """After the reader closed the pipe, point stdout at /dev/null so exit-time flushes stay quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass  # stdout is already gone; nothing left to protect
+
+
+def _entry(name: str):
+    def entry() -> None:
+        sys.exit(run_command(name))
+
+    entry.__name__ = "main_" + name.replace("-", "_")
+    return entry
+
+
+def main_envcheck() -> None:
+    sys.exit(main())
+
+
+main_list_tf_packages = _entry("list-tf-packages")
+main_count_packages = _entry("count-packages")

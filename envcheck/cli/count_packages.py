@@ -1,0 +1,55 @@
+"""count-packages: how many distributions are installed, as `pip list` counts them.
+
+Prints one integer. Reads directory listings only: no METADATA, no importlib.metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from envcheck import exitcodes, render, target
+from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.probes import packages
+
+SCHEMA = "envcheck.count-packages/1"
+
+
+def build_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show the count per sys.path location")
+    add_python_option(parser)
+    add_format_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    python = target.resolve(args.python)
+    scan = packages.scan(python.path)
+    for problem in scan.problems:
+        render.say(args.prog, f"warning: {problem}")
+    count = len(scan.found)
+    per_location: dict[str, int] = {}
+    for found in scan.found:
+        per_location[found.site] = per_location.get(found.site, 0) + 1
+
+    fmt = render.output_format(args.format)
+    if fmt == "json":
+        render.write_json(
+            {"schema": SCHEMA, "count": count, "python": python.to_dict(), "locations": per_location}
+        )
+    elif fmt == render.RICH and args.verbose:
+        render.console().print(_table(count, per_location, python))
+    else:
+        render.write(str(count))
+        if args.verbose:
+            render.write_lines(f"{n} {location}" for location, n in per_location.items())
+    return exitcodes.OK
+
+
+def _table(count, per_location, python):
+    from rich.table import Table  # terminal only
+
+    table = Table(title=f"{count} distributions for {python.executable}", title_justify="left")
+    table.add_column("Location", overflow="fold")
+    table.add_column("Distributions", justify="right")
+    for location, n in per_location.items():
+        table.add_row(location, str(n))
+    return table

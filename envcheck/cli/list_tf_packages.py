@@ -1,0 +1,72 @@
+"""list-tf-packages: the installed distributions whose name starts with 'tensor' (or --prefix).
+
+Like `pip list | grep ^tensor`, with pip's names, versions and order, and grep's exit code:
+0 when something matched, 1 when nothing did.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from envcheck import exitcodes, render, target
+from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.errors import UsageError
+from envcheck.probes import packages
+
+DEFAULT_PREFIX = "tensor"
+
+
+def build_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prefix",
+        action="append",
+        metavar="P",
+        help=f"list names starting with P instead of {DEFAULT_PREFIX!r} (repeatable: --prefix keras --prefix tf-)",
+    )
+    add_python_option(parser)
+    add_format_option(parser, ("text", "json", "freeze"))
+
+
+def run(args: argparse.Namespace) -> int:
+    prefixes = args.prefix or [DEFAULT_PREFIX]
+    if any(not prefix.strip() for prefix in prefixes):
+        raise UsageError("--prefix needs a non-empty name prefix")
+    python = target.resolve(args.python)
+    canonical_prefixes = [packages.canonicalize(prefix.strip()) for prefix in prefixes]
+
+    scan = packages.scan(python.path)
+    wanted = [found for found in scan.found if packages.matches(found, canonical_prefixes)]
+    rows = sorted((packages.describe(found, scan.problems) for found in wanted), key=packages.sort_key)
+    for problem in scan.problems:
+        render.say(args.prog, f"warning: {problem}")
+
+    fmt = render.output_format(args.format)
+    if fmt == "json":
+        render.write_json([row.to_dict() for row in rows])
+    elif fmt == "freeze":
+        render.write_lines(f"{row.name}=={row.version}" for row in rows)
+    elif fmt == render.RICH and rows:
+        render.console().print(_table(rows, prefixes))
+    else:
+        render.write_lines(f"{row.name} {row.version}" for row in rows)
+
+    if not rows:
+        shown = " or ".join(repr(prefix) for prefix in prefixes)
+        hint = f"no installed distribution name starts with {shown} in {python.executable}"
+        if DEFAULT_PREFIX in prefixes:
+            hint += f"; install TensorFlow with: {python.executable} -m pip install tensorflow"
+        render.say(args.prog, hint)
+        return exitcodes.NOT_OK
+    return exitcodes.OK
+
+
+def _table(rows, prefixes):
+    from rich.table import Table  # terminal only
+
+    table = Table(title=f"Installed distributions starting with {', '.join(prefixes)}", title_justify="left")
+    for column in ("Name", "Version", "Location", "Installer"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        location = row.location + (f"  (editable: {row.editable_project_location})" if row.editable else "")
+        table.add_row(row.name, row.version, location, row.installer or "-")
+    return table

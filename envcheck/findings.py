@@ -1,0 +1,27 @@
+"""A finding: what diagnose concludes from facts. Code, severity, message with the numbers, fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, e.g. DRIVER_TOO_OLD
+    severity: str  # error / warning / info
+    message: str  # what is wrong, with the numbers
+    fix: str | None = None  # the command or step that fixes it
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "fix": self.fix}
+
+
+def worst(findings) -> str | None:
+    """The most severe severity among findings, or None when there are none."""
+    present = {finding.severity for finding in findings}
+    return next((severity for severity in SEVERITIES if severity in present), None)

@@ -1,0 +1,281 @@
+"""Installed distributions, found the way pip finds them, read as little as possible.
+
+`pip list` (26.x, importlib backend) walks the interpreter's sys.path in order. In each entry it
+takes every child named `*.dist-info` or `*.egg-info` (directory or file), then the projects that
+`*.egg-link` files point to; the first distribution of a canonical name wins. A name comes from the
+info directory's name and only falls back to `METADATA` when the directory name has none. So
+counting reads directory listings alone; listing reads `METADATA` only for the rows it prints.
+
+Nothing here raises for a broken environment: what cannot be read is collected in `problems`
+(one line each, for stderr) and the answer is given for the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+# pip skips these names in `pip list` (pip._internal.metadata.base.stdlib_pkgs).
+_STDLIB_NAMES = frozenset({"python", "wsgiref", "argparse"})
+# The PEP 508 project-name pattern pip checks every canonical name against.
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[-_.]+")
+# A version already in PEP 440's normal form prints unchanged; others go through `packaging`.
+_NORMAL_VERSION = re.compile(
+    r"(?:[1-9]\d*!)?(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*(?:(?:a|b|rc)(?:0|[1-9]\d*))?"
+    r"(?:\.post(?:0|[1-9]\d*))?(?:\.dev(?:0|[1-9]\d*))?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?"
+)
+_METADATA_READ_LIMIT = 64 * 1024  # the header block; the long description after it is not needed
+
+
+def canonicalize(name: str) -> str:
+    """PEP 503 normalisation, as packaging.utils.canonicalize_name does it."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+@dataclass(frozen=True)
+class Found:
+    """A distribution as the directory listing shows it: enough to count and filter."""
+
+    canonical_name: str
+    info_path: str  # the .dist-info / .egg-info directory or file
+    location: str  # the directory holding info_path (pip's `location`)
+    site: str  # the sys.path entry it was found through (differs for .egg-link projects)
+    via_egg_link: bool = False
+    dir_version: str | None = None  # the version in a .dist-info name, which pip prefers
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One row of `pip list --format=json -v`, plus whether it is editable."""
+
+    name: str
+    version: str
+    location: str
+    installer: str
+    editable: bool
+    editable_project_location: str | None = None
+
+    @property
+    def canonical_name(self) -> str:
+        return canonicalize(self.name)
+
+    def to_dict(self) -> dict:
+        row = {
+            "name": self.name,
+            "version": self.version,
+            "location": self.location,
+            "installer": self.installer,
+            "editable": self.editable,
+        }
+        if self.editable_project_location:
+            row["editable_project_location"] = self.editable_project_location
+        return row
+
+
+@dataclass
+class Scan:
+    found: list[Found] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def scan(paths) -> Scan:
+    """Every distribution pip would list for an interpreter whose sys.path is `paths`."""
+    result = Scan()
+    seen: set[str] = set()
+    for site in paths:
+        if not site:
+            continue
+        children = _children(site, result.problems)
+        _collect(site, site, children, seen, result, via_egg_link=False)
+        for child in children:
+            if child.endswith(".egg-link"):
+                target = _egg_link_target(os.path.join(site, child), result.problems)
+                if target:
+                    linked = os.path.join(site, target)
+                    _collect(linked, site, _children(linked, result.problems), seen, result, True)
+    return result
+
+
+def _collect(location: str, site: str, children: list[str], seen: set[str], result: Scan, via_egg_link: bool) -> None:
+    for child in children:
+        low = child.lower()
+        if not low.endswith((".dist-info", ".egg-info")):
+            continue
+        info_path = os.path.join(location, child)
+        name, version = _name_from_info_dir(child)
+        if not name:
+            name = _read_headers(info_path, result.problems).get("name")
+            if not name:
+                result.problems.append(f"skipped {info_path}: it names no distribution (no Name in METADATA)")
+                continue
+        canonical = canonicalize(name)
+        if canonical in seen:
+            continue  # an earlier sys.path entry (or directory entry) already provides it: pip keeps the first
+        seen.add(canonical)
+        if not _VALID_NAME.match(canonical):
+            result.problems.append(f"skipped {info_path}: {name!r} is not a valid project name")
+            continue
+        if canonical in _STDLIB_NAMES:
+            continue
+        result.found.append(Found(canonical, info_path, location, site, via_egg_link, version))
+
+
+def _name_from_info_dir(child: str) -> tuple[str | None, str | None]:
+    """Name and version from an info directory's own name, as pip reads them first."""
+    stem, _, suffix = child.rpartition(".")
+    if suffix.lower() == "dist-info":
+        name, sep, version = stem.partition("-")
+        if sep:
+            return name, version
+        return None, None
+    return stem.split("-", 1)[0] or None, None  # egg-info names carry no trustworthy version
+
+
+def _children(directory: str, problems: list[str]) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except FileNotFoundError:
+        return []  # sys.path may name directories that do not exist; pip ignores them too
+    except NotADirectoryError:
+        return _zip_children(directory, problems)
+    except OSError as error:
+        problems.append(f"cannot read {directory}: {error.strerror}; its distributions are not counted")
+        return []
+
+
+def _zip_children(path: str, problems: list[str]) -> list[str]:
+    """Top-level names inside a zip on sys.path (an .egg or a zipped stdlib); pip looks there too."""
+    if path.endswith(".whl"):
+        return []  # pip never treats a wheel's own .dist-info as installed
+    import zipfile  # rare: only for zip files on sys.path
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return list(dict.fromkeys(name.split("/", 1)[0] for name in archive.namelist()))
+    except (OSError, zipfile.BadZipFile):
+        return []
+
+
+def _egg_link_target(egg_link: str, problems: list[str]) -> str | None:
+    try:
+        with open(egg_link, encoding="utf-8") as stream:
+            return next((line.strip() for line in stream if line.strip()), None)
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(f"cannot read {egg_link}: {error}")
+        return None
+
+
+def _read_headers(info_path: str, problems: list[str]) -> dict[str, str]:
+    """The METADATA (or PKG-INFO, or the .egg-info file itself) header fields, lower-cased keys.
+
+    Returns {} when there is nothing to read; undecodable bytes are reported and read as Latin-1.
+    """
+    raw = None
+    if os.path.isdir(info_path):
+        for name in ("METADATA", "PKG-INFO"):
+            raw = _read_start(os.path.join(info_path, name))
+            if raw:
+                break
+    else:
+        raw = _read_start(info_path)
+    if not raw:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{info_path}: METADATA is not UTF-8; read it as Latin-1")
+        text = raw.decode("latin-1")
+    return parse_headers(text)
+
+
+def _read_start(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(_METADATA_READ_LIMIT)
+    except OSError:
+        return None
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """The first value of each header in an RFC 822 style METADATA block, keys lower-cased."""
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the body (long description) starts here
+        if line[0] in " \t":
+            continue  # a folded continuation line: Name and Version never need one
+        key, sep, value = line.partition(":")
+        if sep:
+            headers.setdefault(key.strip().lower(), value.strip())
+    return headers
+
+
+def describe(found: Found, problems: list[str]) -> Distribution:
+    """Read what `pip list --format=json -v` shows for one distribution."""
+    headers = _read_headers(found.info_path, problems)
+    name = headers.get("name") or found.canonical_name
+    version = normalize_version(found.dir_version or headers.get("version") or "")
+    if not version and headers.get("version") is None:
+        problems.append(f"{found.info_path}: METADATA has no Version")
+    project = _editable_project(found, name)
+    return Distribution(
+        name=name,
+        version=version or headers.get("version", ""),
+        location=found.location,
+        installer=_installer(found.info_path),
+        editable=project is not None,
+        editable_project_location=project,
+    )
+
+
+def normalize_version(version: str) -> str:
+    """A version as pip prints it: PEP 440 normal form, or unchanged when it is not PEP 440."""
+    if not version or _NORMAL_VERSION.fullmatch(version):
+        return version
+    from packaging.version import InvalidVersion, Version  # only for versions not yet in normal form
+
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version
+
+
+def _installer(info_path: str) -> str:
+    try:
+        with open(os.path.join(info_path, "INSTALLER"), encoding="utf-8") as stream:
+            return next((line.strip() for line in stream if line.strip()), "")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _editable_project(found: Found, name: str) -> str | None:
+    """Where an editable install's project lives: PEP 660 direct_url.json, or a legacy .egg-link."""
+    if found.via_egg_link:
+        return found.location
+    try:
+        with open(os.path.join(found.info_path, "direct_url.json"), encoding="utf-8") as stream:
+            import json
+
+            direct = json.load(stream)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(direct, dict) or not (direct.get("dir_info") or {}).get("editable"):
+        return None
+    url = direct.get("url", "")
+    if not url.startswith("file:"):
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path)
+
+
+def matches(found: Found, prefixes) -> bool:
+    """Whether a distribution's canonical name starts with one of the (canonicalized) prefixes."""
+    return any(found.canonical_name.startswith(prefix) for prefix in prefixes)
+
+
+def sort_key(item) -> str:
+    """pip sorts `pip list` by canonical name."""
+    return item.canonical_name
