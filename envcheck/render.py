@@ -30,10 +30,12 @@ def _isatty(stream: Any) -> bool:
 
 
 def console(stderr: bool = False):
-    """A rich Console for stdout (or stderr); rich honours NO_COLOR and the terminal's width itself."""
+    """A rich Console for stdout (or stderr). NO_COLOR (any value) turns off every ANSI style."""
     from rich.console import Console  # rich costs ~40 ms to import: only on a terminal
 
-    return Console(stderr=stderr, highlight=False, no_color="NO_COLOR" in os.environ or None)
+    if "NO_COLOR" in os.environ:
+        return Console(stderr=stderr, highlight=False, color_system=None)
+    return Console(stderr=stderr, highlight=False)
 
 
 def write(text: str) -> None:

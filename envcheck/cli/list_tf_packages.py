@@ -44,11 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         render.write_json([row.to_dict() for row in rows])
     elif fmt == "freeze":
-        render.write_lines(f"{row.name}=={row.version}" for row in rows)
+        render.write_lines(f"{row.name}=={_shown(row.version)}" for row in rows)
     elif fmt == render.RICH and rows:
         render.console().print(_table(rows, prefixes))
     else:
-        render.write_lines(f"{row.name} {row.version}" for row in rows)
+        render.write_lines(f"{row.name} {_shown(row.version)}" for row in rows)
 
     if not rows:
         shown = " or ".join(repr(prefix) for prefix in prefixes)
@@ -68,5 +68,9 @@ def _table(rows, prefixes):
         table.add_column(column, overflow="fold")
     for row in rows:
         location = row.location + (f"  (editable: {row.editable_project_location})" if row.editable else "")
-        table.add_row(row.name, row.version, location, row.installer or "-")
+        table.add_row(row.name, _shown(row.version), location, row.installer or "-")
     return table
+
+
+def _shown(version: str | None) -> str:
+    return "?" if version is None else version  # METADATA without a Version: keep two columns

@@ -51,7 +51,7 @@ class Distribution:
     """One row of `pip list --format=json -v`, plus whether it is editable."""
 
     name: str
-    version: str
+    version: str | None  # None when METADATA has no Version (pip prints null too)
     location: str
     installer: str
     editable: bool
@@ -216,13 +216,13 @@ def describe(found: Found, problems: list[str]) -> Distribution:
     """Read what `pip list --format=json -v` shows for one distribution."""
     headers = _read_headers(found.info_path, problems)
     name = headers.get("name") or found.canonical_name
-    version = normalize_version(found.dir_version or headers.get("version") or "")
-    if not version and headers.get("version") is None:
+    raw_version = found.dir_version or headers.get("version")
+    if raw_version is None:
         problems.append(f"{found.info_path}: METADATA has no Version")
     project = _editable_project(found, name)
     return Distribution(
         name=name,
-        version=version or headers.get("version", ""),
+        version=normalize_version(raw_version) if raw_version is not None else None,
         location=found.location,
         installer=_installer(found.info_path),
         editable=project is not None,
