@@ -7,10 +7,8 @@ terminal), JSON, and the talk that goes to stderr.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any
 
 RICH = "rich"  # a terminal: tables, colour unless NO_COLOR
 
@@ -22,7 +20,7 @@ def output_format(requested: str | None) -> str:
     return RICH if _isatty(sys.stdout) else "text"
 
 
-def _isatty(stream: Any) -> bool:
+def _isatty(stream) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # closed or replaced streams are not terminals
@@ -48,15 +46,17 @@ def write_lines(lines) -> None:
     sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
-def to_json(data: Any) -> str:
+def to_json(data) -> str:
+    import json  # not needed by the plain-text fast paths
+
     return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
 
 
-def write_json(data: Any) -> None:
+def write_json(data) -> None:
     sys.stdout.write(to_json(data))
 
 
-def _json_default(value: Any) -> Any:
+def _json_default(value):
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, (set, frozenset, tuple)):

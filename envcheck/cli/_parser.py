@@ -1,36 +1,124 @@
-"""The argument parser every command shares: one-line errors and the common options."""
+"""The argument parser every command shares: one-line errors and the common options.
+
+argparse is the authority on options, help and errors. But importing and building it costs ~15 ms
+(it pulls in `re`, `gettext`, `shutil`, `locale`), more than `count-packages` spends on its whole
+answer. So a command declares its options on an `Options` recorder with argparse's own
+`add_argument` calls; valid command lines for plain options are read straight from that record,
+and everything else — `--help`, `--version`, errors, abbreviations, features the fast reader does not
+know — is handed to the real argparse parser, built from the same record.
+"""
 
 from __future__ import annotations
 
-import argparse
+import sys
+import types
 
 from envcheck import __version__
 from envcheck.errors import UsageError
 
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors become one line and exit 2, never a usage dump."""
-
-    def error(self, message: str):  # type: ignore[override]
-        raise UsageError(f"{message} (see --help)")
-
-
-def make_parser(prog: str, summary: str, doc: str | None) -> Parser:
-    epilog = (
-        "Exit codes: 0 the answer is yes, 1 it is no (the output says why), "
-        "2 bad usage or input, 3 envcheck itself failed, 130 interrupted."
-    )
-    parser = Parser(
-        prog=prog,
-        description=summary[0].upper() + summary[1:] + ".",
-        epilog=epilog,
-    )
-    parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of envcheck's own errors")
-    return parser
+EPILOG = (
+    "Exit codes: 0 the answer is yes, 1 it is no (the output says why), "
+    "2 bad usage or input, 3 envcheck itself failed, 130 interrupted."
+)
+_FAST_ACTIONS = {None, "store", "store_true", "store_false", "append", "count"}
+_FAST_TYPES = {None, str, int, float}
 
 
-def add_python_option(parser: argparse.ArgumentParser) -> None:
+class Options:
+    """Records argparse `add_argument` calls; parses valid argv without importing argparse."""
+
+    def __init__(self, prog: str, description: str) -> None:
+        self.prog = prog
+        self.description = description
+        self._calls: list[tuple[tuple, dict]] = []
+        self._by_flag: dict[str, dict] = {}
+        self._defaults: dict[str, object] = {}
+        self._fast = True  # turned off by anything the fast reader does not handle
+
+    def add_argument(self, *flags: str, **spec) -> None:
+        self._calls.append((flags, spec))
+        fast = (
+            flags and all(flag.startswith("-") for flag in flags)
+            and spec.get("action") in _FAST_ACTIONS and spec.get("type") in _FAST_TYPES
+            and "nargs" not in spec and "const" not in spec
+        )
+        if not fast:
+            self._fast = False
+            return
+        dest = spec.get("dest") or next((f for f in flags if f.startswith("--")), flags[0]).lstrip("-").replace("-", "_")
+        action = spec.get("action") or "store"
+        default = spec.get("default", False if action == "store_true" else True if action == "store_false" else None)
+        entry = {"dest": dest, "action": action, "type": spec.get("type"), "choices": spec.get("choices")}
+        self._defaults[dest] = default
+        for flag in flags:
+            self._by_flag[flag] = entry
+
+    def parse_args(self, argv: list[str] | None = None):
+        argv = list(sys.argv[1:] if argv is None else argv)
+        fast = self._fast_parse(argv) if self._fast else None
+        return fast if fast is not None else self.argparse().parse_args(argv)
+
+    def _fast_parse(self, argv: list[str]):
+        """The Namespace argparse would give, or None to let argparse decide (help, errors, odd cases)."""
+        values = {dest: (list(default) if isinstance(default, list) else default) for dest, default in self._defaults.items()}
+        tokens = iter(argv)
+        for token in tokens:
+            flag, has_value, inline = token.partition("=") if token.startswith("--") else (token, False, "")
+            entry = self._by_flag.get(flag)
+            if entry is None:
+                return None
+            action, dest = entry["action"], entry["dest"]
+            if action in ("store_true", "store_false", "count"):
+                if has_value:
+                    return None
+                values[dest] = (values[dest] or 0) + 1 if action == "count" else action == "store_true"
+                continue
+            value = inline if has_value else next(tokens, None)
+            if value is None or (not has_value and value.startswith("-") and value != "-" and not _is_number(value)):
+                return None
+            if entry["type"] is not None:
+                try:
+                    value = entry["type"](value)
+                except ValueError:
+                    return None
+            if entry["choices"] is not None and value not in entry["choices"]:
+                return None
+            if action == "append":
+                values[dest] = (values[dest] or []) + [value]
+            else:
+                values[dest] = value
+        return types.SimpleNamespace(**values)
+
+    def argparse(self):
+        """The real parser, built from the recorded calls."""
+        import argparse  # help, errors and anything unusual only: ~15 ms
+
+        class Parser(argparse.ArgumentParser):
+            def error(self, message: str):  # one line and exit 2, never a usage dump
+                raise UsageError(f"{message} (see --help)")
+
+        parser = Parser(prog=self.prog, description=self.description, epilog=EPILOG)
+        parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
+        for flags, spec in self._calls:
+            parser.add_argument(*flags, **spec)
+        return parser
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def make_parser(prog: str, summary: str, doc: str | None = None) -> Options:
+    options = Options(prog, summary[0].upper() + summary[1:] + ".")
+    options.add_argument("--debug", action="store_true", help="show tracebacks of envcheck's own errors")
+    return options
+
+
+def add_python_option(parser) -> None:
     parser.add_argument(
         "--python",
         metavar="PATH",
@@ -39,7 +127,7 @@ def add_python_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_format_option(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json")) -> None:
+def add_format_option(parser, formats: tuple[str, ...] = ("text", "json")) -> None:
     parser.add_argument(
         "--format",
         choices=formats,

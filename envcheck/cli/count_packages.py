@@ -5,7 +5,7 @@ Prints one integer. Reads directory listings only: no METADATA, no importlib.met
 
 from __future__ import annotations
 
-import argparse
+
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
@@ -14,13 +14,13 @@ from envcheck.probes import packages
 SCHEMA = "envcheck.count-packages/1"
 
 
-def build_parser(parser: argparse.ArgumentParser) -> None:
+def build_parser(parser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="also show the count per sys.path location")
     add_python_option(parser)
     add_format_option(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args) -> int:
     python = target.resolve(args.python)
     scan = packages.scan(python.path)
     for problem in scan.problems:

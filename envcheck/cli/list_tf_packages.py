@@ -6,7 +6,7 @@ Like `pip list | grep ^tensor`, with pip's names, versions and order, and grep's
 
 from __future__ import annotations
 
-import argparse
+
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
@@ -16,7 +16,7 @@ from envcheck.probes import packages
 DEFAULT_PREFIX = "tensor"
 
 
-def build_parser(parser: argparse.ArgumentParser) -> None:
+def build_parser(parser) -> None:
     parser.add_argument(
         "--prefix",
         action="append",
@@ -27,7 +27,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser, ("text", "json", "freeze"))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args) -> int:
     prefixes = args.prefix or [DEFAULT_PREFIX]
     if any(not prefix.strip() for prefix in prefixes):
         raise UsageError("--prefix needs a non-empty name prefix")
