@@ -46,3 +46,17 @@ def test_help_and_version_go_to_argparse(capsys):
     with pytest.raises(SystemExit):
         options.parse_args(["--version"])
     assert "envcheck" in capsys.readouterr().out
+
+
+def test_groups_and_defaults_replay_on_argparse():
+    options = _parser.make_parser("demo", "a demo")
+    group = options.add_argument_group("output")
+    group.add_argument("--format", choices=("text", "json"))
+    exclusive = options.add_mutually_exclusive_group()
+    exclusive.add_argument("--cpu", action="store_true")
+    exclusive.add_argument("--gpu", action="store_true")
+    options.set_defaults(mode="x")
+    args = options.parse_args(["--format", "json", "--gpu"])
+    assert (args.format, args.gpu, args.cpu, args.mode) == ("json", True, False, "x")
+    with pytest.raises(UsageError, match="not allowed with"):
+        options.parse_args(["--cpu", "--gpu"])

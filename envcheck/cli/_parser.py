@@ -53,6 +53,17 @@ class Options:
         for flag in flags:
             self._by_flag[flag] = entry
 
+    def add_argument_group(self, *args, **kwargs) -> "_Group":
+        return _Group(self, "add_argument_group", args, kwargs)
+
+    def add_mutually_exclusive_group(self, *args, **kwargs) -> "_Group":
+        self._fast = False  # exclusivity is argparse's to check
+        return _Group(self, "add_mutually_exclusive_group", args, kwargs)
+
+    def set_defaults(self, **defaults) -> None:
+        self._calls.append((("__set_defaults__",), defaults))
+        self._defaults.update(defaults)
+
     def parse_args(self, argv: list[str] | None = None):
         argv = list(sys.argv[1:] if argv is None else argv)
         fast = self._fast_parse(argv) if self._fast else None
@@ -99,9 +110,37 @@ class Options:
 
         parser = Parser(prog=self.prog, description=self.description, epilog=EPILOG)
         parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
+        groups: dict[int, object] = {}
         for flags, spec in self._calls:
-            parser.add_argument(*flags, **spec)
+            if flags == ("__set_defaults__",):
+                parser.set_defaults(**spec)
+            elif isinstance(flags, _GroupCall):
+                group = groups.setdefault(id(flags.group), getattr(parser, flags.group.kind)(*flags.group.args, **flags.group.kwargs))
+                group.add_argument(*flags, **spec)
+            else:
+                parser.add_argument(*flags, **spec)
         return parser
+
+
+class _Group:
+    """An argument group or mutually exclusive group, recorded to be replayed on argparse."""
+
+    def __init__(self, options: Options, kind: str, args: tuple, kwargs: dict) -> None:
+        self.options, self.kind, self.args, self.kwargs = options, kind, args, kwargs
+
+    def add_argument(self, *flags: str, **spec) -> None:
+        self.options.add_argument(*flags, **spec)
+        recorded_flags, recorded_spec = self.options._calls[-1]
+        self.options._calls[-1] = (_GroupCall(recorded_flags, self), recorded_spec)
+
+
+class _GroupCall(tuple):
+    """The flags of an add_argument call made on a group, remembering the group."""
+
+    def __new__(cls, flags: tuple, group: _Group):
+        instance = super().__new__(cls, flags)
+        instance.group = group
+        return instance
 
 
 def _is_number(text: str) -> bool:
