@@ -32,7 +32,7 @@ def run(args) -> int:
     if any(not prefix.strip() for prefix in prefixes):
         raise UsageError("--prefix needs a non-empty name prefix")
     python = target.resolve(args.python)
-    canonical_prefixes = [packages.canonicalize(prefix.strip()) for prefix in prefixes]
+    canonical_prefixes = tuple(packages.canonicalize(prefix.strip()) for prefix in prefixes)
 
     scan = packages.scan(python.path)
     wanted = [found for found in scan.found if packages.matches(found, canonical_prefixes)]

@@ -294,7 +294,7 @@ def _editable_project(found: Found, name: str) -> str | None:
 
 def matches(found: Found, prefixes) -> bool:
     """Whether a distribution's canonical name starts with one of the (canonicalized) prefixes."""
-    return any(found.canonical_name.startswith(prefix) for prefix in prefixes)
+    return found.canonical_name.startswith(tuple(prefixes))
 
 
 def sort_key(item) -> str:
