@@ -42,8 +42,7 @@ def fake_nvidia_smi(bin_dir: Path, host: Path = H200) -> Path:
 
 def failing_nvidia_smi(bin_dir: Path, message: str, code: int) -> Path:
     """An nvidia-smi that fails as real ones do: the message on stdout, a non-zero exit status."""
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    return _write_executable(bin_dir / "nvidia-smi", f"#!/bin/sh\necho '{message}'\nexit {code}\n")
+    return raw_nvidia_smi(bin_dir, (message + "\n").encode(), code)
 
 
 def hanging_nvidia_smi(bin_dir: Path) -> Path:
@@ -51,12 +50,12 @@ def hanging_nvidia_smi(bin_dir: Path) -> Path:
     return _write_executable(bin_dir / "nvidia-smi", "#!/bin/sh\nexec sleep 600\n")
 
 
-def raw_nvidia_smi(bin_dir: Path, data: bytes) -> Path:
-    """An nvidia-smi that prints these bytes (garbage, non-UTF-8) and exits 0."""
+def raw_nvidia_smi(bin_dir: Path, data: bytes, code: int = 0) -> Path:
+    """An nvidia-smi that prints these bytes (garbage, non-UTF-8, an error) and exits with `code`."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     payload = bin_dir / "nvidia-smi.out"
     payload.write_bytes(data)
-    return _write_executable(bin_dir / "nvidia-smi", f"#!/bin/sh\nexec cat '{payload}'\n")
+    return _write_executable(bin_dir / "nvidia-smi", f"#!/bin/sh\ncat '{payload}'\nexit {code}\n")
 
 
 SMI_NO_DRIVER = (
@@ -78,7 +77,7 @@ TF_STAND_INS = {
     "raise": (
         "raise ImportError('A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0 as it may crash.')\n"
     ),
-    "exit": "import sys\nsys.exit(3)\n",
+    "exit": "import os\nos._exit(3)\n",
 }
 
 # A stand-in with TensorFlow 2.21's build info that lists one H200, for the "ready" path.
