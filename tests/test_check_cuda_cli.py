@@ -210,7 +210,7 @@ def test_no_tf_fast_path_imports_no_heavy_module(tmp_path):
     fake_nvidia_smi(tmp_path / "bin")
     code = (
         "import sys; from envcheck.cli import run_command; run_command('check-cuda', ['--no-tf', '-q']); "
-        "heavy = sorted(m for m in ('rich', 'pynvml', 'numpy', 'tensorflow', 'packaging', 'psutil', 'tomllib', 'tomli') if m in sys.modules); "
+        "heavy = sorted(m for m in ('rich', 'pynvml', 'numpy', 'tensorflow', 'packaging', 'psutil', 'tomllib', 'tomli', 'envcheck.probes.tensorflow') if m in sys.modules); "
         "print(heavy)"
     )
     result = subprocess.run(

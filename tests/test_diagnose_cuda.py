@@ -308,3 +308,9 @@ def test_every_finding_has_a_fix_and_errors_come_first():
     assert all(f.fix for f in found)
     severities = [f.severity for f in found]
     assert severities == sorted(severities, key=[ERROR, WARNING, INFO].index)
+
+
+def test_status_names_repeated_in_the_rules_match_the_tensorflow_probe():
+    assert (rules.OK, rules.NOT_INSTALLED, rules.IMPORT_FAILED, rules.CRASHED, rules.TIMED_OUT) == (
+        tfp.OK, tfp.NOT_INSTALLED, tfp.IMPORT_FAILED, tfp.CRASHED, tfp.TIMED_OUT,
+    )

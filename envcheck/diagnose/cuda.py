@@ -10,10 +10,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from typing import TYPE_CHECKING
+
 from envcheck.findings import ERROR, INFO, WARNING, Finding
 from envcheck.probes.cuda import Library, Toolkit
 from envcheck.probes.gpu import Gpu, GpuFacts
-from envcheck.probes.tensorflow import CRASHED, IMPORT_FAILED, NOT_INSTALLED, OK, TIMED_OUT, TfFacts
+
+if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
+    from envcheck.probes.tensorflow import TfFacts
+
+# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import it.
+OK, NOT_INSTALLED, IMPORT_FAILED, CRASHED, TIMED_OUT = "ok", "not-installed", "import-failed", "crashed", "timed-out"
 
 # Environment variables that change the answer; reported as facts.
 ENV_VARS = (
