@@ -51,6 +51,7 @@ def fake_smi_dir(host: Path) -> str:
         f"  *--query-gpu*) exec cat '{host}/nvidia-smi-query.txt' ;;\n"
         f"  *-q*-x*) exec cat '{host}/nvidia-smi-q-x.txt' ;;\n"
         f"  -L) exec cat '{host}/nvidia-smi-L.txt' ;;\n"
+        f"  --version) exec cat '{host}/nvidia-smi-version.txt' ;;\n"
         f"  *) exec cat '{host}/nvidia-smi.txt' ;;\n"
         "esac\n"
     )
