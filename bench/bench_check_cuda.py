@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,20 +27,39 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = ROOT.parent / "shared" / "fixtures" / "hosts" / "h200-driver580-cuda13"
 
 
-def timed(argv, env) -> float:
+def timed(argv, env) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child and its children): CPU time is what a shared,
+    loaded machine distorts least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def interleaved(commands: dict[str, list[str]], runs: int, env) -> dict[str, float]:
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+def interleaved(commands: dict[str, list[str]], runs: int, env) -> dict[str, tuple[float, float]]:
+    """name -> (median wall, median CPU), runs interleaved A, B, A, B ..."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for argv in commands.values():
         timed(argv, env)  # warm the page cache once
     for _ in range(runs):
         for name, argv in commands.items():
             samples[name].append(timed(argv, env))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in samples.items()
+    }
+
+
+def show(title: str, results: dict[str, tuple[float, float]]) -> None:
+    print(title)
+    for name, (wall, cpu) in results.items():
+        print(f"  {name:<34} wall {wall * 1000:8.1f} ms   cpu {cpu * 1000:8.1f} ms")
+
+
+def ratio(results, a: str, b: str) -> str:
+    return f"  ratio {a} / {b}: wall {results[a][0] / results[b][0]:.2f}, cpu {results[a][1] / max(results[b][1], 1e-9):.2f}"
 
 
 def fake_smi_dir(host: Path) -> str:
@@ -76,10 +96,11 @@ def main() -> int:
 
     # 1. No GPU here: check-cuda --no-tf as this machine sees itself (no nvidia-smi, no driver).
     real_smi = shutil.which("nvidia-smi")
-    no_gpu = interleaved({"check-cuda --no-tf -q": base + ["--no-tf", "-q"], "python -c pass": [sys.executable, "-c", "pass"]}, args.runs, env)
-    print("host without GPU (no nvidia-smi on PATH)" if not real_smi else f"host with nvidia-smi at {real_smi}")
-    for name, value in no_gpu.items():
-        print(f"  {name:<32} {value * 1000:8.1f} ms")
+    commands = {"check-cuda --no-tf -q": base + ["--no-tf", "-q"], "python -c pass": [sys.executable, "-c", "pass"]}
+    if (bin_dir / "count-packages").exists():  # the same start-up (envcheck.cli, argparse, target) on a fast path
+        commands["count-packages"] = [str(bin_dir / "count-packages")]
+    no_gpu = interleaved(commands, args.runs, env)
+    show("host without GPU (no nvidia-smi on PATH)" if not real_smi else f"host with nvidia-smi at {real_smi}", no_gpu)
     print()
 
     # 2. The captured H200 host, through a fake nvidia-smi first on PATH.
@@ -95,10 +116,8 @@ def main() -> int:
         args.runs,
         smi_env,
     )
-    print("GPU host" + (" (FAKE nvidia-smi printing the captured H200 outputs)" if not real_smi else ""))
-    for name, value in gpu.items():
-        print(f"  {name:<32} {value * 1000:8.1f} ms")
-    print(f"  ratio check-cuda --no-tf / nvidia-smi -L: {gpu['check-cuda --no-tf -q'] / gpu['nvidia-smi -L']:.2f}")
+    show("GPU host" + (" (FAKE nvidia-smi printing the captured H200 outputs)" if not real_smi else ""), gpu)
+    print(ratio(gpu, "check-cuda --no-tf -q", "nvidia-smi -L"))
     print()
 
     # 3. Full check-cuda against one bare TensorFlow import.
@@ -108,10 +127,8 @@ def main() -> int:
         args.tf_runs,
         env,
     )
-    print("with TensorFlow")
-    for name, value in full.items():
-        print(f"  {name:<32} {value * 1000:8.1f} ms")
-    print(f"  ratio check-cuda / import tensorflow: {full['check-cuda -q'] / full[bare]:.2f}")
+    show("with TensorFlow", full)
+    print(ratio(full, "check-cuda -q", bare))
     return 0
 
 

@@ -40,6 +40,8 @@ ENV_VARS = (
 
 @dataclass(frozen=True)
 class CudaFacts:
+    """Every fact the rules read: GPU and driver, toolkit, libraries, TensorFlow, environment."""
+
     gpu: GpuFacts
     toolkits: tuple[Toolkit, ...] = ()
     libraries: tuple[Library, ...] = ()

@@ -51,6 +51,8 @@ Runner = Callable[..., runner.CommandResult]
 
 @dataclass(frozen=True)
 class Gpu:
+    """One GPU as a source reported it; a field the source cannot give is None."""
+
     index: int
     name: str | None = None
     uuid: str | None = None
@@ -66,6 +68,8 @@ class Gpu:
 
 @dataclass(frozen=True)
 class Driver:
+    """The NVIDIA driver: user-space version, newest CUDA it supports, kernel module version."""
+
     version: str | None = None  # user-space driver (NVML / nvidia-smi), e.g. 580.159.04
     cuda_version: str | None = None  # newest CUDA the driver supports, e.g. "13.0"
     kernel_module: str | None = None  # /proc/driver/nvidia/version, e.g. 580.159.04
@@ -76,6 +80,8 @@ class Driver:
 
 @dataclass(frozen=True)
 class PciDevice:
+    """An NVIDIA display/3D device on the PCI bus, with the kernel driver bound to it (if any)."""
+
     address: str  # 0000:00:06.0
     device_id: str | None = None  # 0x2335
     pci_class: str | None = None  # 0x030200
@@ -87,6 +93,8 @@ class PciDevice:
 
 @dataclass(frozen=True)
 class SourceFailure:
+    """A source that did not answer, and why, in words."""
+
     source: str
     status: str  # a runner status, or "failed" for an answer that says it failed
     message: str
@@ -97,6 +105,8 @@ class SourceFailure:
 
 @dataclass(frozen=True)
 class GpuFacts:
+    """What the GPU sources said: the one that answered, its GPUs and driver, the failures before it."""
+
     source: str | None  # which source answered; None when none did
     gpus: tuple[Gpu, ...] = ()
     driver: Driver = field(default_factory=Driver)

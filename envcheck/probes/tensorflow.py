@@ -29,6 +29,8 @@ SKIPPED = "skipped"  # --no-tf
 
 @dataclass(frozen=True)
 class LogLine:
+    """One line TensorFlow logged, with the kind of message it is."""
+
     kind: str
     text: str  # the message without absl's "I0000 00:00:... file.cc:12]" prefix
     source: str | None = None  # file.cc:12
@@ -94,6 +96,8 @@ def classify_log(text: str) -> list[LogLine]:
 
 @dataclass(frozen=True)
 class TfFacts:
+    """TensorFlow's own answer from the target interpreter, or what happened instead."""
+
     status: str
     problem: str | None = None  # what went wrong, in words, when status is not ok
     signal: str | None = None  # SIGSEGV, SIGILL ... when it crashed
