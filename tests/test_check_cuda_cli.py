@@ -176,6 +176,9 @@ def test_real_tensorflow_on_this_cpu_machine_is_not_ready_and_names_the_missing_
     assert tf["build_info"]["cuda_version"] == "12.5.1" and tf["gpus"] == []
     assert "NO_GPU" in codes(report) and "no NVIDIA driver" in report["findings"][0]["message"]
     assert any(line["kind"] == "no_cuda_runtime" for line in tf["log"])
+    checks = {check["name"]: check for check in tf["load_checks"]}  # TensorFlow listed no GPU: each library tried
+    assert checks["cuda"]["soname"] == "libcuda.so.1" and not checks["cuda"]["ok"]
+    assert checks["cudnn"]["soname"] == "libcudnn.so.9"
 
 
 def test_real_tensorflow_report_also_has_the_cuda_13_toolkit_of_this_machine(real_tf_report):

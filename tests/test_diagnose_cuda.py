@@ -17,7 +17,6 @@ from envcheck.diagnose import cuda as rules
 from envcheck.findings import ERROR, INFO, WARNING
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import tensorflow as tfp
-from envcheck.probes.cuda import Library
 
 BUILDS = data.load("tensorflow_builds.toml")
 DRIVERS = data.load("cuda_drivers.toml")
@@ -226,10 +225,21 @@ def test_old_tensorflow_without_and_cuda_extra_needs_system_cuda():  # [4]
 
 def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
     build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
-    pip = (Library("cudnn", "libcudnn.so.8", "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8", "pip", "nvidia-cudnn-cu12", "8.9.7.29"),)
-    f = facts(gpu=h200(cc="8.0"), libraries=pip, tf_facts=tf(version="2.16.1", gpus=0, build=build, load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")]))
-    found = run(f)
-    assert codes(found) == ["TF_2_16_1_RUNPATH"] and "tensorflow[and-cuda]==2.16.2" in found[0].fix
+    on_pip_path_only = dataclasses.replace(
+        tf(version="2.16.1", gpus=0, build=build),
+        load_checks=({"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
+                     {"name": "cudnn", "soname": "libcudnn.so.8", "ok": True, "by_name": False,
+                      "via": "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8"}),
+    )
+    found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=on_pip_path_only))
+    assert codes(found) == ["TF_2_16_1_RUNPATH"] and "libcudnn.so.8" in found[0].message
+    assert "tensorflow[and-cuda]==2.16.2" in found[0].fix
+
+
+def test_tensorflow_2_16_2_with_the_same_libraries_is_not_the_runpath_bug():
+    build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
+    found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=tf(version="2.16.2", gpus=0, build=build, load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")])))
+    assert codes(found) == ["CUDA_LIBS_MISSING"]
 
 
 def test_driver_cuda_library_missing_in_a_container():

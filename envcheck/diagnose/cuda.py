@@ -409,6 +409,13 @@ def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, vers
     if any(f.code in ("COMPUTE_CAPABILITY_TOO_LOW", "DRIVER_TOO_OLD", "TF_CPU_BUILD") for f in earlier):
         return []
     failed = [check for check in tf.load_checks if not check.get("ok")]
+    path_only = [check for check in tf.load_checks if check.get("ok") and check.get("by_name") is False]
+    if version in (row or {}).get("broken_runpath_releases", ()) and (path_only or failed):  # [3]
+        names = ", ".join(check["soname"] for check in (path_only or failed))
+        return [Finding("TF_2_16_1_RUNPATH", ERROR,
+                        f"TensorFlow {version} cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
+                        "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
+                        pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
     driver_lib = next((check for check in failed if check.get("name") == "cuda"), None)
     if driver_lib:
         return [Finding("LIBCUDA_NOT_LOADABLE", ERROR,
@@ -416,13 +423,7 @@ def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, vers
                         "Install the driver's CUDA user-space library (libcuda1 / nvidia-compute-utils of the driver's version); "
                         "in a container start it with --gpus all (NVIDIA Container Toolkit); on WSL2 add /usr/lib/wsl/lib to the loader path.")]
     if failed:
-        pip_libs = {lib.name for lib in facts.libraries if lib.origin == "pip"}
         names = ", ".join(f"{check['soname']} ({_dependency_hint(check)})" for check in failed)
-        if version == "2.16.1" and pip_libs:  # [3]
-            return [Finding("TF_2_16_1_RUNPATH", ERROR,
-                            f"TensorFlow 2.16.1 cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
-                            "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
-                            pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
         if row and row.get("and_cuda") and facts.platform.startswith("linux"):
             fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
         elif row:
