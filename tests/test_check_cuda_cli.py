@@ -227,3 +227,13 @@ def test_no_tf_fast_path_imports_no_heavy_module(tmp_path):
 
 def test_readme_has_a_check_cuda_section():
     assert "## check-cuda" in (ROOT / "README.md").read_text()
+
+
+def test_python_option_inspects_a_venv_without_tensorflow(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    result, report = run_json("--python", str(venv), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert report["python"]["executable"].startswith(str(venv)) and report["python"]["venv"] is True
+    assert codes(report)[0] == "TF_NOT_INSTALLED"
+    assert report["findings"][0]["fix"].startswith(report["python"]["executable"] + " -m pip install")
