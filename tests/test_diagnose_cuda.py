@@ -299,6 +299,15 @@ def test_pip_cudnn_wheel_of_another_major_than_the_build():  # [16]
     assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "nvidia-cudnn-cu12 8.9.7.29" in found[0].message
 
 
+def test_pip_cudnn_wheel_older_than_the_one_tensorflow_was_built_with():  # [16] "9.1.0 but source was compiled with: 9.3.0"
+    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.1.0.70"}))
+    assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "built with 9.3" in found[0].message
+
+
+def test_pip_wheels_of_the_build_pass():
+    assert run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.3.0.75", "nvidia-cuda-runtime-cu12": "12.5.82"})) == []
+
+
 def test_everything_right_but_no_gpu_listed_shows_tensorflows_own_words():
     log = "W0000 00:00:1.0 gpu_device.cc:2251] Cannot dlopen some GPU libraries."
     found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(gpus=0, log=log)))

@@ -296,7 +296,7 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
     for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
         findings += capability_findings(gpu, caps, version)
 
-    findings += wheel_findings(facts, tf, build_cuda)
+    findings += wheel_findings(facts, tf, build_cuda, row)
     if not tf.gpus:
         findings += no_gpu_listed_findings(facts, tf, row, version, findings)
     findings += log_findings(facts)
@@ -379,20 +379,26 @@ def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Find
                     "Use a TensorFlow build that targets this GPU (NVIDIA's NGC container or a source build).")]
 
 
-def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None) -> list[Finding]:
-    """pip CUDA/cuDNN wheels whose major version is not the one this TensorFlow was built for. [4] [16]"""
+def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None, row: dict | None) -> list[Finding]:
+    """pip CUDA/cuDNN wheels of another major than this TensorFlow's build, or a cuDNN older than
+    the one it was built with (cuDNN needs the same major and an equal or higher minor). [4] [16]"""
     if not build_cuda:
         return []
-    want = {"nvidia-cuda-runtime": build_cuda.split(".")[0]}
     cudnn = str(tf.build_info.get("cudnn_version") or "").split(".")[0]
+    # distribution stem -> (major TensorFlow needs, oldest major.minor it was built with, or None)
+    want = {"nvidia-cuda-runtime": (build_cuda.split(".")[0], None)}
     if cudnn:
-        want["nvidia-cudnn"] = cudnn
+        built_cudnn = (row or {}).get("cudnn") if str((row or {}).get("cudnn", "")).split(".")[0] == cudnn else None
+        want["nvidia-cudnn"] = (cudnn, built_cudnn)
     wrong = []
     for name, version in sorted(facts.distributions.items()):
-        for stem, major in want.items():
-            if name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1]):
-                if version.split(".")[0] != major:
-                    wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
+        for stem, (major, oldest) in want.items():
+            if not (name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1])):
+                continue
+            if version.split(".")[0] != major:
+                wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
+            elif oldest and version_tuple(version)[:2] < version_tuple(oldest)[:2]:
+                wrong.append(f"{name} {version} (TensorFlow was built with {oldest}; it needs that or newer)")
     if not wrong:
         return []
     return [
