@@ -141,5 +141,5 @@ def _tf_text(tf: dict) -> str:
         built = "a CPU-only build"
     else:
         built = f"built for CUDA {info.get('cuda_version', '?')} / cuDNN {info.get('cudnn_version', '?')}"
-    sees = ", ".join(g["name"] for g in tf["gpus"]) if tf.get("gpus") else "CPU only"
+    sees = ", ".join(g.get("device_name") or g["name"] for g in tf["gpus"]) if tf.get("gpus") else "CPU only"
     return f"{tf.get('version')}, {built}, sees: {sees}"
