@@ -333,3 +333,25 @@ def test_status_names_repeated_in_the_rules_match_the_tensorflow_probe():
     assert (rules.OK, rules.NOT_INSTALLED, rules.IMPORT_FAILED, rules.CRASHED, rules.TIMED_OUT) == (
         tfp.OK, tfp.NOT_INSTALLED, tfp.IMPORT_FAILED, tfp.CRASHED, tfp.TIMED_OUT,
     )
+
+
+def test_kernel_module_loaded_but_no_nvidia_smi_or_nvml():
+    failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found")
+    gpu = gpu_probe.GpuFacts(gpu_probe.PROC, (gpu_probe.Gpu(0, "NVIDIA H200"),), gpu_probe.Driver(kernel_module="580.159.04"), (failure,))
+    found = run(facts(gpu=gpu))
+    assert codes(found) == ["DRIVER_LIBRARIES_MISSING"] and "580.159.04" in found[0].message
+
+
+def test_a_gpu_the_driver_lists_but_cannot_read():
+    gpu = dataclasses.replace(h200(), gpus=h200().gpus + (gpu_probe.Gpu(1, error="GPU is lost"),))
+    assert codes(run(facts(gpu=gpu))) == ["GPU_UNREADABLE"]
+
+
+def test_gpu_newer_than_every_kernel_and_without_ptx():
+    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(build=dict(BUILD_221, cuda_compute_capabilities=["sm_60", "sm_70"]))))
+    assert codes(found) == ["COMPUTE_CAPABILITY_UNSUPPORTED"]
+
+
+def test_wsl2_without_the_windows_driver():
+    found = run(facts(gpu=NO_GPU, wsl=True))
+    assert codes(found) == ["NO_GPU"] and "Windows" in found[0].fix
