@@ -355,3 +355,10 @@ def test_gpu_newer_than_every_kernel_and_without_ptx():
 def test_wsl2_without_the_windows_driver():
     found = run(facts(gpu=NO_GPU, wsl=True))
     assert codes(found) == ["NO_GPU"] and "Windows" in found[0].fix
+
+
+def test_environment_of_the_h200_host_changes_nothing():
+    env = dict(line.split("=", 1) for line in (H200 / "env.txt").read_text().splitlines() if "=" in line)
+    assert env["NVIDIA_VISIBLE_DEVICES"] == "0" and "CUDA_VISIBLE_DEVICES" not in env
+    f = facts(env={name: value for name, value in env.items() if name in rules.ENV_VARS})
+    assert run(f) == [] and rules.ready(f, [])
