@@ -109,7 +109,7 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
     gpu = facts.gpu
     findings: list[Finding] = []
     failure_text = " ".join(failure.message for failure in gpu.failures)
-    if "mismatch" in failure_text.lower():  # [6]
+    if re.search(r"version mismatch|RM_VERSION_MISMATCH", failure_text, re.IGNORECASE):  # [6]
         kernel = f" (the loaded kernel module is {gpu.driver.kernel_module})" if gpu.driver.kernel_module else ""
         findings.append(
             Finding(
