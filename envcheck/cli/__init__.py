@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.count_packages",
         "how many distributions are installed",
     ),
+    "check-cuda": (
+        "envcheck.cli.check_cuda",
+        "can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix",
+    ),
 }
 
 
@@ -129,3 +133,4 @@ def main_envcheck() -> None:
 
 main_list_tf_packages = _entry("list-tf-packages")
 main_count_packages = _entry("count-packages")
+main_check_cuda = _entry("check-cuda")

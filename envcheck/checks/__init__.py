@@ -1,0 +1,1 @@
+"""Checks: run the probes of one area, diagnose, and return a JSON-ready report (no printing)."""
