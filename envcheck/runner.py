@@ -12,8 +12,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence  # not typing or pathlib: start-up cost on every command
 
 OK = "ok"
 NOT_FOUND = "not-found"  # no such program
@@ -23,7 +22,7 @@ SIGNALLED = "signalled"  # killed by a signal: SIGSEGV, SIGILL, SIGABRT ...
 EXITED = "exited"  # non-zero exit status
 UNDECODABLE = "undecodable"  # output is not text
 
-TARGET_DIR = Path(__file__).parent / "probes" / "target"
+TARGET_DIR = os.path.join(os.path.dirname(__file__), "probes", "target")
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ class TargetResult:
     """What a target-side script answered: its JSON object, or why there is none."""
 
     command: CommandResult
-    data: dict[str, Any] | None
+    data: dict | None
     problem: str | None  # set exactly when data is None
 
     @property
@@ -166,7 +165,7 @@ def run_target_script(
     The script prints its answer as the last line of stdout. Anything else — a crash, a hang,
     an exit, a line that is not JSON — comes back as `problem`, in words.
     """
-    result = run([python, str(TARGET_DIR / script), *args], timeout=timeout, env=env)
+    result = run([python, os.path.join(TARGET_DIR, script), *args], timeout=timeout, env=env)
     if result.status in (OK, EXITED):
         line = last_line(result.stdout)
         if line.startswith("{"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
 
 from envcheck import findings as findings_module
 from envcheck import runner

@@ -7,8 +7,6 @@ decide it, and a fix for each problem. Exit 0 exactly when TensorFlow can use at
 
 from __future__ import annotations
 
-import argparse
-
 from envcheck import render, target
 from envcheck.checks import cuda
 from envcheck.cli._parser import add_format_option, add_python_option
@@ -18,7 +16,7 @@ from envcheck.probes import gpu as gpu_probe
 from envcheck.probes.gpu import Gpu
 
 
-def build_parser(parser: argparse.ArgumentParser) -> None:
+def build_parser(parser) -> None:
     parser.add_argument("--no-tf", action="store_true", help="skip TensorFlow: a fast answer about the GPU and driver only")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing; only the exit code answers")
     parser.add_argument(
@@ -33,7 +31,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser, ("text", "json"))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args) -> int:
     for name in ("timeout", "tf_timeout"):
         if not getattr(args, name) > 0:
             raise UsageError(f"--{name.replace('_', '-')} needs a positive number of seconds")

@@ -7,13 +7,14 @@ probes. Each rule cites the failure it recognises (rows of shared/research/failu
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
 
 from envcheck.findings import ERROR, INFO, WARNING, Finding
 from envcheck.probes.cuda import Library, Toolkit
 from envcheck.probes.gpu import Gpu, GpuFacts
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
 if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
     from envcheck.probes.tensorflow import TfFacts
 

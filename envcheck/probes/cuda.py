@@ -13,7 +13,7 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from envcheck import runner
 

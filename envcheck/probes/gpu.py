@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from envcheck import runner
 

@@ -12,7 +12,7 @@ import functools
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from envcheck import runner
 
@@ -134,7 +134,7 @@ def parse(result: runner.TargetResult) -> TfFacts:
     """A TargetResult of tf_facts.py -> TfFacts (every outcome, including crashes and hangs)."""
     command = result.command
     log = tuple(classify_log(command.stderr))
-    common: dict[str, Any] = {"log": log, "seconds": round(command.seconds, 3)}
+    common: dict = {"log": log, "seconds": round(command.seconds, 3)}
     if not result.ok:
         if command.status == runner.SIGNALLED:
             return TfFacts(CRASHED, result.problem, command.signal_name, **common)
