@@ -24,6 +24,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.count_packages",
         "how many distributions are installed",
     ),
+    "doctor": (
+        "envcheck.cli.doctor",
+        "every check at once: one summary, a fix for each problem, one exit code",
+    ),
+    "report": (
+        "envcheck.cli.report",
+        "a shareable report of everything doctor gathered (markdown, json, text), secrets redacted",
+    ),
+    "verify": (
+        "envcheck.cli.verify",
+        "check this environment against a course's or CI's requirement profile (TOML)",
+    ),
 }
 
 
@@ -129,3 +141,6 @@ def main_envcheck() -> None:
 
 main_list_tf_packages = _entry("list-tf-packages")
 main_count_packages = _entry("count-packages")
+main_doctor = _entry("doctor")
+main_report = _entry("report")
+main_verify = _entry("verify")
