@@ -191,8 +191,9 @@ def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dic
         return Area("tensorflow", "TensorFlow", "not installed", [Finding("TF_NOT_INSTALLED", ERROR, "TensorFlow is not installed in this environment.",
                     pip_install(python, "tensorflow") + "   (with an NVIDIA GPU on Linux: tensorflow[and-cuda])")], facts)
     tf_facts = tf_facts or {}
-    error = tf_facts.get("error") or tf_facts.get("problem")
-    imported = tf_facts.get("imported", tf_facts.get("import_ok", error is None and bool(tf_facts)))
+    # check-cuda's TfFacts: status ("ok" or a runner status), problem in words, version, import_s.
+    error = tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
+    imported = not error and tf_facts.get("status", "ok") == "ok" and bool(tf_facts.get("version"))
     keras_text = f", Keras {keras.version}" if keras else ""
     if not imported:
         why = error or "check-cuda did not import TensorFlow"
@@ -202,7 +203,7 @@ def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dic
         return Area("tensorflow", "TensorFlow", f"{tf.version} installed{keras_text} but does not import",
                     [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)], facts)
     version = tf_facts.get("version") or tf.version
-    seconds = tf_facts.get("import_seconds")
+    seconds = tf_facts.get("import_s")
     timing = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
     findings = []
     if keras is None:
