@@ -1,1 +1,1 @@
-"""Checks that run a probe in the target interpreter and judge it: each returns a JSON-ready dict."""
+"""Checks: run the probes of one area, diagnose, and return a JSON-ready report (no printing)."""

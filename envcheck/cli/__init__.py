@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.count_packages",
         "how many distributions are installed",
     ),
+    "check-cuda": (
+        "envcheck.cli.check_cuda",
+        "can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix",
+    ),
     "doctor": (
         "envcheck.cli.doctor",
         "every check at once: one summary, a fix for each problem, one exit code",
@@ -141,6 +145,7 @@ def main_envcheck() -> None:
 
 main_list_tf_packages = _entry("list-tf-packages")
 main_count_packages = _entry("count-packages")
+main_check_cuda = _entry("check-cuda")
 main_doctor = _entry("doctor")
 main_report = _entry("report")
 main_verify = _entry("verify")

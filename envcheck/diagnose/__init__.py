@@ -1,0 +1,1 @@
+"""Pure rules: facts in, findings out. One module per area."""

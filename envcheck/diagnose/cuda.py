@@ -1,0 +1,533 @@
+"""Can TensorFlow use an NVIDIA GPU here? Pure rules from CudaFacts to Findings with stable codes.
+
+No I/O: the version tables come in as arguments (envcheck.data loads them), the facts from the
+probes. Each rule cites the failure it recognises (rows of shared/research/failures.md in brackets).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from envcheck.findings import ERROR, INFO, WARNING, Finding
+from envcheck.probes.cuda import Library, Toolkit
+from envcheck.probes.gpu import Gpu, GpuFacts
+from envcheck.probes.tensorflow import CRASHED, IMPORT_FAILED, NOT_INSTALLED, OK, TIMED_OUT, TfFacts
+
+# Environment variables that change the answer; reported as facts.
+ENV_VARS = (
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_USE_LEGACY_KERAS",
+    "XLA_FLAGS",
+    "LD_LIBRARY_PATH",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "CUDA_CACHE_MAXSIZE",
+    "CUDA_CACHE_PATH",
+)
+
+
+@dataclass(frozen=True)
+class CudaFacts:
+    gpu: GpuFacts
+    toolkits: tuple[Toolkit, ...] = ()
+    libraries: tuple[Library, ...] = ()
+    tf: TfFacts | None = None  # None with --no-tf
+    env: Mapping[str, str] = field(default_factory=dict)
+    python: str = "python"  # the target interpreter, for fix commands
+    python_version: tuple[int, ...] = (3,)
+    platform: str = "linux"  # the target's sys.platform
+    wsl: bool = False
+    machine: str = "x86_64"
+    distributions: Mapping[str, str] = field(default_factory=dict)  # canonical name -> version
+
+
+def version_tuple(text: str | None) -> tuple[int, ...]:
+    """'580.159.04' -> (580, 159, 4); '' or None -> ()."""
+    return tuple(int(part) for part in re.findall(r"\d+", text or ""))
+
+
+def tf_row(builds: Mapping, version: str | None) -> dict | None:
+    """The tensorflow_builds.toml row for a TensorFlow version ('2.21.0' -> row '2.21')."""
+    if not version:
+        return None
+    major_minor = ".".join(str(part) for part in version_tuple(version)[:2])
+    return builds.get("tf", {}).get(major_minor)
+
+
+def in_python_range(spec: str, version: tuple[int, ...]) -> bool:
+    """'>=3.10,<3.14' holds for (3, 11, 7)? Only >=, <, <= and > appear in the table."""
+    for clause in spec.split(","):
+        match = re.match(r"\s*(>=|<=|<|>)\s*([\d.]+)", clause)
+        if not match:
+            continue
+        bound, have = version_tuple(match.group(2)), tuple(version[: len(version_tuple(match.group(2)))])
+        op = match.group(1)
+        if (op == ">=" and have < bound) or (op == "<" and have >= bound) or (op == "<=" and have > bound) or (op == ">" and have <= bound):
+            return False
+    return True
+
+
+def visible_gpus(gpus: tuple[Gpu, ...], cuda_visible_devices: str | None) -> tuple[Gpu, ...]:
+    """The GPUs CUDA shows a process under CUDA_VISIBLE_DEVICES (unset: all).
+
+    CUDA reads the comma-separated list up to the first entry that names no device: "-1", "" and
+    "none" hide every GPU; indices and GPU-UUID prefixes select.
+    """
+    if cuda_visible_devices is None:
+        return gpus
+    chosen = []
+    for entry in cuda_visible_devices.split(","):
+        entry = entry.strip()
+        match = None
+        if entry.isdigit():
+            match = next((gpu for gpu in gpus if gpu.index == int(entry)), None)
+        elif entry.startswith(("GPU-", "MIG-")) and len(entry) > 4:
+            match = next((gpu for gpu in gpus if gpu.uuid and gpu.uuid.startswith(entry)), None)
+            if match is None and entry.startswith("MIG-"):
+                match = gpus[0] if gpus else None  # MIG instances are not listed per GPU here
+        if match is None:
+            break
+        if match not in chosen:
+            chosen.append(match)
+    return tuple(chosen)
+
+
+def pip_install(python: str, spec: str) -> str:
+    return f"{python} -m pip install '{spec}'"
+
+
+# ------------------------------------------------------------------------------ GPU and driver
+
+
+def gpu_findings(facts: CudaFacts) -> list[Finding]:
+    gpu = facts.gpu
+    findings: list[Finding] = []
+    failure_text = " ".join(failure.message for failure in gpu.failures)
+    if "mismatch" in failure_text.lower():  # [6]
+        kernel = f" (the loaded kernel module is {gpu.driver.kernel_module})" if gpu.driver.kernel_module else ""
+        findings.append(
+            Finding(
+                "DRIVER_LIBRARY_MISMATCH",
+                ERROR,
+                f"NVML reports 'Driver/library version mismatch': the NVIDIA kernel module{kernel} and the "
+                "driver's user-space libraries (libnvidia-ml, libcuda) are different versions, usually after a "
+                "driver upgrade without a reboot. CUDA fails the same way.",
+                "Reboot (or reload the modules: sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && "
+                "sudo modprobe nvidia); keep only one driver version's packages installed; then run nvidia-smi.",
+            )
+        )
+    for failure in gpu.failures:
+        if failure.status == "timed-out":
+            findings.append(
+                Finding(
+                    "GPU_QUERY_TIMED_OUT",
+                    ERROR,
+                    f"{failure.source} did not answer in time: {failure.message}. A GPU that hangs NVML will hang "
+                    "TensorFlow's start too.",
+                    "Run nvidia-smi by hand and look for Xid errors (sudo dmesg | grep -i -E 'NVRM|Xid'); on a "
+                    "busy multi-GPU host rerun with a longer --timeout.",
+                )
+            )
+            break
+    if gpu.working_driver:
+        for item in gpu.gpus:
+            if item.error:
+                findings.append(
+                    Finding("GPU_UNREADABLE", WARNING, f"GPU {item.index} is listed but cannot be read: {item.error}.",
+                            "Check nvidia-smi and the kernel log (sudo dmesg | grep -i Xid); a reset or reboot may be needed.")
+                )
+        if not gpu.gpus:
+            findings.append(Finding("NO_GPU", WARNING, "The NVIDIA driver is loaded but lists no GPU.",
+                                    "Check nvidia-smi -L; in a container, start it with GPU access (docker run --gpus all)."))
+        findings += visibility_findings(facts)
+        return findings
+
+    if any(f.code in ("DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT") for f in findings):
+        return findings
+    if gpu.pci_devices:  # hardware present, no working driver
+        bound = {device.kernel_driver for device in gpu.pci_devices}
+        devices = ", ".join(f"{d.address} (device {d.device_id or '?'}, driver {d.kernel_driver or 'none'})" for d in gpu.pci_devices)
+        detail = f"; failed: {failure_text}" if failure_text else ""
+        findings.append(
+            Finding(
+                "GPU_NO_DRIVER",
+                ERROR,
+                f"{len(gpu.pci_devices)} NVIDIA GPU(s) on the PCI bus but no working NVIDIA driver: {devices}{detail}.",
+                ("The open-source nouveau driver holds the GPU: install NVIDIA's driver and blacklist nouveau. " if "nouveau" in bound else "")
+                + "Install the NVIDIA driver (Ubuntu: sudo ubuntu-drivers install; others: your distribution's "
+                "nvidia-driver package or https://www.nvidia.com/drivers), then reboot and run nvidia-smi.",
+            )
+        )
+    elif gpu.source == "/proc/driver/nvidia":
+        findings.append(
+            Finding(
+                "DRIVER_LIBRARIES_MISSING",
+                ERROR,
+                f"The NVIDIA kernel module {gpu.driver.kernel_module or ''} is loaded, but neither NVML nor nvidia-smi "
+                f"answered ({failure_text or 'not found'}).",
+                "Install the driver's user-space package of the same version as the kernel module (it provides "
+                "nvidia-smi, libnvidia-ml.so.1 and libcuda.so.1); in a container use the NVIDIA Container Toolkit.",
+            )
+        )
+    elif facts.wsl:
+        findings.append(
+            Finding(
+                "NO_GPU",
+                WARNING,
+                "WSL2 without a GPU: no NVIDIA driver answered inside WSL.",
+                "Install the NVIDIA driver on Windows (not inside WSL); it provides /usr/lib/wsl/lib/libcuda.so.1. "
+                "Then run nvidia-smi inside WSL.",
+            )
+        )
+    elif "communicate with the NVIDIA driver" in failure_text:  # [17]
+        findings.append(
+            Finding("DRIVER_NOT_LOADED", ERROR, f"nvidia-smi is installed but the driver is not running: {failure_text}.",
+                    "Load the kernel module (sudo modprobe nvidia) or reinstall the driver and reboot; in a container, "
+                    "start it with GPU access (docker run --gpus all).")
+        )
+    else:
+        findings.append(
+            Finding(
+                "NO_GPU",
+                WARNING,
+                "No NVIDIA GPU is present (none on the PCI bus, no NVIDIA driver), so TensorFlow runs on the CPU.",
+                "Nothing to fix for CPU work. For GPU work use a machine with an NVIDIA GPU "
+                "(compute capability 6.0 or newer for TensorFlow 2.17 to 2.21).",
+            )
+        )
+    return findings
+
+
+def visibility_findings(facts: CudaFacts) -> list[Finding]:
+    value = facts.env.get("CUDA_VISIBLE_DEVICES")
+    if value is None or not facts.gpu.gpus:
+        return []
+    if visible_gpus(facts.gpu.gpus, value):
+        return []
+    return [
+        Finding(
+            "CUDA_VISIBLE_DEVICES_HIDES_ALL",
+            ERROR,
+            f"CUDA_VISIBLE_DEVICES={value!r} hides every GPU ({len(facts.gpu.gpus)} present), so CUDA and TensorFlow see none.",
+            "unset CUDA_VISIBLE_DEVICES (or set it to the GPU indices to use, e.g. export CUDA_VISIBLE_DEVICES=0)",
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------ TensorFlow
+
+
+def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
+    tf = facts.tf
+    if tf is None:
+        return []
+    install = pip_install(facts.python, "tensorflow[and-cuda]") if facts.platform.startswith("linux") else pip_install(facts.python, "tensorflow")
+    if tf.status == NOT_INSTALLED:
+        return [Finding("TF_NOT_INSTALLED", ERROR, f"TensorFlow is not installed in {facts.python}.", install)]
+    if tf.status == CRASHED:
+        sigill = tf.signal == "SIGILL"
+        return [
+            Finding(
+                "TF_IMPORT_CRASHED",
+                ERROR,
+                f"Importing TensorFlow killed the interpreter: {tf.problem}.",
+                (  # [8]
+                    "This CPU (or VM) lacks instructions the wheel uses; check: grep -o -w avx /proc/cpuinfo | head -1. "
+                    "Use a CPU/VM that exposes AVX, or a TensorFlow built without AVX."
+                    if sigill
+                    else f"Reinstall TensorFlow in a fresh virtual environment ({install}) and check that no other "
+                    "package replaced its libraries; run python -X faulthandler -c 'import tensorflow' to see where it dies."
+                ),
+            )
+        ] + log_findings(facts)
+    if tf.status == TIMED_OUT:
+        return [
+            Finding(
+                "TF_IMPORT_TIMED_OUT",
+                ERROR,
+                f"Importing TensorFlow did not finish: {tf.problem}.",
+                "Run python -X importtime -c 'import tensorflow' to see where it stops; a hung GPU or a network "
+                "file system are common causes. Rerun with a longer --tf-timeout on a slow machine.",
+            )
+        ]
+    if tf.status == IMPORT_FAILED:
+        specific = log_findings(facts)
+        return [
+            Finding("TF_IMPORT_FAILED", ERROR, f"import tensorflow failed: {_short(tf.problem)}",
+                    specific[0].fix if specific else f"Reinstall TensorFlow in a fresh virtual environment: {install}")
+        ] + specific
+    if tf.status != OK:
+        return [Finding("TF_PROBE_FAILED", ERROR, f"Asking TensorFlow about its GPUs failed: {tf.problem}.",
+                        f"Run {facts.python} -c \"import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\" to see the error.")]
+
+    findings: list[Finding] = []
+    row = tf_row(builds, tf.version)
+    version = tf.version or "?"
+    if row and not in_python_range(row["python"], facts.python_version):
+        findings.append(
+            Finding("PYTHON_UNSUPPORTED", ERROR,
+                    f"TensorFlow {version} supports Python {row['python']}; this interpreter is {'.'.join(map(str, facts.python_version))}.",
+                    f"Use a Python in {row['python']} for TensorFlow {version}, or a TensorFlow release built for this Python.")
+        )
+    if tf.cuda_build is False:
+        findings.append(cpu_build_finding(facts, version))
+        return findings + log_findings(facts)
+
+    build_cuda = tf.build_info.get("cuda_version") or (row or {}).get("build_cuda")
+    driver = facts.gpu.driver
+    if facts.gpu.working_driver and build_cuda:
+        findings += driver_findings(driver.version, driver.cuda_version, str(build_cuda), version, drivers)
+
+    caps = [str(cap) for cap in tf.build_info.get("cuda_compute_capabilities") or (row or {}).get("capabilities") or []]
+    for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
+        findings += capability_findings(gpu, caps, version)
+
+    findings += wheel_findings(facts, tf, build_cuda)
+    if not tf.gpus:
+        findings += no_gpu_listed_findings(facts, tf, row, version, findings)
+    findings += log_findings(facts)
+    return findings
+
+
+def cpu_build_finding(facts: CudaFacts, version: str) -> Finding:
+    platform, dists = facts.platform, facts.distributions
+    if platform == "darwin":  # [19]
+        fix = f"There is no CUDA on macOS. For Apple GPUs: {pip_install(facts.python, 'tensorflow-metal')}"
+    elif platform.startswith("win"):  # [18]
+        fix = ("TensorFlow 2.10 was the last release with GPU support on native Windows: use WSL2 and "
+               "pip install 'tensorflow[and-cuda]' inside it, or tensorflow<2.11 with CUDA 11.2 and cuDNN 8.1.")
+    elif facts.machine in ("aarch64", "arm64"):
+        fix = "The PyPI tensorflow for Linux aarch64 is a CPU build; use NVIDIA's NGC TensorFlow container on ARM GPU hosts."
+    else:
+        cpu_dist = next((name for name in dists if name in ("tensorflow-cpu", "tensorflow-intel", "tensorflow-cpu-aws")), None)
+        fix = (f"{facts.python} -m pip uninstall -y {cpu_dist} && " if cpu_dist else "") + pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
+    return Finding("TF_CPU_BUILD", ERROR, f"This TensorFlow {version} is a CPU-only build (is_cuda_build is False): it cannot use a GPU.", fix)
+
+
+def driver_findings(driver: str | None, driver_cuda: str | None, build_cuda: str, tf_version: str, drivers: Mapping) -> list[Finding]:
+    """The driver against the CUDA TensorFlow was built with: minor-version compatibility, then full support. [14]"""
+    have = version_tuple(driver)
+    if not have:
+        return []
+    major = build_cuda.split(".")[0]
+    major_minor = ".".join(build_cuda.split(".")[:2])
+    floor = drivers.get("minor_compat", {}).get(major, {}).get("min_linux")
+    full = drivers.get("cuda", {}).get(major_minor, {}).get("min_linux")
+    if floor and have < version_tuple(floor):
+        return [
+            Finding("DRIVER_TOO_OLD", ERROR,
+                    f"Driver {driver} is older than {floor}, the oldest that runs CUDA {major}.x software; TensorFlow {tf_version} was built with CUDA {build_cuda}.",
+                    f"Install an NVIDIA driver >= {full or floor} (for CUDA {major_minor}), e.g. sudo ubuntu-drivers install, then reboot.")
+        ]
+    if full and have < version_tuple(full):
+        supports = f" (supports CUDA {driver_cuda})" if driver_cuda else ""
+        return [
+            Finding("DRIVER_OLDER_THAN_BUILD", WARNING,
+                    f"Driver {driver}{supports} is older than {full}, CUDA {major_minor}'s driver, which TensorFlow {tf_version} was built with. "
+                    "It runs through minor-version compatibility, but PTX and XLA code from the newer toolkit can fail "
+                    "with CUDA_ERROR_UNSUPPORTED_PTX_VERSION.",
+                    f"Upgrade the driver to >= {full}.")
+        ]
+    return []
+
+
+def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Finding]:
+    """Compute capability against the wheel's kernels: below the minimum, or only through PTX JIT. [12] [13]"""
+    cc = version_tuple(gpu.compute_capability)
+    parsed = [(kind, (int(digits[:-1]), int(digits[-1]))) for kind, digits in (cap.split("_", 1) for cap in caps if "_" in cap) if digits.isdigit() and len(digits) >= 2]
+    if len(cc) < 2 or not parsed:
+        return []
+    cc = cc[:2]
+    minimum = min(target for _, target in parsed)
+    name = f"GPU {gpu.index} ({gpu.name or 'NVIDIA GPU'}, compute capability {gpu.compute_capability})"
+    if cc < minimum:
+        return [
+            Finding("COMPUTE_CAPABILITY_TOO_LOW", ERROR,
+                    f"{name} is older than TensorFlow {tf_version} supports (minimum {minimum[0]}.{minimum[1]}); TensorFlow ignores it.",
+                    "Use an older TensorFlow whose minimum fits this GPU (2.16 for 5.x, 2.14 for 3.5/3.7) or a newer GPU.")
+        ]
+    sass = [target for kind, target in parsed if kind == "sm" and target[0] == cc[0] and target[1] <= cc[1]]
+    if sass:
+        return []
+    ptx = [target for kind, target in parsed if kind == "compute" and target <= cc]
+    listed = ", ".join(caps)
+    if ptx:
+        blackwell = cc[0] >= 10
+        return [
+            Finding("PTX_JIT", WARNING,
+                    f"TensorFlow {tf_version} has no compiled kernels for {name} (it has {listed}); the driver compiles them "
+                    "from PTX on first use: a slow first start (minutes), then cached."
+                    + (" On Blackwell GPUs (10.x/12.x) several reports show this JIT failing with CUDA_ERROR_INVALID_PTX." if blackwell else ""),
+                    "Keep the CUDA JIT cache large enough: export CUDA_CACHE_MAXSIZE=4294967296"
+                    + ("; for Blackwell, NVIDIA's NGC TensorFlow container is built for these GPUs." if blackwell else ""))
+        ]
+    return [Finding("COMPUTE_CAPABILITY_UNSUPPORTED", ERROR, f"TensorFlow {tf_version} has neither kernels nor PTX usable on {name} (it has {listed}).",
+                    "Use a TensorFlow build that targets this GPU (NVIDIA's NGC container or a source build).")]
+
+
+def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None) -> list[Finding]:
+    """pip CUDA/cuDNN wheels whose major version is not the one this TensorFlow was built for. [4] [16]"""
+    if not build_cuda:
+        return []
+    want = {"nvidia-cuda-runtime": build_cuda.split(".")[0]}
+    cudnn = str(tf.build_info.get("cudnn_version") or "").split(".")[0]
+    if cudnn:
+        want["nvidia-cudnn"] = cudnn
+    wrong = []
+    for name, version in sorted(facts.distributions.items()):
+        for stem, major in want.items():
+            if name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1]):
+                if version.split(".")[0] != major:
+                    wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
+    if not wrong:
+        return []
+    return [
+        Finding("CUDA_WHEELS_MISMATCH", WARNING if tf.gpus else ERROR,
+                f"pip CUDA wheels do not match TensorFlow {tf.version}'s build (CUDA {build_cuda}, cuDNN {cudnn or '?'}): {'; '.join(wrong)}.",
+                pip_install(facts.python, f"tensorflow[and-cuda]=={tf.version}") + "  (use separate environments for frameworks that need other CUDA majors)")
+    ]
+
+
+def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, version: str, earlier: list[Finding]) -> list[Finding]:
+    """TensorFlow lists no GPU although it is a CUDA build: say which library, or show its own words."""
+    if not facts.gpu.working_driver or not visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
+        return []  # no GPU / no driver / hidden: already said by the GPU rules
+    if any(f.code in ("COMPUTE_CAPABILITY_TOO_LOW", "DRIVER_TOO_OLD", "TF_CPU_BUILD") for f in earlier):
+        return []
+    failed = [check for check in tf.load_checks if not check.get("ok")]
+    driver_lib = next((check for check in failed if check.get("name") == "cuda"), None)
+    if driver_lib:
+        return [Finding("LIBCUDA_NOT_LOADABLE", ERROR,
+                        f"TensorFlow cannot load the driver's CUDA library libcuda.so.1: {driver_lib.get('error')}.",
+                        "Install the driver's CUDA user-space library (libcuda1 / nvidia-compute-utils of the driver's version); "
+                        "in a container start it with --gpus all (NVIDIA Container Toolkit); on WSL2 add /usr/lib/wsl/lib to the loader path.")]
+    if failed:
+        pip_libs = {lib.name for lib in facts.libraries if lib.origin == "pip"}
+        names = ", ".join(f"{check['soname']} ({_dependency_hint(check)})" for check in failed)
+        if version == "2.16.1" and pip_libs:  # [3]
+            return [Finding("TF_2_16_1_RUNPATH", ERROR,
+                            f"TensorFlow 2.16.1 cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
+                            "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
+                            pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
+        if row and row.get("and_cuda") and facts.platform.startswith("linux"):
+            fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
+        elif row:
+            fix = (f"Install CUDA {row['cuda']} and cuDNN {row['cudnn']} (TensorFlow {version} has no [and-cuda] extra) "
+                   "and add their lib directories to LD_LIBRARY_PATH")
+        else:
+            fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
+        return [Finding("CUDA_LIBS_MISSING", ERROR,  # [1] [2] [4]
+                        f"TensorFlow {version} lists no GPU because these libraries its GPU check needs do not load: {names}.", fix)]
+    if any(f.severity == ERROR for f in earlier):
+        return []
+    shown = [line.text for line in tf.log if line.kind not in ("onednn", "cpu_features", "absl_preamble", "other")][:6]
+    return [Finding("TF_NO_GPU_UNEXPLAINED", ERROR,
+                    f"Driver, GPU and libraries look right, yet TensorFlow {version} lists no GPU. Its own words: "
+                    + (" | ".join(shown) if shown else "(nothing logged)"),
+                    f"Rerun with verbose loader logging: TF_CPP_MAX_VLOG_LEVEL=1 {facts.python} -c "
+                    "\"import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\"")]
+
+
+def _dependency_hint(check: Mapping) -> str:
+    error = str(check.get("error") or "not found")
+    named = re.match(r"([\w.+-]+\.so[\w.]*): cannot open shared object file", error)
+    if named and named.group(1) != check.get("soname"):
+        return f"it needs {named.group(1)}, which is missing"
+    return error
+
+
+# ------------------------------------------------------------------------------ TensorFlow's own log lines
+
+# kind -> (code, severity, message, fix): lines whose meaning does not depend on other facts.
+_LOG_RULES: dict[str, tuple[str, str, str, str]] = {
+    "driver_mismatch": ("DRIVER_LIBRARY_MISMATCH", ERROR, "TensorFlow reports a driver/library version mismatch: {text}",
+                        "Reboot (or reload the nvidia kernel modules) so the kernel module and libraries match."),  # [6]
+    "cudnn_mismatch": ("CUDNN_VERSION_MISMATCH", ERROR, "TensorFlow loaded a cuDNN other than the one it was built with: {text}",
+                       "Make TensorFlow's cuDNN the one loaded: drop old cuDNN directories from LD_LIBRARY_PATH, reinstall its pin "
+                       "(pip install 'tensorflow[and-cuda]==<version>'), keep PyTorch in another environment."),  # [16]
+    "ptx_unsupported": ("DRIVER_TOO_OLD_FOR_PTX", ERROR, "The driver is older than the CUDA toolkit that made the code TensorFlow loads: {text}",
+                        "Upgrade the NVIDIA driver so nvidia-smi's 'CUDA Version' is at least the TensorFlow build's and the "
+                        "installed nvidia-cuda-nvcc / nvidia-nvjitlink wheels' versions."),  # [14]
+    "libdevice_missing": ("XLA_LIBDEVICE_MISSING", WARNING, "XLA cannot find libdevice or ptxas: {text}",
+                          "pip install nvidia-cuda-nvcc-cu12 (part of [and-cuda]) or set XLA_FLAGS=--xla_gpu_cuda_data_dir=<CUDA dir with nvvm/libdevice>."),  # [15]
+    "numpy_abi": ("NUMPY_ABI_MISMATCH", ERROR, "TensorFlow and the installed NumPy are binary-incompatible: {text}",
+                  "For TensorFlow <= 2.17: pip install 'numpy<2'; or upgrade TensorFlow to >= 2.18."),  # [7]
+    "protobuf": ("PROTOBUF_MISMATCH", ERROR, "The installed protobuf does not fit this TensorFlow: {text}",
+                 "Install the protobuf range TensorFlow requires (pip check shows the conflict)."),  # [10]
+    "legacy_keras": ("LEGACY_KERAS_MISSING", ERROR, "{text}",
+                     "pip install 'tf-keras~=<TensorFlow major.minor>' or unset TF_USE_LEGACY_KERAS."),  # [11]
+    "out_of_memory": ("GPU_OUT_OF_MEMORY", WARNING, "TensorFlow could not get GPU memory: {text}",
+                      "export TF_FORCE_GPU_ALLOW_GROWTH=true, and stop other processes on the GPU (nvidia-smi lists them)."),  # [21]
+    "tensorrt_missing": ("TENSORRT_MISSING", INFO, "TensorRT is not installed; only TF-TRT is unavailable, GPU use is not affected.",
+                         "Nothing to do unless you use TF-TRT."),  # [5]
+    "numa": ("NUMA_NODE_UNKNOWN", INFO, "TensorFlow could not read the GPU's NUMA node and assumes node 0; harmless.", "Nothing to do."),  # [9]
+    "duplicate_factory": ("DUPLICATE_FACTORY", INFO, "TensorFlow logged a duplicate cuDNN/cuFFT/cuBLAS factory registration; harmless.",
+                          "Nothing to do (TF_CPP_MIN_LOG_LEVEL=2 hides it)."),  # [20]
+}
+
+
+def log_findings(facts: CudaFacts) -> list[Finding]:
+    tf = facts.tf
+    if tf is None:
+        return []
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    gpu_present = facts.gpu.working_driver and bool(facts.gpu.gpus)
+    for line in tf.log:
+        rule = _LOG_RULES.get(line.kind)
+        if rule and rule[0] not in seen:
+            code, severity, message, fix = rule
+            seen.add(code)
+            findings.append(Finding(code, severity, message.format(text=_short(line.text)), fix))
+        elif line.kind == "cuinit_failed" and gpu_present and not tf.gpus and "CUINIT_FAILED" not in seen:  # [17]
+            seen.add("CUINIT_FAILED")
+            findings.append(Finding("CUINIT_FAILED", ERROR, f"CUDA could not start: {_short(line.text)}",
+                                    "Check nvidia-smi works, CUDA_VISIBLE_DEVICES, and in a container --gpus all."))
+    return findings
+
+
+def _short(text: str | None, limit: int = 300) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------ everything
+
+
+def diagnose(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
+    """Every finding for these facts, errors first, in a stable order."""
+    findings = gpu_findings(facts) + tf_findings(facts, builds, drivers) + toolkit_findings(facts)
+    unique: list[Finding] = []
+    for finding in findings:
+        if all(f.code != finding.code for f in unique):
+            unique.append(finding)
+    order = {ERROR: 0, WARNING: 1, INFO: 2}
+    return sorted(unique, key=lambda f: order.get(f.severity, 3))
+
+
+def toolkit_findings(facts: CudaFacts) -> list[Finding]:
+    toolkit = next((t for t in facts.toolkits if t.version), None)
+    if toolkit is None or facts.tf is None or facts.tf.status != OK or not facts.tf.cuda_build:
+        return []
+    build = str(facts.tf.build_info.get("cuda_version") or "?")
+    return [Finding("TOOLKIT_NOT_USED", INFO,
+                    f"A CUDA {toolkit.version} toolkit is installed ({toolkit.source}); pip TensorFlow does not use it: it loads "
+                    f"CUDA {build.split('.')[0]} libraries by name (from the [and-cuda] wheels or the loader path).",
+                    "Nothing to do; the toolkit is only needed to compile CUDA code yourself.")]
+
+
+def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
+    """With TensorFlow: it lists at least one GPU. Without: a working driver shows a visible GPU."""
+    if facts.tf is not None:
+        return facts.tf.status == OK and bool(facts.tf.gpus)
+    hidden_or_broken = {"DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT"}
+    return (
+        facts.gpu.working_driver
+        and bool(visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")))
+        and not any(f.code in hidden_or_broken for f in findings)
+    )

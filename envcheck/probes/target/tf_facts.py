@@ -1,0 +1,126 @@
+"""What TensorFlow itself says about CUDA, asked inside the target interpreter; one JSON object.
+
+Run by envcheck.probes.tensorflow with the target interpreter and a timeout: importing TensorFlow
+can crash (SIGILL without AVX, SIGSEGV) or hang, and a child takes that for envcheck. Standard
+library plus the framework under test only. TensorFlow's own log lines go to stderr, where the
+caller reads and classifies them.
+
+Answer keys: installed, version, import_s, import_error, build_info, gpus, loaded (CUDA libraries
+in this process's memory map), load_checks (when no GPU is listed: each library TensorFlow's GPU
+check needs, loaded one by one, with the dlerror of the one that fails).
+"""
+
+import ctypes
+import json
+import os
+import sys
+import time
+
+# The libraries TensorFlow's start-up GPU check dlopens (xla/tsl TryDlopenCUDALibraries): it
+# registers no GPU if any one fails. Sonames by the CUDA major TensorFlow was built for.
+_SONAMES = {
+    "11": {"cudart": "libcudart.so.11.0", "cublas": "libcublas.so.11", "cublasLt": "libcublasLt.so.11",
+           "cufft": "libcufft.so.10", "cusolver": "libcusolver.so.11", "cusparse": "libcusparse.so.11"},
+    "12": {"cudart": "libcudart.so.12", "cublas": "libcublas.so.12", "cublasLt": "libcublasLt.so.12",
+           "cufft": "libcufft.so.11", "cusolver": "libcusolver.so.11", "cusparse": "libcusparse.so.12"},
+}
+# pip wheel directory of each library, as the framework library's RUNPATH ($ORIGIN/../nvidia/<dir>/lib) names it.
+_PIP_DIRS = {"cudart": "cuda_runtime", "cublas": "cublas", "cublasLt": "cublas", "cufft": "cufft",
+             "cusolver": "cusolver", "cusparse": "cusparse", "cudnn": "cudnn"}
+_CUDA_MARKERS = ("libcuda.so", "libcudart", "libcublas", "libcufft", "libcusolver", "libcusparse", "libcudnn",
+                 "libnccl", "libnvJitLink", "libcurand", "libnvidia-ml", "libcupti")
+
+
+def loaded_cuda_libraries():
+    """Paths of CUDA libraries mapped into this process (Linux /proc/self/maps); [] elsewhere."""
+    found = []
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                path = line.rstrip("\n").split(None, 5)[-1] if line.count(" ") >= 5 else ""
+                if path.startswith("/") and any(marker in os.path.basename(path) for marker in _CUDA_MARKERS):
+                    if path not in found:
+                        found.append(path)
+    except OSError:
+        pass  # not Linux: nothing to report
+    return found
+
+
+def check_loads(build_info, tf_dir):
+    """Load each library TensorFlow's GPU check needs, as TensorFlow would find it; report each."""
+    cuda = str(build_info.get("cuda_version") or "").split(".")[0]
+    cudnn = str(build_info.get("cudnn_version") or "").split(".")[0]
+    names = dict(_SONAMES.get(cuda, {}))
+    if cudnn:
+        names["cudnn"] = "libcudnn.so." + cudnn
+    checks = [_try_load("cuda", "libcuda.so.1", [])]
+    site = os.path.dirname(tf_dir)
+    for name, soname in names.items():
+        candidates = [os.path.join(site, "nvidia", _PIP_DIRS[name], "lib", soname)] if name in _PIP_DIRS else []
+        checks.append(_try_load(name, soname, candidates))
+    return checks
+
+
+def _try_load(name, soname, candidates):
+    """dlopen by soname (LD_LIBRARY_PATH, ldconfig), then from the pip wheel directory TF's RUNPATH names."""
+    errors = []
+    for target in [soname] + [path for path in candidates if os.path.exists(path)]:
+        try:
+            ctypes.CDLL(target, mode=getattr(os, "RTLD_LAZY", 1) | getattr(ctypes, "RTLD_GLOBAL", 0))
+        except OSError as error:
+            errors.append(str(error))
+            continue
+        return {"name": name, "soname": soname, "ok": True, "via": target, "error": None}
+    return {"name": name, "soname": soname, "ok": False, "via": None, "error": errors[-1] if errors else None}
+
+
+def main():
+    answer = {"installed": False, "python": list(sys.version_info[:3]), "platform": sys.platform}
+    started = time.monotonic()
+    try:
+        import tensorflow as tf
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] == "tensorflow":
+            answer["import_error"] = None
+        else:
+            answer.update(installed=True, import_error=f"{type(error).__name__}: {error}")
+        print(json.dumps(answer))
+        return
+    except BaseException as error:  # any failure of the framework's import is the fact to report
+        answer.update(installed=True, import_error=f"{type(error).__name__}: {error}")
+        print(json.dumps(answer))
+        return
+    answer["installed"] = True
+    answer["import_error"] = None
+    answer["import_s"] = round(time.monotonic() - started, 3)
+    answer["version"] = getattr(tf, "__version__", None)
+    answer["file"] = getattr(tf, "__file__", None)
+    try:
+        build_info = dict(tf.sysconfig.get_build_info())
+    except AttributeError:
+        build_info = {}
+    answer["build_info"] = {key: value for key, value in build_info.items() if isinstance(value, (str, int, float, bool, list))}
+    try:
+        answer["built_with_cuda"] = bool(tf.test.is_built_with_cuda())
+    except AttributeError:
+        answer["built_with_cuda"] = None
+    gpus = tf.config.list_physical_devices("GPU")
+    details = []
+    for gpu in gpus:
+        try:
+            info = tf.config.experimental.get_device_details(gpu)
+        except (AttributeError, ValueError, RuntimeError):
+            info = {}
+        cc = info.get("compute_capability")
+        details.append({"name": gpu.name, "device_name": info.get("device_name"),
+                        "compute_capability": "%d.%d" % tuple(cc) if cc else None})
+    answer["gpus"] = details
+    answer["loaded"] = loaded_cuda_libraries()
+    if not gpus and build_info.get("is_cuda_build") and sys.platform.startswith("linux"):
+        answer["load_checks"] = check_loads(build_info, os.path.dirname(tf.__file__ or ""))
+    print(json.dumps(answer))
+
+
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()
