@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.count_packages",
         "how many distributions are installed",
     ),
+    "smoke-train": (
+        "envcheck.cli.smoke_train",
+        "train a tiny network forward and backprop, and prove it learned with its gradients checked",
+    ),
 }
 
 
@@ -129,3 +133,4 @@ def main_envcheck() -> None:
 
 main_list_tf_packages = _entry("list-tf-packages")
 main_count_packages = _entry("count-packages")
+main_smoke_train = _entry("smoke-train")
