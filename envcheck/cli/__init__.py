@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.check_cuda",
         "can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix",
     ),
+    "smoke-train": (
+        "envcheck.cli.smoke_train",
+        "train a tiny network forward and backprop, and prove it learned with its gradients checked",
+    ),
     "doctor": (
         "envcheck.cli.doctor",
         "every check at once: one summary, a fix for each problem, one exit code",
@@ -149,3 +153,4 @@ main_check_cuda = _entry("check-cuda")
 main_doctor = _entry("doctor")
 main_report = _entry("report")
 main_verify = _entry("verify")
+main_smoke_train = _entry("smoke-train")

@@ -479,7 +479,7 @@ def run(options) -> dict:
             checks.append(check("device", False,
                                 "--device gpu: the numpy backend runs on the CPU only; use --backend tensorflow"))
             return answer
-        answer["device"] = "CPU (NumPy)"
+        answer["device"] = "CPU"
 
     started = time.perf_counter()
     # 1. forward pass, and 2. gradients, on the same starting weights
