@@ -220,5 +220,7 @@ def gpu_area(report: dict) -> Area:
         findings = [Finding(f.code, WARNING, f.message, f.fix) if f.severity == ERROR else f for f in findings]
     verdict = report.get("verdict") or {}
     summary = verdict.get("summary") or ("ready" if verdict.get("ready") else "not ready")
+    if not gpus:
+        summary = "no NVIDIA GPU; TensorFlow will use the CPU"
     facts = {key: report.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}
     return Area("gpu", "GPU", summary, findings, facts)
