@@ -161,3 +161,18 @@ def test_report_of_a_real_run_hides_a_planted_user_and_token(real_doctor):
         assert "zebulon" not in text and "ghp_" not in text and "pw123456" not in text
         assert "tensorflow" in text and "2.21.0" in text
     assert len(data["packages"]) == real_doctor.areas[1].facts["count"]
+
+
+def test_tensorflow_dying_with_sigill_is_one_named_error_on_the_tensorflow_line(tmp_path):
+    """What a CPU without AVX does to `import tensorflow`: stood in by a tensorflow that kills itself."""
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n")
+    done = run_cli("doctor", "--format", "json", env={"PYTHONPATH": str(tmp_path)}, timeout=300)
+    assert done.returncode == 1, done.stderr
+    by_key = {a["key"]: a for a in json.loads(done.stdout)["areas"]}
+    assert [f["code"] for f in by_key["tensorflow"]["findings"]] == ["TF_IMPORT_CRASHED"]
+    assert "SIGILL" in by_key["tensorflow"]["findings"][0]["message"]
+    assert not any(f["code"].startswith("TF_") for f in by_key["gpu"]["findings"])  # counted once
+    assert by_key["smoke"]["status"] == "error"
+    assert by_key["numpy"]["status"] == by_key["python"]["status"] == by_key["system"]["status"] == "ok"

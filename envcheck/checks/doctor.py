@@ -292,7 +292,9 @@ def tensorflow_area(g: Gather) -> Area:
     tf = rules.installed_tensorflow(installed)
     if tf is None:
         return rules.tensorflow_area(None, installed.get("keras"), None, g.python.executable)
-    return rules.tensorflow_area(tf, installed.get("keras"), g.get("cuda").get("tensorflow"), g.python.executable)
+    report = g.get("cuda")
+    return rules.tensorflow_area(tf, installed.get("keras"), report.get("tensorflow"), g.python.executable,
+                                 rules.findings_from(report.get("findings")))
 
 
 def gpu_area(g: Gather) -> Area:

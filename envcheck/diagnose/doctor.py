@@ -184,8 +184,19 @@ def findings_from(dicts) -> list[Finding]:
     return [Finding(d["code"], d["severity"], d["message"], d.get("fix")) for d in dicts or []]
 
 
-def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dict | None, python: str) -> Area:
-    """tf: the installed TensorFlow distribution; tf_facts: check-cuda's `tensorflow` section (its child's import)."""
+# check-cuda's findings about importing TensorFlow belong to doctor's TensorFlow line, and the
+# Python-range one to its Python line (as a warning there when TensorFlow imports); the GPU line
+# keeps the rest, so one problem is counted once.
+TF_OWNED = frozenset({"TF_NOT_INSTALLED", "TF_IMPORT_CRASHED", "TF_IMPORT_TIMED_OUT", "TF_IMPORT_FAILED", "TF_PROBE_FAILED",
+                      "NUMPY_ABI_MISMATCH", "PROTOBUF_MISMATCH", "LEGACY_KERAS_MISSING"})
+NOT_GPU_OWNED = TF_OWNED | {"PYTHON_UNSUPPORTED"}
+
+
+def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dict | None, python: str,
+                    cuda_findings: list[Finding] = ()) -> Area:
+    """tf: the installed TensorFlow distribution; tf_facts: check-cuda's `tensorflow` section (its child's
+    import); cuda_findings: check-cuda's findings, of which the TF_OWNED ones are shown here."""
+    owned = [f for f in cuda_findings if f.code in TF_OWNED]
     facts = {"installed": tf.version if tf else None, "keras": keras.version if keras else None, "probe": tf_facts}
     if tf is None:
         return Area("tensorflow", "TensorFlow", "not installed", [Finding("TF_NOT_INSTALLED", ERROR, "TensorFlow is not installed in this environment.",
@@ -201,11 +212,11 @@ def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dic
         if "numpy" in why.lower() and ("1.x" in why or "_ARRAY_API" in why):
             fix = pip_install(python, "numpy<2") + " (this TensorFlow was built against NumPy 1)"
         return Area("tensorflow", "TensorFlow", f"{tf.version} installed{keras_text} but does not import",
-                    [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)], facts)
+                    owned or [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)], facts)
     version = tf_facts.get("version") or tf.version
     seconds = tf_facts.get("import_s")
     timing = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
-    findings = []
+    findings = owned
     if keras is None:
         findings.append(Finding("KERAS_MISSING", WARNING, "Keras is not installed; `tf.keras` will fail.", pip_install(python, "keras")))
     return Area("tensorflow", "TensorFlow", f"{version} imports{timing}{keras_text}", findings, facts)
@@ -215,7 +226,7 @@ def gpu_area(report: dict) -> Area:
     """check-cuda's report (envcheck.check-cuda/1). Without any NVIDIA GPU, its errors are doctor warnings:
     a CPU machine is a fine place to learn; `envcheck verify` with a GPU profile is where a GPU is required."""
     gpus = report.get("gpus") or []
-    findings = findings_from(report.get("findings"))
+    findings = [f for f in findings_from(report.get("findings")) if f.code not in NOT_GPU_OWNED]
     if not gpus:
         findings = [Finding(f.code, WARNING, f.message, f.fix) if f.severity == ERROR else f for f in findings]
     verdict = report.get("verdict") or {}
