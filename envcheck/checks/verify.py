@@ -74,11 +74,11 @@ def gpu_requirement(gpu: dict, g: Gather) -> Area:
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
     detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
-    fix = next((f.get("fix") for f in report.get("findings") or [] if f.get("severity") == ERROR and f.get("fix")), None)
+    fix = next((f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None)
     if not required:
         return _area("gpu", title, detail + " (optional: not required by this profile)")
     if not verdict.get("ready"):
-        return _area("gpu", title, detail, f"TensorFlow cannot use a GPU here: {detail}", fix or "Run `check-cuda` for what to fix.")
+        return _area("gpu", title, detail, detail, fix or "Run `check-cuda` for what to fix.")
     fitting = [
         gpu_ for gpu_ in gpus
         if (min_gib is None or (gpu_.get("memory_mib") or 0) >= min_gib * 1024)

@@ -167,16 +167,23 @@ def system_area(facts: SystemFacts) -> Area:
 
 def smoke_area(report: dict) -> Area:
     """smoke.check's report (envcheck.smoke-train/1)."""
-    checks = report.get("checks") or []
-    passed = bool(report.get("passed"))
-    facts = {key: report.get(key) for key in ("backend", "device", "task", "passed", "checks", "failure", "seconds", "timings") if key in report}
-    where = f"{report.get('task', 'xor').upper() if report.get('task') == 'xor' else report.get('task')} with {report.get('backend')} on {report.get('device') or '?'}"
-    if passed:
-        return Area("smoke", "Smoke training", f"{where}: learned ({len(checks)} checks passed)", [], facts)
-    failed = [c for c in checks if not c.get("passed")]
+    keep = ("backend", "device", "task", "passed", "failure", "versions", "timings", "initial_loss", "final_loss", "accuracy", "steps")
+    facts = {key: report[key] for key in keep if key in report}
+    facts["checks"] = [f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})" for c in report.get("checks") or []]
+    task = str(report.get("task") or "xor")
+    task = task.upper() if task == "xor" else task
+    where = f"on {report.get('device') or '?'} with {report.get('backend')}"
+    if report.get("passed"):
+        train = (report.get("timings") or {}).get("train_s")
+        seconds = f" in {train:.2f} s" if isinstance(train, (int, float)) else ""
+        losses = (report.get("initial_loss"), report.get("final_loss"))
+        curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
+        return Area("smoke", "Smoke training", f"{task} learned{seconds} {where}{curve}", [], facts)
+    failed = [c for c in report.get("checks") or [] if not c.get("passed")]
     detail = report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
-    return Area("smoke", "Smoke training", f"{where}: failed", [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}",
-                "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first.")], facts)
+    fix = report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    return Area("smoke", "Smoke training", f"{task} not learned {where}",
+                [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 
 
 def findings_from(dicts) -> list[Finding]:
