@@ -12,6 +12,8 @@ numbers are the checks themselves and not interpreter start-up.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import time
 
@@ -26,11 +28,13 @@ def main() -> None:
     args = parser.parse_args()
     python = target.resolve(args.python)
     whole: list[float] = []
+    whole_cpu: list[float] = []
     alone: dict[str, list[float]] = {spec.key: [] for spec in doctor.AREAS}
     for round_number in range(args.rounds):
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu_seconds()
         result = doctor.run(python)
         whole.append(time.monotonic() - started)
+        whole_cpu.append(_cpu_seconds() - cpu)
         assert not any(f.code in ("AREA_FAILED", "AREA_TIMED_OUT") for a in result.areas for f in a.findings), result.to_dict()
         for spec in doctor.AREAS:
             started = time.monotonic()
@@ -48,7 +52,17 @@ def main() -> None:
     print(f"| **doctor (all {len(medians)} at once)** | **{doctor_median:.2f}** |")
     print(f"| sum of the checks alone | {sum(medians.values()):.2f} |")
     print()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu_median = statistics.median(whole_cpu)
     print(f"doctor / slowest single check ({slowest}) = {doctor_median / medians[slowest]:.2f} (target ≤ 1.15)")
+    print(f"doctor used {cpu_median:.2f} CPU-seconds (itself and its children) per run; on {cpus} CPUs that is at least "
+          f"{cpu_median / cpus:.2f} s of wall time even with the machine to itself; load average now {os.getloadavg()[0]:.2f}")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and every child it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

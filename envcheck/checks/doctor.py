@@ -275,11 +275,14 @@ def numpy_area(g: Gather) -> Area:
     tf = rules.installed_tensorflow(installed)
     tf_numpy = []
     if tf is not None:
-        from packaging.requirements import Requirement  # only to pick TF's numpy requirement
+        from packaging.requirements import InvalidRequirement, Requirement  # only to pick TF's numpy requirement
 
         environment = requirements.marker_environment(g.python.version, g.python.platform)
         for line in tf.requires:
-            req = Requirement(line)
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                continue  # the Packages line reports unparsable requirements
             if req.name.lower() == "numpy" and (req.marker is None or req.marker.evaluate(environment)):
                 tf_numpy.append(str(req))
     return rules.numpy_area(answer.data, answer.problem, installed, tf_numpy, g.python.executable)

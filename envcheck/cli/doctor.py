@@ -8,6 +8,7 @@ anything is a warning. Each check is isolated: one that crashes, hangs or raises
 from __future__ import annotations
 
 import argparse
+import sys
 
 from envcheck import render, target
 from envcheck.cli._parser import add_format_option, add_python_option
@@ -20,13 +21,13 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser)
 
 
-def gather(args: argparse.Namespace, prog: str):
-    """Run doctor for args.python, with a live line per check on a terminal's stderr. Shared with report."""
+def gather(args: argparse.Namespace, live: bool = True):
+    """Run doctor for args.python; with `live` and stderr on a terminal, a live line per running check
+    there (stdout may be piped: the summary is data, the live view is talk). Shared with report."""
     from envcheck.checks import doctor
 
     python = target.resolve(args.python)
-    live_wanted = render._isatty(__import__("sys").stderr) and getattr(args, "format", None) is None
-    if not live_wanted:
+    if not (live and render._isatty(sys.stderr)):
         return doctor.run(python)
     from rich.live import Live  # terminal only
 
@@ -41,7 +42,7 @@ def gather(args: argparse.Namespace, prog: str):
 def run(args: argparse.Namespace) -> int:
     from envcheck import render_doctor
 
-    result = gather(args, args.prog)
+    result = gather(args, live=args.format is None)
     fmt = render.output_format(args.format)
     if fmt == "json":
         render.write_json(result.to_dict())

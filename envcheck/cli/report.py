@@ -24,8 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from envcheck.cli.doctor import gather
 
     fmt = args.format or "markdown"
-    args.format = fmt  # a report is a document: no live view mixed into it
-    data = report.build(gather(args, args.prog))
+    data = report.build(gather(args, live=False))  # a document: no live view mixed into the terminal
     text = render.to_json(data) if fmt == "json" else report.markdown(data) if fmt == "markdown" else report.text(data)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:
