@@ -2,8 +2,9 @@
 
 Interleaved rounds: each round runs the whole doctor once, then every area alone (a fresh set of
 shared sources each time, so an area alone pays for everything it needs, e.g. the TensorFlow area
-for check-cuda's TensorFlow child). Medians over the rounds; the ratio is
-median(doctor) / max over areas of median(area alone). In-process, through the library, so the
+for check-cuda's TensorFlow child). Medians over the rounds; two ratios: median(doctor) / max over
+areas of median(area alone), and the median over rounds of doctor / the slowest area of that same
+round (less sensitive to other load on a shared machine drifting between rounds). In-process, through the library, so the
 numbers are the checks themselves and not interpreter start-up.
 
     python bench/bench_doctor.py [--rounds 5] [--python PATH]
@@ -54,7 +55,10 @@ def main() -> None:
     print()
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cpu_median = statistics.median(whole_cpu)
-    print(f"doctor / slowest single check ({slowest}) = {doctor_median / medians[slowest]:.2f} (target ≤ 1.15)")
+    per_round = [whole[i] / max(values[i] for values in alone.values()) for i in range(args.rounds)]
+    print(f"doctor / slowest single check ({slowest}), ratio of medians = {doctor_median / medians[slowest]:.2f} (target ≤ 1.15)")
+    print(f"median of the per-round ratios (doctor / slowest check of the same round) = {statistics.median(per_round):.2f}; "
+          f"rounds: {', '.join(f'{r:.2f}' for r in per_round)}")
     print(f"doctor used {cpu_median:.2f} CPU-seconds (itself and its children) per run; on {cpus} CPUs that is at least "
           f"{cpu_median / cpus:.2f} s of wall time even with the machine to itself; load average now {os.getloadavg()[0]:.2f}")
 
