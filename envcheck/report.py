@@ -5,7 +5,8 @@ GitHub issue or a course forum: long parts in collapsed <details>) or text. Reda
 data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
-- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf) become `***`;
+- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
+  parameters named like a token, key or password, become `***`;
 - well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
 - the home directory becomes `~`, the user name `<user>` and the host name `<host>`.
 """
@@ -28,6 +29,7 @@ ALLOWED_ENV_NAMES = frozenset({
 })
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSWD|PWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@")
+_QUERY_SECRETS = re.compile(r"(?i)([?&][a-z_\-]*(?:token|key|password|passwd|secret|auth|sig)[a-z_\-]*=)[^&#\s]+")
 _TOKENS = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{16,}"
     r"|xox[abprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_\-]{16,})"
@@ -66,6 +68,7 @@ class Redactor:
 
     def text(self, value: str) -> str:
         value = _URL_CREDENTIALS.sub(r"\1***@", value)
+        value = _QUERY_SECRETS.sub(r"\1***", value)
         value = _TOKENS.sub("<redacted>", value)
         for home in self.homes:
             value = re.sub(re.escape(home) + r"(?![A-Za-z0-9_.\-])", "~", value)

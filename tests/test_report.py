@@ -80,9 +80,11 @@ def test_redactor_masks_host_user_home_urls_and_tokens():
     redactor = report.Redactor(homes=("/home/ada",), users=("ada",), hosts=("lab-gpu-07.uni.example", "lab-gpu-07"))
     text = redactor.text(
         "/home/ada/.venv/bin/python on lab-gpu-07 (lab-gpu-07.uni.example) by ada; "
-        "https://ada:pw@idx.example/simple hf_abcdefghijklmnopqrstu /home/adam stays"
+        "https://ada:pw@idx.example/simple hf_abcdefghijklmnopqrstu /home/adam stays "
+        "https://idx.example/simple?private_token=abc123&page=2"
     )
-    assert text == ("~/.venv/bin/python on <host> (<host>) by <user>; https://***@idx.example/simple <redacted> /home/adam stays")
+    assert text == ("~/.venv/bin/python on <host> (<host>) by <user>; https://***@idx.example/simple <redacted> /home/adam stays "
+                    "https://idx.example/simple?private_token=***&page=2")
 
 
 def test_only_allow_listed_variables_pass():
