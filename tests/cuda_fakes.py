@@ -33,6 +33,7 @@ def fake_nvidia_smi(bin_dir: Path, host: Path = H200) -> Path:
               *--query-gpu*) exec cat '{host}/nvidia-smi-query.txt' ;;
               *-q*-x*) exec cat '{host}/nvidia-smi-q-x.txt' ;;
               -L) exec cat '{host}/nvidia-smi-L.txt' ;;
+              --version) exec cat '{host}/nvidia-smi-version.txt' ;;
               *) exec cat '{host}/nvidia-smi.txt' ;;
             esac
             """

@@ -17,7 +17,6 @@ from envcheck.diagnose import cuda as rules
 from envcheck.findings import ERROR, INFO, WARNING
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import tensorflow as tfp
-from envcheck.probes.cuda import Library
 
 BUILDS = data.load("tensorflow_builds.toml")
 DRIVERS = data.load("cuda_drivers.toml")
@@ -226,10 +225,21 @@ def test_old_tensorflow_without_and_cuda_extra_needs_system_cuda():  # [4]
 
 def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
     build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
-    pip = (Library("cudnn", "libcudnn.so.8", "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8", "pip", "nvidia-cudnn-cu12", "8.9.7.29"),)
-    f = facts(gpu=h200(cc="8.0"), libraries=pip, tf_facts=tf(version="2.16.1", gpus=0, build=build, load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")]))
-    found = run(f)
-    assert codes(found) == ["TF_2_16_1_RUNPATH"] and "tensorflow[and-cuda]==2.16.2" in found[0].fix
+    on_pip_path_only = dataclasses.replace(
+        tf(version="2.16.1", gpus=0, build=build),
+        load_checks=({"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
+                     {"name": "cudnn", "soname": "libcudnn.so.8", "ok": True, "by_name": False,
+                      "via": "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8"}),
+    )
+    found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=on_pip_path_only))
+    assert codes(found) == ["TF_2_16_1_RUNPATH"] and "libcudnn.so.8" in found[0].message
+    assert "tensorflow[and-cuda]==2.16.2" in found[0].fix
+
+
+def test_tensorflow_2_16_2_with_the_same_libraries_is_not_the_runpath_bug():
+    build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
+    found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=tf(version="2.16.2", gpus=0, build=build, load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")])))
+    assert codes(found) == ["CUDA_LIBS_MISSING"]
 
 
 def test_driver_cuda_library_missing_in_a_container():
@@ -289,6 +299,15 @@ def test_pip_cudnn_wheel_of_another_major_than_the_build():  # [16]
     assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "nvidia-cudnn-cu12 8.9.7.29" in found[0].message
 
 
+def test_pip_cudnn_wheel_older_than_the_one_tensorflow_was_built_with():  # [16] "9.1.0 but source was compiled with: 9.3.0"
+    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.1.0.70"}))
+    assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "built with 9.3" in found[0].message
+
+
+def test_pip_wheels_of_the_build_pass():
+    assert run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.3.0.75", "nvidia-cuda-runtime-cu12": "12.5.82"})) == []
+
+
 def test_everything_right_but_no_gpu_listed_shows_tensorflows_own_words():
     log = "W0000 00:00:1.0 gpu_device.cc:2251] Cannot dlopen some GPU libraries."
     found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(gpus=0, log=log)))
@@ -308,3 +327,38 @@ def test_every_finding_has_a_fix_and_errors_come_first():
     assert all(f.fix for f in found)
     severities = [f.severity for f in found]
     assert severities == sorted(severities, key=[ERROR, WARNING, INFO].index)
+
+
+def test_status_names_repeated_in_the_rules_match_the_tensorflow_probe():
+    assert (rules.OK, rules.NOT_INSTALLED, rules.IMPORT_FAILED, rules.CRASHED, rules.TIMED_OUT) == (
+        tfp.OK, tfp.NOT_INSTALLED, tfp.IMPORT_FAILED, tfp.CRASHED, tfp.TIMED_OUT,
+    )
+
+
+def test_kernel_module_loaded_but_no_nvidia_smi_or_nvml():
+    failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found")
+    gpu = gpu_probe.GpuFacts(gpu_probe.PROC, (gpu_probe.Gpu(0, "NVIDIA H200"),), gpu_probe.Driver(kernel_module="580.159.04"), (failure,))
+    found = run(facts(gpu=gpu))
+    assert codes(found) == ["DRIVER_LIBRARIES_MISSING"] and "580.159.04" in found[0].message
+
+
+def test_a_gpu_the_driver_lists_but_cannot_read():
+    gpu = dataclasses.replace(h200(), gpus=h200().gpus + (gpu_probe.Gpu(1, error="GPU is lost"),))
+    assert codes(run(facts(gpu=gpu))) == ["GPU_UNREADABLE"]
+
+
+def test_gpu_newer_than_every_kernel_and_without_ptx():
+    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(build=dict(BUILD_221, cuda_compute_capabilities=["sm_60", "sm_70"]))))
+    assert codes(found) == ["COMPUTE_CAPABILITY_UNSUPPORTED"]
+
+
+def test_wsl2_without_the_windows_driver():
+    found = run(facts(gpu=NO_GPU, wsl=True))
+    assert codes(found) == ["NO_GPU"] and "Windows" in found[0].fix
+
+
+def test_environment_of_the_h200_host_changes_nothing():
+    env = dict(line.split("=", 1) for line in (H200 / "env.txt").read_text().splitlines() if "=" in line)
+    assert env["NVIDIA_VISIBLE_DEVICES"] == "0" and "CUDA_VISIBLE_DEVICES" not in env
+    f = facts(env={name: value for name, value in env.items() if name in rules.ENV_VARS})
+    assert run(f) == [] and rules.ready(f, [])

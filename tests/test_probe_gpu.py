@@ -122,6 +122,28 @@ def test_probe_falls_back_to_nvidia_smi_when_nvml_cannot_load(tmp_path):
     assert facts.failures == (gpu.SourceFailure(gpu.NVML, "failed", "NVML Shared Library Not Found"),)
 
 
+def test_nvidia_smi_version_carries_the_cuda_version_of_the_h200_driver():
+    assert gpu.parse_smi_version((H200 / "nvidia-smi-version.txt").read_text()) == "13.0"
+    assert gpu.parse_smi_version("NVIDIA-SMI version  : 470.82.01") is None
+
+
+def test_probe_preferring_nvidia_smi_takes_the_cuda_version_from_its_version_form(tmp_path):
+    started = []
+    nvml = lambda timeout: started.append(timeout)
+    run = _runner_answering({"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "--version": _ok(H200 / "nvidia-smi-version.txt")})
+    facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=nvml, prefer=gpu.SMI_CSV)
+    assert (facts.source, facts.driver.cuda_version, facts.failures, started) == (gpu.SMI_CSV, "13.0", (), [])
+    assert not any("-x" in call for call in run.calls)
+
+
+def test_old_nvidia_smi_without_the_compute_cap_field_falls_back_to_the_xml_form(tmp_path):
+    rejected = lambda argv: runner.CommandResult(tuple(argv), runner.EXITED, 2, 'Field "compute_cap" is not a valid field to query.\n', "")
+    run = _runner_answering({"--query-gpu": rejected, "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")})
+    facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=None, prefer=gpu.SMI_CSV)
+    assert facts.source == gpu.SMI_XML and facts.driver.cuda_version == "13.0" and facts.gpus[0].name == "NVIDIA H200"
+    assert "not a valid field" in facts.failures[0].message
+
+
 def test_probe_uses_proc_when_the_kernel_module_is_loaded_but_nvidia_smi_is_missing(tmp_path):
     facts = gpu.probe(root=_fake_root(tmp_path), run=_runner_answering({}), nvml=None)
     assert facts.source == gpu.PROC and not facts.working_driver

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import CPU_HOST
 from envcheck import runner
 from envcheck.probes import tensorflow as tfp
@@ -58,3 +60,39 @@ def test_not_installed_and_import_errors_are_told_apart():
     broken = tfp.parse(_result(runner.OK, json.dumps({"installed": True, "import_error": "AttributeError: _ARRAY_API not found"})))
     assert missing.status == tfp.NOT_INSTALLED
     assert broken.status == tfp.IMPORT_FAILED and [line.kind for line in broken.log] == ["numpy_abi"]
+
+
+def _tf_facts_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tf_facts_under_test", runner.TARGET_DIR / "tf_facts.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_load_checks_name_each_missing_library_and_find_one_only_on_the_pip_path(tmp_path):
+    import shutil
+
+    libz = _library_path("libz.so.1")
+    if libz is None:
+        pytest.skip("no libz.so.1 in the loader cache to stand in for a CUDA library")
+    cudnn_dir = tmp_path / "site-packages" / "nvidia" / "cudnn" / "lib"
+    cudnn_dir.mkdir(parents=True)
+    shutil.copy(libz, cudnn_dir / "libcudnn.so.9")  # a loadable library where [and-cuda] puts cuDNN
+    checks = {c["name"]: c for c in _tf_facts_script().check_loads(
+        {"cuda_version": "12.5.1", "cudnn_version": "9"}, str(tmp_path / "site-packages" / "tensorflow"))}
+    assert list(checks) == ["cuda", "cudart", "cublas", "cublasLt", "cufft", "cusolver", "cusparse", "cudnn"]
+    assert checks["cudnn"]["ok"] and checks["cudnn"]["by_name"] is False
+    assert checks["cudnn"]["via"] == str(cudnn_dir / "libcudnn.so.9")
+    if not checks["cudart"]["ok"]:  # this GPU-less machine has no CUDA 12 runtime on the loader path
+        assert checks["cudart"]["error"].startswith("libcudart.so.12: cannot open shared object file")
+
+
+def _library_path(soname):
+    """Where the loader cache puts `soname`, or None."""
+    for line in runner.run(["ldconfig", "-p"], timeout=10).stdout.splitlines():
+        name, sep, path = line.strip().partition(" => ")
+        if sep and name.split(" (", 1)[0] == soname:
+            return path.strip()
+    return None

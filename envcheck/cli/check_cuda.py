@@ -13,7 +13,9 @@ from envcheck import render, target
 from envcheck.checks import cuda
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.findings import Finding
 from envcheck.probes import gpu as gpu_probe
+from envcheck.probes.gpu import Gpu
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +60,7 @@ def text_lines(report: dict) -> list[str]:
     if found:
         lines.append("")
         for finding in found:
-            lines += render.finding_lines(_Finding(finding))
+            lines += render.finding_lines(Finding(**finding))
     return lines
 
 
@@ -72,15 +74,8 @@ def rich_text(report: dict) -> str:
     parts += [f"  [bold]{label:<10}[/] {escape(value)}" for label, value in fact_rows(report)]
     if report["findings"]:
         parts.append("")
-        parts += [render.finding_markup(_Finding(finding)) for finding in report["findings"]]
+        parts += [render.finding_markup(Finding(**finding)) for finding in report["findings"]]
     return "\n".join(parts)
-
-
-class _Finding:
-    """A finding dict read like envcheck.findings.Finding, for the shared finding renderers."""
-
-    def __init__(self, data: dict):
-        self.code, self.severity, self.message, self.fix = data["code"], data["severity"], data["message"], data.get("fix")
 
 
 def fact_rows(report: dict) -> list[tuple[str, str]]:
@@ -104,17 +99,12 @@ def fact_rows(report: dict) -> list[tuple[str, str]]:
 def _gpu_text(report: dict) -> str:
     gpus = report["gpus"]
     if gpus:
-        text = cuda.describe_gpus([_GpuView(g) for g in gpus])
+        text = cuda.describe_gpus([Gpu(**{key: value for key, value in g.items() if key != "visible"}) for g in gpus])
         hidden = sum(1 for g in gpus if not g["visible"])
         return text + (f" ({hidden} hidden by CUDA_VISIBLE_DEVICES)" if hidden else "") + f" [from {report['driver']['source']}]"
     if report["pci_devices"]:
         return f"{len(report['pci_devices'])} NVIDIA device(s) on the PCI bus, not usable without a working driver"
     return "none found (no NVIDIA device on the PCI bus)"
-
-
-class _GpuView:
-    def __init__(self, data: dict):
-        self.name, self.memory_mib, self.compute_capability = data["name"], data["memory_mib"], data["compute_capability"]
 
 
 def _driver_text(report: dict) -> str:
@@ -151,5 +141,5 @@ def _tf_text(tf: dict) -> str:
         built = "a CPU-only build"
     else:
         built = f"built for CUDA {info.get('cuda_version', '?')} / cuDNN {info.get('cudnn_version', '?')}"
-    sees = ", ".join(g["name"] for g in tf["gpus"]) if tf.get("gpus") else "CPU only"
+    sees = ", ".join(g.get("device_name") or g["name"] for g in tf["gpus"]) if tf.get("gpus") else "CPU only"
     return f"{tf.get('version')}, {built}, sees: {sees}"

@@ -10,10 +10,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from typing import TYPE_CHECKING
+
 from envcheck.findings import ERROR, INFO, WARNING, Finding
 from envcheck.probes.cuda import Library, Toolkit
 from envcheck.probes.gpu import Gpu, GpuFacts
-from envcheck.probes.tensorflow import CRASHED, IMPORT_FAILED, NOT_INSTALLED, OK, TIMED_OUT, TfFacts
+
+if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
+    from envcheck.probes.tensorflow import TfFacts
+
+# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import it.
+OK, NOT_INSTALLED, IMPORT_FAILED, CRASHED, TIMED_OUT = "ok", "not-installed", "import-failed", "crashed", "timed-out"
 
 # Environment variables that change the answer; reported as facts.
 ENV_VARS = (
@@ -33,6 +40,8 @@ ENV_VARS = (
 
 @dataclass(frozen=True)
 class CudaFacts:
+    """Every fact the rules read: GPU and driver, toolkit, libraries, TensorFlow, environment."""
+
     gpu: GpuFacts
     toolkits: tuple[Toolkit, ...] = ()
     libraries: tuple[Library, ...] = ()
@@ -287,7 +296,7 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
     for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
         findings += capability_findings(gpu, caps, version)
 
-    findings += wheel_findings(facts, tf, build_cuda)
+    findings += wheel_findings(facts, tf, build_cuda, row)
     if not tf.gpus:
         findings += no_gpu_listed_findings(facts, tf, row, version, findings)
     findings += log_findings(facts)
@@ -370,20 +379,26 @@ def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Find
                     "Use a TensorFlow build that targets this GPU (NVIDIA's NGC container or a source build).")]
 
 
-def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None) -> list[Finding]:
-    """pip CUDA/cuDNN wheels whose major version is not the one this TensorFlow was built for. [4] [16]"""
+def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None, row: dict | None) -> list[Finding]:
+    """pip CUDA/cuDNN wheels of another major than this TensorFlow's build, or a cuDNN older than
+    the one it was built with (cuDNN needs the same major and an equal or higher minor). [4] [16]"""
     if not build_cuda:
         return []
-    want = {"nvidia-cuda-runtime": build_cuda.split(".")[0]}
     cudnn = str(tf.build_info.get("cudnn_version") or "").split(".")[0]
+    # distribution stem -> (major TensorFlow needs, oldest major.minor it was built with, or None)
+    want = {"nvidia-cuda-runtime": (build_cuda.split(".")[0], None)}
     if cudnn:
-        want["nvidia-cudnn"] = cudnn
+        built_cudnn = (row or {}).get("cudnn") if str((row or {}).get("cudnn", "")).split(".")[0] == cudnn else None
+        want["nvidia-cudnn"] = (cudnn, built_cudnn)
     wrong = []
     for name, version in sorted(facts.distributions.items()):
-        for stem, major in want.items():
-            if name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1]):
-                if version.split(".")[0] != major:
-                    wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
+        for stem, (major, oldest) in want.items():
+            if not (name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1])):
+                continue
+            if version.split(".")[0] != major:
+                wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
+            elif oldest and version_tuple(version)[:2] < version_tuple(oldest)[:2]:
+                wrong.append(f"{name} {version} (TensorFlow was built with {oldest}; it needs that or newer)")
     if not wrong:
         return []
     return [
@@ -400,6 +415,13 @@ def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, vers
     if any(f.code in ("COMPUTE_CAPABILITY_TOO_LOW", "DRIVER_TOO_OLD", "TF_CPU_BUILD") for f in earlier):
         return []
     failed = [check for check in tf.load_checks if not check.get("ok")]
+    path_only = [check for check in tf.load_checks if check.get("ok") and check.get("by_name") is False]
+    if version in (row or {}).get("broken_runpath_releases", ()) and (path_only or failed):  # [3]
+        names = ", ".join(check["soname"] for check in (path_only or failed))
+        return [Finding("TF_2_16_1_RUNPATH", ERROR,
+                        f"TensorFlow {version} cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
+                        "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
+                        pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
     driver_lib = next((check for check in failed if check.get("name") == "cuda"), None)
     if driver_lib:
         return [Finding("LIBCUDA_NOT_LOADABLE", ERROR,
@@ -407,13 +429,7 @@ def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, vers
                         "Install the driver's CUDA user-space library (libcuda1 / nvidia-compute-utils of the driver's version); "
                         "in a container start it with --gpus all (NVIDIA Container Toolkit); on WSL2 add /usr/lib/wsl/lib to the loader path.")]
     if failed:
-        pip_libs = {lib.name for lib in facts.libraries if lib.origin == "pip"}
         names = ", ".join(f"{check['soname']} ({_dependency_hint(check)})" for check in failed)
-        if version == "2.16.1" and pip_libs:  # [3]
-            return [Finding("TF_2_16_1_RUNPATH", ERROR,
-                            f"TensorFlow 2.16.1 cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
-                            "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
-                            pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
         if row and row.get("and_cuda") and facts.platform.startswith("linux"):
             fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
         elif row:

@@ -39,6 +39,8 @@ Runner = Callable[..., runner.CommandResult]
 
 @dataclass(frozen=True)
 class Toolkit:
+    """A CUDA toolkit found on this machine, and where."""
+
     version: str | None  # "13.0"
     source: str  # "nvcc", "CUDA_HOME", "CUDA_PATH", "/usr/local/cuda-13.0"
     path: str | None = None
@@ -49,6 +51,8 @@ class Toolkit:
 
 @dataclass(frozen=True)
 class Library:
+    """A CUDA or driver library the loader could find, and where it came from."""
+
     name: str  # stem: cudart, cudnn, ...
     soname: str  # libcudart.so.12
     path: str

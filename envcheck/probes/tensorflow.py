@@ -8,6 +8,7 @@ that sorts those log lines into kinds the diagnose rules know.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,8 @@ SKIPPED = "skipped"  # --no-tf
 
 @dataclass(frozen=True)
 class LogLine:
+    """One line TensorFlow logged, with the kind of message it is."""
+
     kind: str
     text: str  # the message without absl's "I0000 00:00:... file.cc:12]" prefix
     source: str | None = None  # file.cc:12
@@ -37,10 +40,9 @@ class LogLine:
 
 
 # (kind, pattern) in the order they are tried; the first match names a line. Messages from
-# research/failures.md (rows in brackets) and TensorFlow's own start-up lines.
-LOG_KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
+# research/failures.md (rows in brackets) and TensorFlow's own start-up lines. Compiled on first
+# use (_patterns): compiling them costs ~10 ms that the --no-tf fast path must not pay.
+LOG_KINDS: tuple[tuple[str, str], ...] = (
         ("no_cuda_runtime", r"Could not find cuda drivers on your machine"),  # [1]
         ("dlopen_failed", r"Cannot dlopen some GPU libraries"),  # [2]
         ("library_not_loaded", r"Could not load dynamic library '([^']+)'(?:; dlerror: (.*))?"),  # [4]
@@ -61,22 +63,29 @@ LOG_KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("cpu_features", r"optimized to use available CPU instructions|rebuild TensorFlow with the appropriate compiler flags"),
         ("onednn", r"oneDNN custom operations are on"),
         ("absl_preamble", r"All log messages before absl::InitializeLog"),
-    )
 )
-_PREFIX = re.compile(r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+\s+|<ts>\s+|[\d-]+ [\d:.]+: [IWEF] )?(?:(?:[\w/.-]+/)?([\w.-]+\.cc:\d+)\]\s*)?")
+# absl's "I0000 00:00:1795840868.5 6303 file.cc:31] ", the older "2024-03-09 19:15:45.0: W path/file.cc:2251] ",
+# and the captured fixtures' "<ts> file.cc:31] ".
+_PREFIX = r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+\s+|<ts>\s+|[\d-]+ [\d:.]+: [IWEF] )?(?:(?:[\w/.-]+/)?([\w.-]+\.cc:\d+)\]\s*)?"
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns() -> tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...]]:
+    return re.compile(_PREFIX), tuple((kind, re.compile(pattern)) for kind, pattern in LOG_KINDS)
 
 
 def classify_log(text: str) -> list[LogLine]:
     """TensorFlow's stderr -> the lines it printed that matter, each with a kind ("other" for the rest)."""
+    prefix, kinds = _patterns()
     lines = []
     for raw in text.splitlines():
         raw = raw.strip()
         if not raw:
             continue
-        match = _PREFIX.match(raw)
+        match = prefix.match(raw)
         source = match.group(1) if match else None
         message = raw[match.end():] if match else raw
-        kind = next((name for name, pattern in LOG_KINDS if pattern.search(message)), "other")
+        kind = next((name for name, pattern in kinds if pattern.search(message)), "other")
         if kind == "other" and not source:
             continue  # continuation lines, Python warnings: kept out of the facts
         line = LogLine(kind, message, source)
@@ -87,6 +96,8 @@ def classify_log(text: str) -> list[LogLine]:
 
 @dataclass(frozen=True)
 class TfFacts:
+    """TensorFlow's own answer from the target interpreter, or what happened instead."""
+
     status: str
     problem: str | None = None  # what went wrong, in words, when status is not ok
     signal: str | None = None  # SIGSEGV, SIGILL ... when it crashed

@@ -47,31 +47,36 @@ def loaded_cuda_libraries():
 
 
 def check_loads(build_info, tf_dir):
-    """Load each library TensorFlow's GPU check needs, as TensorFlow would find it; report each."""
+    """Load each library TensorFlow's GPU check needs and report each: found by its soname (as
+    TensorFlow's dlopen finds it: already loaded by TensorFlow, LD_LIBRARY_PATH, ldconfig), or only
+    at the pip wheel path TensorFlow's RUNPATH is meant to name, or not at all (with the dlerror).
+
+    All names are tried first, paths second: a library loaded from a path would make later
+    by-name loads of its dependencies succeed where TensorFlow's did not.
+    """
     cuda = str(build_info.get("cuda_version") or "").split(".")[0]
     cudnn = str(build_info.get("cudnn_version") or "").split(".")[0]
-    names = dict(_SONAMES.get(cuda, {}))
+    names = {"cuda": "libcuda.so.1"}
+    names.update(_SONAMES.get(cuda, {}))
     if cudnn:
         names["cudnn"] = "libcudnn.so." + cudnn
-    checks = [_try_load("cuda", "libcuda.so.1", [])]
+    checks = {name: _load(name, soname, soname, by_name=True) for name, soname in names.items()}
     site = os.path.dirname(tf_dir)
-    for name, soname in names.items():
-        candidates = [os.path.join(site, "nvidia", _PIP_DIRS[name], "lib", soname)] if name in _PIP_DIRS else []
-        checks.append(_try_load(name, soname, candidates))
-    return checks
+    for name, check in checks.items():
+        path = os.path.join(site, "nvidia", _PIP_DIRS.get(name, ""), "lib", check["soname"])
+        if not check["ok"] and name in _PIP_DIRS and os.path.exists(path):
+            retry = _load(name, check["soname"], path, by_name=False)
+            checks[name] = retry if retry["ok"] else dict(check, pip_path=path)
+    return list(checks.values())
 
 
-def _try_load(name, soname, candidates):
-    """dlopen by soname (LD_LIBRARY_PATH, ldconfig), then from the pip wheel directory TF's RUNPATH names."""
-    errors = []
-    for target in [soname] + [path for path in candidates if os.path.exists(path)]:
-        try:
-            ctypes.CDLL(target, mode=getattr(os, "RTLD_LAZY", 1) | getattr(ctypes, "RTLD_GLOBAL", 0))
-        except OSError as error:
-            errors.append(str(error))
-            continue
-        return {"name": name, "soname": soname, "ok": True, "via": target, "error": None}
-    return {"name": name, "soname": soname, "ok": False, "via": None, "error": errors[-1] if errors else None}
+def _load(name, soname, target, by_name):
+    mode = getattr(os, "RTLD_LAZY", 1) | getattr(ctypes, "RTLD_GLOBAL", 0)
+    try:
+        ctypes.CDLL(target, mode=mode)
+    except OSError as error:
+        return {"name": name, "soname": soname, "ok": False, "by_name": False, "via": None, "error": str(error)}
+    return {"name": name, "soname": soname, "ok": True, "by_name": by_name, "via": target, "error": None}
 
 
 def main():
