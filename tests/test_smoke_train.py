@@ -130,7 +130,12 @@ def test_tensorflow_missing_names_the_install_command(tmp_path):
     assert result.returncode == 1
     assert "TensorFlow is not installed" in data["failure"]
     assert "-m pip install tensorflow" in data["fix"] and "-m pip install tensorflow" in result.stderr
-    assert data["checks"] == [{"name": "import", "passed": False, "detail": "TensorFlow is not installed"}]
+    piped = run_cli("smoke-train", env=env)
+    assert piped.returncode == 1 and "Traceback" not in piped.stderr
+    assert any(line.startswith("fix") and "-m pip install tensorflow" in line for line in piped.stdout.splitlines())
+    [only] = data["checks"]
+    assert only["name"] == "import" and not only["passed"]
+    assert only["detail"].startswith("TensorFlow is not installed for ")
 
 
 def test_tensorflow_that_fails_to_import_names_the_error(tmp_path):
@@ -149,7 +154,7 @@ def test_tensorflow_that_segfaults_on_import_is_a_named_crash(tmp_path):
     """)
     result, data = _json(env=env)
     assert result.returncode == 1
-    assert "crashed while importing TensorFlow" in data["failure"] and "SIGSEGV" in data["failure"]
+    assert data["failure"] == "the training child crashed (SIGSEGV: segmentation fault) while importing TensorFlow"
     assert data["checks"][0]["name"] == "run" and not data["passed"]
 
 
@@ -187,3 +192,26 @@ def test_tensorflow_returning_nan_gradients_fails_the_gradient_check(tmp_path):
     assert not gradients["passed"] and "not finite" in gradients["detail"]
     assert not _check(data, "learning")["passed"]
     assert data["failure"].startswith("gradients: TensorFlow's gradients are not finite")
+
+
+def test_help_explains_the_ideas_and_imports_nothing_heavy():
+    result = run_cli("smoke-train", "--help")
+    assert result.returncode == 0
+    for idea in ("--activation", "step", "vanishing gradient", "--device", "--backend"):
+        assert idea in result.stdout
+    timed = run_cli("smoke-train", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    imported = {line.rsplit("|", 1)[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
+    assert imported and not imported & {"rich", "numpy", "tensorflow", "psutil", "pynvml"}
+
+
+def test_check_keeps_the_signature_doctor_calls():
+    import inspect
+
+    from envcheck.checks import smoke
+
+    signature = inspect.signature(smoke.check)
+    assert str(signature) == (
+        "(python: 'TargetPython', *, backend: 'str' = 'tensorflow', task: 'str' = 'xor', "
+        "activation: 'str' = 'relu', hidden: 'int' = 8, depth: 'int' = 1, steps: 'int | None' = None, "
+        "lr: 'float | None' = None, seed: 'int' = 0, device: 'str' = 'auto', timeout: 'float' = 120.0) -> 'dict'"
+    )

@@ -188,9 +188,10 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
                        "and was stopped (it hung)")
             fix = "rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck"
         elif command.status == runner.SIGNALLED:
-            failure = f"the training child crashed {_phase_words(phase)}: {command.describe()}"
+            # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
+            failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
             fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                   "reinstall with: " + install_command(python)) if phase and phase.startswith("import") else None
+                   "reinstall with: " + install_command(python).replace("install", "install --force-reinstall")) if phase and phase.startswith("import") else None
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
