@@ -85,6 +85,7 @@ def test_step_activation_cannot_be_trained_and_says_why():
     activation = next(line for line in lines if line.startswith("activation"))
     assert "FAIL" in activation and "derivative is 0" in activation and "backpropagation" in activation
     assert lines[-1].startswith("result") and "FAIL" in lines[-1] and "activation" in lines[-1]
+    assert lines[-2].startswith("fix") and "--activation relu" in lines[-2]
 
 
 def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
@@ -93,6 +94,7 @@ def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
     device = _check(data, "device")
     assert not device["passed"] and "sees no GPU" in device["detail"]
     assert "device" in data["failure"] and "loss_curve" not in data
+    assert "check-cuda" in data["fix"]
 
 
 def test_numpy_backend_piped_prints_plain_stable_lines():

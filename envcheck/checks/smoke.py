@@ -161,6 +161,14 @@ def install_command(python: TargetPython) -> str:
     return f"{python.executable} -m pip install tensorflow"
 
 
+# What to do when a check fails for a reason the person can act on (the rest say it in their detail).
+_FIXES = {
+    "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
+    "activation": "train with a differentiable activation: --activation relu (or sigmoid, tanh)",
+    "gradient flow": "for deep networks use --activation relu, whose derivative is 1 wherever it is active",
+}
+
+
 def interpret(result: runner.TargetResult, python: TargetPython, options: dict, timeout: float,
               wall: float, phase: str | None = None) -> dict:
     """The child's answer (or its absence) as the `envcheck.smoke-train/1` dict. Pure."""
@@ -222,6 +230,7 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     failed = [c for c in checks if not c.get("passed")]
     if failed and out["failure"] is None:
         out["failure"] = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
+        out["fix"] = next((_FIXES[c["name"]] for c in failed if c["name"] in _FIXES), None)
     out["passed"] = bool(checks) and not failed and out["failure"] is None
     return out
 
