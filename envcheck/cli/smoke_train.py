@@ -21,6 +21,7 @@ from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
 
 SPARKS = "▁▂▃▄▅▆▇█"
+TASK_NAMES = {"xor": "XOR", "circles": "two circles"}
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +102,7 @@ def title(result: dict) -> str:
     else:
         framework = f"NumPy {versions['numpy']}" if versions.get("numpy") else "NumPy"
     where = f" on {result['device']}" if result.get("device") else ""
-    task = result.get("task", "?").upper()
+    task = TASK_NAMES.get(result.get("task"), result.get("task", "?"))
     if not layers:  # the child never got as far as building the network
         return f"{task} with {framework}{where}"
     shape = "-".join(str(n) for n in layers)
@@ -202,7 +203,7 @@ def _with_progress_bar(python, options: dict) -> dict:
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
-    what = f"{options['task'].upper()} with {options['backend']}"
+    what = f"{TASK_NAMES[options['task']]} with {options['backend']}"
     task_id = progress.add_task(f"Starting {what}", total=None)
 
     def on_line(line: str) -> None:

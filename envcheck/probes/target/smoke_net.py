@@ -446,7 +446,7 @@ def run(options) -> dict:
     checks = answer["checks"]
     if np is None:
         answer["missing"] = "numpy"
-        checks.append(check("import", False, f"NumPy is not installed ({NUMPY_ERROR})"))
+        checks.append(check("import", False, f"NumPy is not installed for {sys.executable} ({NUMPY_ERROR})"))
         return answer
     answer["versions"]["numpy"] = np.__version__
     answer["timings"]["import_numpy_s"] = round(NUMPY_IMPORT_S, 4)
@@ -604,7 +604,7 @@ def learning_check(losses, loss0, acc, steps, targets, activation) -> dict:
     if not math.isfinite(final_loss):
         first_bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
         return check("learning", False, f"the loss became {final_loss} at step {first_bad}: training diverged")
-    detail = (f"accuracy {acc:.0%} after {steps} steps (loss {loss0:.3f} → {final_loss:.3g}; "
+    detail = (f"accuracy {acc:.0%} after {steps} step{'s' if steps != 1 else ''} (loss {loss0:.3f} → {final_loss:.3g}; "
               f"target: loss < {targets['loss']:g}, accuracy ≥ {targets['accuracy']:.0%})")
     if activation == "step":
         detail += "; only the output layer learned: the hidden layers kept their random weights"
