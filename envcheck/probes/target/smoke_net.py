@@ -375,6 +375,7 @@ class TensorFlowNet:
             chunk_losses, grads, logits = self.train_chunk(self.tf.constant(n))
             if not losses:
                 self.first = (float(chunk_losses[0]), self._pairs(grads), logits.numpy().astype(np.float64))
+                self.ran_on = grads[0].device  # where the gradient was computed, not just where weights live
             losses.extend(float(v) for v in chunk_losses.numpy())
             if progress:
                 progress(len(losses), losses[-1])
@@ -412,7 +413,8 @@ class Progress:
     def __init__(self, path: str | None, total: int):
         self.stream = open(path, "a", encoding="utf-8") if path else None
         self.total = total
-        self.every = max(1, total // 100)
+        self.every = max(1, total // 100)  # at most about 100 lines, however many steps
+        self.reported = 0
 
     def say(self, line: str) -> None:
         if self.stream:
@@ -420,7 +422,8 @@ class Progress:
             self.stream.flush()
 
     def __call__(self, step: int, loss: float) -> None:
-        if self.stream and (step % self.every == 0 or step == self.total):
+        if self.stream and (step - self.reported >= self.every or step == self.total):
+            self.reported = step
             self.say(f"step {step} {self.total} {loss:.6g}")
 
 
@@ -531,7 +534,7 @@ def run(options) -> dict:
     answer.update(loss_curve=downsample(losses), initial_loss=loss0, final_loss=final_loss, accuracy=acc)
     checks.append(learning_check(losses, loss0, acc, steps, targets, options.activation))
     if net is not None:
-        ran = answer["device"] = short_device(net.variables[0].device)
+        ran = answer["device"] = short_device(net.ran_on)
         visible = answer["gpus_visible"]
         checks.append(check("device", options.device != "gpu" or ran.startswith("GPU"),
                             f"trained on {ran} ({visible} GPU(s) visible)" if visible
