@@ -37,7 +37,10 @@ def _check(data, name):
 
 
 def test_tensorflow_trains_xor_and_every_check_passes(tf_default):
+    from envcheck.checks import smoke
+
     result, data = tf_default
+    assert smoke.summary(data).startswith("XOR learned in ") and smoke.summary(data).endswith(" on CPU:0")
     assert result.returncode == 0, data
     assert data["schema"] == "envcheck.smoke-train/1"
     assert data["passed"] is True and data["failure"] is None
@@ -95,6 +98,9 @@ def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
     assert not device["passed"] and "sees no GPU" in device["detail"]
     assert "device" in data["failure"] and "loss_curve" not in data
     assert "check-cuda" in data["fix"]
+    from envcheck.checks import smoke
+
+    assert smoke.summary(data) == data["failure"]
 
 
 def test_numpy_backend_piped_prints_plain_stable_lines():

@@ -15,13 +15,13 @@ Exit 0 when every check passed, 1 when one failed (the output names it), 2 for b
 from __future__ import annotations
 
 import argparse
+import math
 
 from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
 
 SPARKS = "▁▂▃▄▅▆▇█"
-TASK_NAMES = {"xor": "XOR", "circles": "two circles"}
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -102,7 +102,7 @@ def title(result: dict) -> str:
     else:
         framework = f"NumPy {versions['numpy']}" if versions.get("numpy") else "NumPy"
     where = f" on {result['device']}" if result.get("device") else ""
-    task = TASK_NAMES.get(result.get("task"), result.get("task", "?"))
+    task = smoke.TASK_NAMES.get(result.get("task"), result.get("task", "?"))
     if not layers:  # the child never got as far as building the network
         return f"{task} with {framework}{where}"
     shape = "-".join(str(n) for n in layers)
@@ -110,9 +110,7 @@ def title(result: dict) -> str:
 
 
 def sparkline(curve: list, width: int = 40) -> str:
-    """The loss curve as block characters, highest loss ▇ and lowest ▁ (log scale: losses shrink fast)."""
-    import math
-
+    """The loss curve as block characters, highest loss █ and lowest ▁ (log scale: losses shrink fast)."""
     values = [point[1] for point in curve if point[1] is not None and point[1] > 0]
     if not values:
         return ""
@@ -203,7 +201,7 @@ def _with_progress_bar(python, options: dict) -> dict:
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
-    what = f"{TASK_NAMES[options['task']]} with {options['backend']}"
+    what = f"{smoke.TASK_NAMES[options['task']]} with {options['backend']}"
     task_id = progress.add_task(f"Starting {what}", total=None)
 
     def on_line(line: str) -> None:
