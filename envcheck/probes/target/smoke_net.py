@@ -291,8 +291,9 @@ def accuracy(logits, y) -> float:
 class TensorFlowNet:
     """The same network with tf.Variable, tf.GradientTape and one traced tf.function step."""
 
-    def __init__(self, tf, params, x, y, activation: str, lr: float):
+    def __init__(self, tf, params, x, y, activation: str, lr: float, placement: str = "/CPU:0"):
         self.tf = tf
+        self.placement = placement  # every op runs under it: variables alone do not pin the compute
         f32 = tf.float32
         self.x = tf.constant(x, dtype=f32)
         self.y = tf.constant(y, dtype=f32)
@@ -372,7 +373,8 @@ class TensorFlowNet:
         losses: list[float] = []
         while len(losses) < steps:
             n = min(chunk, steps - len(losses))
-            chunk_losses, grads, logits = self.train_chunk(self.tf.constant(n))
+            with self.tf.device(self.placement):
+                chunk_losses, grads, logits = self.train_chunk(self.tf.constant(n))
             if not losses:
                 self.first = (float(chunk_losses[0]), self._pairs(grads), logits.numpy().astype(np.float64))
                 self.ran_on = grads[0].device  # where the gradient was computed, not just where weights live
@@ -494,7 +496,7 @@ def run(options) -> dict:
             return answer
         placement = "/GPU:0" if gpus and options.device != "cpu" else "/CPU:0"
         with tf.device(placement):
-            net = TensorFlowNet(tf, params, x, y, options.activation, lr)
+            net = TensorFlowNet(tf, params, x, y, options.activation, lr, placement)
         answer["device"] = short_device(net.variables[0].device)
     else:
         if options.device == "gpu":
@@ -515,7 +517,8 @@ def run(options) -> dict:
     started = time.perf_counter()
     if net is not None:
         losses = net.train(steps, progress)
-        final_logits = net.logits().numpy().astype(np.float64)
+        with tf.device(net.placement):
+            final_logits = net.logits().numpy().astype(np.float64)
     else:
         kept: list = []
         losses = train_numpy([(w.copy(), b.copy()) for w, b in params], x, y, options.activation, steps, lr,
@@ -536,7 +539,8 @@ def run(options) -> dict:
     if net is not None:
         ran = answer["device"] = short_device(net.ran_on)
         visible = answer["gpus_visible"]
-        checks.append(check("device", options.device != "gpu" or ran.startswith("GPU"),
+        wanted = {"gpu": "GPU", "cpu": "CPU"}.get(options.device)  # auto takes what TensorFlow chose
+        checks.append(check("device", wanted is None or ran.startswith(wanted),
                             f"trained on {ran} ({visible} GPU(s) visible)" if visible
                             else f"trained on {ran} (no GPU visible)"))
     else:
