@@ -37,7 +37,10 @@ def _check(data, name):
 
 
 def test_tensorflow_trains_xor_and_every_check_passes(tf_default):
+    from envcheck.checks import smoke
+
     result, data = tf_default
+    assert smoke.summary(data).startswith("XOR learned in ") and smoke.summary(data).endswith(" on CPU:0")
     assert result.returncode == 0, data
     assert data["schema"] == "envcheck.smoke-train/1"
     assert data["passed"] is True and data["failure"] is None
@@ -85,6 +88,7 @@ def test_step_activation_cannot_be_trained_and_says_why():
     activation = next(line for line in lines if line.startswith("activation"))
     assert "FAIL" in activation and "derivative is 0" in activation and "backpropagation" in activation
     assert lines[-1].startswith("result") and "FAIL" in lines[-1] and "activation" in lines[-1]
+    assert lines[-2].startswith("fix") and "--activation relu" in lines[-2]
 
 
 def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
@@ -93,6 +97,10 @@ def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
     device = _check(data, "device")
     assert not device["passed"] and "sees no GPU" in device["detail"]
     assert "device" in data["failure"] and "loss_curve" not in data
+    assert "check-cuda" in data["fix"]
+    from envcheck.checks import smoke
+
+    assert smoke.summary(data) == data["failure"]
 
 
 def test_numpy_backend_piped_prints_plain_stable_lines():
@@ -122,15 +130,43 @@ def _stand_in(tmp_path, source: str) -> dict:
     return {"PYTHONPATH": str(tmp_path)}
 
 
-def test_tensorflow_missing_names_the_install_command(tmp_path):
-    env = _stand_in(tmp_path, """
-        raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
-    """)
-    result, data = _json(env=env)
+@pytest.fixture(scope="module")
+def bare_venv(tmp_path_factory):
+    """A real virtual environment with nothing installed, and a directory holding only NumPy."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy
+
+    root = tmp_path_factory.mktemp("bare")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
+    only_numpy = root / "only-numpy"
+    only_numpy.mkdir()
+    os.symlink(os.path.dirname(numpy.__file__), only_numpy / "numpy")
+    return root / "venv", only_numpy
+
+
+def test_tensorflow_missing_names_the_install_command(bare_venv):
+    venv, only_numpy = bare_venv
+    result, data = _json("--python", str(venv), env={"PYTHONPATH": str(only_numpy)})
     assert result.returncode == 1
-    assert "TensorFlow is not installed" in data["failure"]
-    assert "-m pip install tensorflow" in data["fix"] and "-m pip install tensorflow" in result.stderr
-    assert data["checks"] == [{"name": "import", "passed": False, "detail": "TensorFlow is not installed"}]
+    assert data["failure"].startswith("TensorFlow is not installed for ") and str(venv) in data["failure"]
+    assert f"{venv}/bin/python -m pip install tensorflow" in data["fix"]
+    assert "-m pip install tensorflow" in result.stderr  # the hint, next to the JSON
+    [only] = data["checks"]
+    assert only["name"] == "import" and not only["passed"]
+    piped = run_cli("smoke-train", "--python", str(venv), env={"PYTHONPATH": str(only_numpy)})
+    assert piped.returncode == 1 and "Traceback" not in piped.stderr
+    assert any(line.startswith("fix") and "-m pip install tensorflow" in line for line in piped.stdout.splitlines())
+
+
+def test_numpy_backend_without_numpy_names_the_install_command(bare_venv):
+    venv, _ = bare_venv
+    result, data = _json("--python", str(venv), "--backend", "numpy")
+    assert result.returncode == 1
+    assert data["failure"].startswith("NumPy is not installed for ")
+    assert data["fix"].endswith("-m pip install numpy")
 
 
 def test_tensorflow_that_fails_to_import_names_the_error(tmp_path):
@@ -149,7 +185,7 @@ def test_tensorflow_that_segfaults_on_import_is_a_named_crash(tmp_path):
     """)
     result, data = _json(env=env)
     assert result.returncode == 1
-    assert "crashed while importing TensorFlow" in data["failure"] and "SIGSEGV" in data["failure"]
+    assert data["failure"] == "the training child crashed (SIGSEGV: segmentation fault) while importing TensorFlow"
     assert data["checks"][0]["name"] == "run" and not data["passed"]
 
 
@@ -187,3 +223,80 @@ def test_tensorflow_returning_nan_gradients_fails_the_gradient_check(tmp_path):
     assert not gradients["passed"] and "not finite" in gradients["detail"]
     assert not _check(data, "learning")["passed"]
     assert data["failure"].startswith("gradients: TensorFlow's gradients are not finite")
+
+
+def test_help_explains_the_ideas_and_imports_nothing_heavy():
+    result = run_cli("smoke-train", "--help")
+    assert result.returncode == 0
+    for idea in ("--activation", "step", "vanishing gradient", "--device", "--backend"):
+        assert idea in result.stdout
+    timed = run_cli("smoke-train", "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    imported = {line.rsplit("|", 1)[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
+    assert imported and not imported & {"rich", "numpy", "tensorflow", "psutil", "pynvml"}
+
+
+def test_check_keeps_the_signature_doctor_calls():
+    import inspect
+
+    from envcheck.checks import smoke
+
+    signature = inspect.signature(smoke.check)
+    assert str(signature) == (
+        "(python: 'TargetPython', *, backend: 'str' = 'tensorflow', task: 'str' = 'xor', "
+        "activation: 'str' = 'relu', hidden: 'int' = 8, depth: 'int' = 1, steps: 'int | None' = None, "
+        "lr: 'float | None' = None, seed: 'int' = 0, device: 'str' = 'auto', timeout: 'float' = 120.0) -> 'dict'"
+    )
+
+
+def test_on_a_terminal_it_draws_the_table_and_the_loss_sparkline():
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(COLUMNS="120", TERM="xterm")
+    process = subprocess.Popen([sys.executable, "-m", "envcheck", "smoke-train", "--backend", "numpy"],
+                               stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command has finished writing
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "Traceback" not in screen
+    assert "Learned: a 2-8-1 relu network on XOR with NumPy" in screen
+    assert "loss" in screen and "█" in screen and "▁" in screen
+    assert "gradient flow" in screen and "✓" in screen
+
+
+def test_sparkline_follows_the_loss_down_on_a_log_scale():
+    from envcheck.cli.smoke_train import sparkline
+
+    curve = [[i, 0.7 * 0.9**i] for i in range(100)]
+    line = sparkline(curve, width=20)
+    assert line[0] == "█" and line[-1] == "▁" and list(line) == sorted(line, reverse=True)
+    assert sparkline([]) == "" and sparkline([[0, None]]) == ""
+
+
+def test_a_crash_reads_as_plain_lines_with_the_fix():
+    from envcheck.cli.smoke_train import text_lines
+
+    result = {"passed": False, "backend": "tensorflow", "task": "xor", "activation": "relu",
+              "failure": "the training child crashed (SIGILL: illegal instruction) while importing TensorFlow",
+              "fix": "reinstall", "checks": [{"name": "run", "passed": False, "detail": "crashed (SIGILL)"}],
+              "timings": {"wall_s": 0.5}}
+    assert text_lines(result) == [
+        "run     FAIL  crashed (SIGILL)",
+        "time    total 0.50 s",
+        "fix     reinstall",
+        "result  FAIL  XOR with TensorFlow (failed: run)",
+    ]

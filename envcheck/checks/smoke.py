@@ -31,6 +31,7 @@ BACKENDS = ("tensorflow", "numpy")
 TASKS = ("xor", "circles")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
 DEVICES = ("auto", "cpu", "gpu")
+TASK_NAMES = {"xor": "XOR", "circles": "two circles"}  # in words, for people
 DEFAULT_STEPS = 300
 DEFAULT_LR = 0.05
 LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
@@ -161,6 +162,14 @@ def install_command(python: TargetPython) -> str:
     return f"{python.executable} -m pip install tensorflow"
 
 
+# What to do when a check fails for a reason the person can act on (the rest say it in their detail).
+_FIXES = {
+    "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
+    "activation": "train with a differentiable activation: --activation relu (or sigmoid, tanh)",
+    "gradient flow": "for deep networks use --activation relu, whose derivative is 1 wherever it is active",
+}
+
+
 def interpret(result: runner.TargetResult, python: TargetPython, options: dict, timeout: float,
               wall: float, phase: str | None = None) -> dict:
     """The child's answer (or its absence) as the `envcheck.smoke-train/1` dict. Pure."""
@@ -188,9 +197,10 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
                        "and was stopped (it hung)")
             fix = "rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck"
         elif command.status == runner.SIGNALLED:
-            failure = f"the training child crashed {_phase_words(phase)}: {command.describe()}"
+            # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
+            failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
             fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                   "reinstall with: " + install_command(python)) if phase and phase.startswith("import") else None
+                   "reinstall with: " + install_command(python).replace("install", "install --force-reinstall")) if phase and phase.startswith("import") else None
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
@@ -221,8 +231,19 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     failed = [c for c in checks if not c.get("passed")]
     if failed and out["failure"] is None:
         out["failure"] = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
+        out["fix"] = next((_FIXES[c["name"]] for c in failed if c["name"] in _FIXES), None)
     out["passed"] = bool(checks) and not failed and out["failure"] is None
     return out
+
+
+def summary(result: dict) -> str:
+    """One line for a summary such as doctor's: 'XOR learned in 0.22 s on CPU:0' or what failed."""
+    task = TASK_NAMES.get(result.get("task"), result.get("task"))
+    if result.get("passed"):
+        train = (result.get("timings") or {}).get("train_s")
+        took = f" in {train:.2f} s" if train is not None else ""
+        return f"{task} learned{took} on {result.get('device') or 'an unknown device'}"
+    return result.get("failure") or f"{task} not learned"
 
 
 def failed_names(result: dict) -> list[str]:

@@ -15,6 +15,7 @@ Exit 0 when every check passed, 1 when one failed (the output names it), 2 for b
 from __future__ import annotations
 
 import argparse
+import math
 
 from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
@@ -84,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
         _print_rich(result)
     else:
         render.write_lines(text_lines(result))
-    if result.get("fix"):
-        render.say(args.prog, f"fix: {result['fix']}")
+    if result.get("fix") and fmt == "json":
+        render.say(args.prog, f"fix: {result['fix']}")  # the other formats print it with the result
     return exitcodes.OK if result["passed"] else exitcodes.NOT_OK
 
 
@@ -94,7 +95,6 @@ def run(args: argparse.Namespace) -> int:
 
 def title(result: dict) -> str:
     layers = (result.get("network") or {}).get("layers")
-    shape = "-".join(str(n) for n in layers) if layers else "?"
     backend = result.get("backend", "?")
     versions = result.get("versions") or {}
     if backend == "tensorflow":
@@ -102,14 +102,15 @@ def title(result: dict) -> str:
     else:
         framework = f"NumPy {versions['numpy']}" if versions.get("numpy") else "NumPy"
     where = f" on {result['device']}" if result.get("device") else ""
-    return f"a {shape} {result.get('activation', '?')} network on {result.get('task', '?').upper()} " \
-           f"with {framework}{where}"
+    task = smoke.TASK_NAMES.get(result.get("task"), result.get("task", "?"))
+    if not layers:  # the child never got as far as building the network
+        return f"{task} with {framework}{where}"
+    shape = "-".join(str(n) for n in layers)
+    return f"a {shape} {result.get('activation', '?')} network on {task} with {framework}{where}"
 
 
 def sparkline(curve: list, width: int = 40) -> str:
-    """The loss curve as block characters, highest loss ▇ and lowest ▁ (log scale: losses shrink fast)."""
-    import math
-
+    """The loss curve as block characters, highest loss █ and lowest ▁ (log scale: losses shrink fast)."""
     values = [point[1] for point in curve if point[1] is not None and point[1] > 0]
     if not values:
         return ""
@@ -157,6 +158,8 @@ def text_lines(result: dict) -> list[str]:
         lines.append(f"{'time'.ljust(width)}  {timing}")
     verdict = "ok" if result["passed"] else "FAIL"
     failed = smoke.failed_names(result)
+    if result.get("fix"):
+        lines.append(f"{'fix'.ljust(width)}  {result['fix']}")
     lines.append(f"{'result'.ljust(width)}  {verdict:4}  {title(result)}"
                  + (f" (failed: {', '.join(failed)})" if failed else ""))
     return lines
@@ -184,6 +187,8 @@ def _print_rich(result: dict) -> None:
         mark = "[green]✓[/]" if c["passed"] else "[red]✗[/]"
         table.add_row(mark, escape(c["name"]), escape(c["detail"]))
     console.print(table)
+    if result.get("fix"):
+        console.print(f"  [bold]Fix:[/] {escape(result['fix'])}")
     timing = timing_summary(result)
     if timing:
         console.print(f"  [dim]{escape(timing)}[/]")
@@ -196,7 +201,7 @@ def _with_progress_bar(python, options: dict) -> dict:
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
-    what = f"{options['task'].upper()} with {options['backend']}"
+    what = f"{smoke.TASK_NAMES[options['task']]} with {options['backend']}"
     task_id = progress.add_task(f"Starting {what}", total=None)
 
     def on_line(line: str) -> None:

@@ -170,15 +170,15 @@ def smoke_area(report: dict) -> Area:
     keep = ("backend", "device", "task", "passed", "failure", "versions", "timings", "initial_loss", "final_loss", "accuracy", "steps")
     facts = {key: report[key] for key in keep if key in report}
     facts["checks"] = [f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})" for c in report.get("checks") or []]
+    from envcheck.checks.smoke import summary  # smoke-train's own one-line summary
+
+    if report.get("passed"):
+        losses = (report.get("initial_loss"), report.get("final_loss"))
+        curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
+        return Area("smoke", "Smoke training", f"{summary(report)} with {report.get('backend')}{curve}", [], facts)
     task = str(report.get("task") or "xor")
     task = task.upper() if task == "xor" else task
     where = f"on {report.get('device') or '?'} with {report.get('backend')}"
-    if report.get("passed"):
-        train = (report.get("timings") or {}).get("train_s")
-        seconds = f" in {train:.2f} s" if isinstance(train, (int, float)) else ""
-        losses = (report.get("initial_loss"), report.get("final_loss"))
-        curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
-        return Area("smoke", "Smoke training", f"{task} learned{seconds} {where}{curve}", [], facts)
     failed = [c for c in report.get("checks") or [] if not c.get("passed")]
     detail = report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
     fix = report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
