@@ -167,11 +167,11 @@ def system_area(facts: SystemFacts) -> Area:
 
 def smoke_area(report: dict) -> Area:
     """smoke.check's report (envcheck.smoke-train/1)."""
+    from envcheck.checks.smoke import summary  # smoke-train's own one-line summary
+
     keep = ("backend", "device", "task", "passed", "failure", "versions", "timings", "initial_loss", "final_loss", "accuracy", "steps")
     facts = {key: report[key] for key in keep if key in report}
     facts["checks"] = [f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})" for c in report.get("checks") or []]
-    from envcheck.checks.smoke import summary  # smoke-train's own one-line summary
-
     if report.get("passed"):
         losses = (report.get("initial_loss"), report.get("final_loss"))
         curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
