@@ -37,8 +37,8 @@ if [ "$status" -eq 2 ]; then
 fi
 
 say "writing $out/envcheck-report.md and $out/envcheck-report.json"
-"$envcheck" report --format markdown ${python_args[@]+"${python_args[@]}"} --output "$out/envcheck-report.md"
 "$envcheck" report --format json ${python_args[@]+"${python_args[@]}"} --output "$out/envcheck-report.json"
+"$envcheck" report --from "$out/envcheck-report.json" --format markdown --output "$out/envcheck-report.md"
 
 if [ "$status" -eq 0 ]; then
   say "ready for the course. Hand in envcheck-report.md and envcheck-report.json."

@@ -91,3 +91,18 @@ def test_only_allow_listed_variables_pass():
     env = {"PATH": "/bin", "CUDA_HOME": "/usr/local/cuda", "NVIDIA_VISIBLE_DEVICES": "all", "HF_TOKEN": "x",
            "TF_API_KEY": "y", "DATABASE_URL": "postgres://u:p@h/db", "HOME": "/root"}
     assert report.allowed_environment(env) == {"CUDA_HOME": "/usr/local/cuda", "NVIDIA_VISIBLE_DEVICES": "all", "PATH": "/bin"}
+
+
+def test_a_saved_json_report_renders_as_markdown_and_anything_else_is_exit_2(planted, tmp_path):
+    from conftest import assert_one_line_error
+
+    bare = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(bare)
+    saved = tmp_path / "r.json"
+    assert run_cli("report", "--format", "json", "--python", str(bare), "-o", str(saved), env=planted).returncode == 0
+    done = run_cli("report", "--from", str(saved), "--format", "markdown")
+    assert done.returncode == 0 and "| ✗ | TensorFlow | not installed |" in done.stdout
+    _assert_clean(done.stdout)
+    (tmp_path / "other.json").write_text('{"schema": "envcheck.doctor/1"}')
+    assert_one_line_error(run_cli("report", "--from", str(tmp_path / "other.json")), 2)
+    assert_one_line_error(run_cli("report", "--from", str(tmp_path / "missing.json")), 2)
