@@ -176,3 +176,21 @@ def test_tensorflow_dying_with_sigill_is_one_named_error_on_the_tensorflow_line(
     assert not any(f["code"].startswith("TF_") for f in by_key["gpu"]["findings"])  # counted once
     assert by_key["smoke"]["status"] == "error"
     assert by_key["numpy"]["status"] == by_key["python"]["status"] == by_key["system"]["status"] == "ok"
+
+
+def test_live_view_shows_a_spinner_line_while_running_and_the_mark_when_done():
+    import io
+
+    from rich.console import Console
+
+    from envcheck.render_doctor import LiveView
+
+    view = LiveView(doctor.AREAS[:2])
+    view.event("python", "start", None)
+    done = Area("packages", "Packages", "fine")
+    done.seconds = 0.25
+    view.event("packages", "done", done)
+    out = io.StringIO()
+    Console(file=out, width=60, color_system=None).print(view)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert lines[0].endswith(" Python …") and lines[1].startswith("✓ Packages 0.2 s")

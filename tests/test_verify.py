@@ -86,12 +86,12 @@ def test_unmet_requirements_fail_with_a_fix_and_junit_has_one_case_each(tmp_path
 
 def test_all_met_is_exit_0_and_json(tmp_path):
     path = tmp_path / "ok.toml"
-    path.write_text(f'[python]\nversion = ">={PY}"\n[packages]\ntensorflow = ">=2.16"\n')
+    path.write_text(f'[python]\nversion = ">={PY}"\n[packages]\n"tensorflow[and-cuda]" = ">=2.16"\n')
     done = run_cli("verify", "--profile", str(path), "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["schema"] == "envcheck.verify/1" and data["passed"] is True
-    assert [r["requirement"] for r in data["requirements"]] == [f"python >={PY}", "package tensorflow>=2.16"]
+    assert [r["requirement"] for r in data["requirements"]] == [f"python >={PY}", "package tensorflow[and-cuda]>=2.16"]
 
 
 def test_required_gpu_on_a_machine_without_one_fails_with_check_cudas_fix(tmp_path):

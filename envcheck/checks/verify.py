@@ -47,13 +47,14 @@ def python_requirement(spec: str, g: Gather) -> Area:
 
 
 def package_requirement(name: str, spec: str, g: Gather) -> Area:
-    from packaging.specifiers import SpecifierSet  # PEP 440
+    from packaging.requirements import Requirement  # PEP 508: the name may carry extras, tensorflow[and-cuda]
+    from packaging.specifiers import SpecifierSet
     from packaging.utils import canonicalize_name
 
     from envcheck.diagnose.doctor import pip_install
 
     title = f"package {name}{spec}"
-    dist = g.get("installed").get(canonicalize_name(name))
+    dist = g.get("installed").get(canonicalize_name(Requirement(name).name))
     fix = pip_install(g.python.executable, f"{name}{spec}")
     if dist is None:
         return _area(f"package:{name}", title, "not installed", f"{name} is not installed.", fix)
