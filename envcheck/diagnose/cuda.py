@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from envcheck.findings import ERROR, INFO, WARNING, Finding
 from envcheck.probes.cuda import Library, Toolkit
@@ -69,16 +67,10 @@ def tf_row(builds: Mapping, version: str | None) -> dict | None:
 
 
 def in_python_range(spec: str, version: tuple[int, ...]) -> bool:
-    """'>=3.10,<3.14' holds for (3, 11, 7)? Only >=, <, <= and > appear in the table."""
-    for clause in spec.split(","):
-        match = re.match(r"\s*(>=|<=|<|>)\s*([\d.]+)", clause)
-        if not match:
-            continue
-        bound, have = version_tuple(match.group(2)), tuple(version[: len(version_tuple(match.group(2)))])
-        op = match.group(1)
-        if (op == ">=" and have < bound) or (op == "<" and have >= bound) or (op == "<=" and have > bound) or (op == ">" and have <= bound):
-            return False
-    return True
+    """Whether a Python version satisfies the table's PEP 440 range ('>=3.10,<3.14')."""
+    from packaging.specifiers import SpecifierSet  # only when TensorFlow is checked; pip's own semantics
+
+    return SpecifierSet(spec).contains(".".join(str(part) for part in version))
 
 
 def visible_gpus(gpus: tuple[Gpu, ...], cuda_visible_devices: str | None) -> tuple[Gpu, ...]:
@@ -117,7 +109,7 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
     gpu = facts.gpu
     findings: list[Finding] = []
     failure_text = " ".join(failure.message for failure in gpu.failures)
-    if "mismatch" in failure_text.lower():  # [6]
+    if re.search(r"version mismatch|RM_VERSION_MISMATCH", failure_text, re.IGNORECASE):  # [6]
         kernel = f" (the loaded kernel module is {gpu.driver.kernel_module})" if gpu.driver.kernel_module else ""
         findings.append(
             Finding(
