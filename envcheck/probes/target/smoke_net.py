@@ -540,9 +540,11 @@ def run(options) -> dict:
         ran = answer["device"] = short_device(net.ran_on)
         visible = answer["gpus_visible"]
         wanted = {"gpu": "GPU", "cpu": "CPU"}.get(options.device)  # auto takes what TensorFlow chose
-        checks.append(check("device", wanted is None or ran.startswith(wanted),
-                            f"trained on {ran} ({visible} GPU(s) visible)" if visible
-                            else f"trained on {ran} (no GPU visible)"))
+        where = f"trained on {ran} ({visible} GPU(s) visible)" if visible else f"trained on {ran} (no GPU visible)"
+        if wanted is None or ran.startswith(wanted):
+            checks.append(check("device", True, where))
+        else:
+            checks.append(check("device", False, f"--device {options.device} was asked for, but TensorFlow {where}"))
     else:
         checks.append(check("device", True, "trained on the CPU with NumPy"))
     # Gradient flow, measured at the start, where it decides whether the early layers can learn at all
