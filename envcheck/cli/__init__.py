@@ -28,6 +28,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.check_cuda",
         "can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix",
     ),
+    "smoke-train": (
+        "envcheck.cli.smoke_train",
+        "train a tiny network forward and backprop, and prove it learned with its gradients checked",
+    ),
+    "doctor": (
+        "envcheck.cli.doctor",
+        "every check at once: one summary, a fix for each problem, one exit code",
+    ),
+    "report": (
+        "envcheck.cli.report",
+        "a shareable report of everything doctor gathered (markdown, json, text), secrets redacted",
+    ),
+    "verify": (
+        "envcheck.cli.verify",
+        "check this environment against a course's or CI's requirement profile (TOML)",
+    ),
 }
 
 
@@ -134,3 +150,7 @@ def main_envcheck() -> None:
 main_list_tf_packages = _entry("list-tf-packages")
 main_count_packages = _entry("count-packages")
 main_check_cuda = _entry("check-cuda")
+main_doctor = _entry("doctor")
+main_report = _entry("report")
+main_verify = _entry("verify")
+main_smoke_train = _entry("smoke-train")

@@ -1,0 +1,250 @@
+"""The smoke training check: run `probes/target/smoke_net.py` in the target interpreter, read its answer.
+
+The child trains a tiny network (weighted sum plus bias, an activation, forward propagation, a
+cross-entropy loss, backpropagation, Adam) and checks it with numbers. This module runs it with a
+timeout and turns whatever happens — an answer, a crash by signal, a hang, an import error, NaN
+gradients — into the `envcheck.smoke-train/1` dict: `passed`, named `checks`, and `failure` in words.
+
+Defaults (chosen so XOR is learned on every seed we test, in well under a second of training):
+a 2-8-1 network (`hidden=8`, `depth=1` hidden layer), relu, Adam with learning rate 0.05 for 300
+full-batch steps on either task (`steps=None`, `lr=None` let the child pick these per task).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import threading
+import time
+from typing import Callable
+
+from envcheck import runner
+from envcheck.errors import UsageError
+from envcheck.target import TargetPython
+
+SCHEMA = "envcheck.smoke-train/1"
+SCRIPT = "smoke_net.py"
+
+# The choices smoke_net.py accepts (it is standalone and cannot import these; a test keeps them equal).
+BACKENDS = ("tensorflow", "numpy")
+TASKS = ("xor", "circles")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
+DEVICES = ("auto", "cpu", "gpu")
+TASK_NAMES = {"xor": "XOR", "circles": "two circles"}  # in words, for people
+DEFAULT_STEPS = 300
+DEFAULT_LR = 0.05
+LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
+
+
+def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str = "relu", hidden: int = 8,
+             depth: int = 1, steps: int | None = None, lr: float | None = None, seed: int = 0,
+             device: str = "auto", timeout: float = 120.0) -> None:
+    """Raise UsageError (one line) for a value the child would refuse or that makes no sense."""
+    for name, value, allowed in (("backend", backend, BACKENDS), ("task", task, TASKS),
+                                 ("activation", activation, ACTIVATIONS), ("device", device, DEVICES)):
+        if value not in allowed:
+            raise UsageError(f"--{name} {value!r}: choose one of {', '.join(allowed)}")
+    for name, value in (("hidden", hidden), ("depth", depth), ("steps", steps)):
+        if value is None:
+            continue
+        low, high = LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise UsageError(f"--{name} {value!r}: must be a whole number from {low} to {high}")
+    if lr is not None and not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 10):
+        raise UsageError(f"--lr {lr!r}: must be a number above 0 and at most 10")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise UsageError(f"--seed {seed!r}: must be a whole number from 0 to {2**32 - 1}")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise UsageError(f"--timeout {timeout!r}: must be a number of seconds above 0")
+
+
+def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",
+          hidden: int = 8, depth: int = 1, steps: int | None = None, lr: float | None = None, seed: int = 0,
+          device: str = "auto", timeout: float = 120.0) -> dict:
+    """Train the smoke network in `python` and return the `envcheck.smoke-train/1` dict.
+
+    Never raises for anything the environment does (missing TensorFlow, a crash, a hang): those
+    come back as `passed: False` with `failure` in words. Raises UsageError for bad argument values.
+    """
+    return check_with_progress(python, None, backend=backend, task=task, activation=activation,
+                               hidden=hidden, depth=depth, steps=steps, lr=lr, seed=seed, device=device,
+                               timeout=timeout)
+
+
+def check_with_progress(python: TargetPython, on_progress: Callable[[str], None] | None, **options) -> dict:
+    """check(), calling on_progress(line) for each progress line the child writes while it runs.
+
+    Lines: `import tensorflow`, `train N`, `step K N LOSS`. The child writes them to a file this
+    side watches, so its stdout stays one JSON answer and the runner stays the only subprocess helper.
+    """
+    validate(**options)
+    timeout = float(options.pop("timeout", 120.0))
+    args = _child_args(options)
+    handle, progress_path = tempfile.mkstemp(prefix="envcheck-smoke-", suffix=".progress")
+    os.close(handle)
+    watcher = _Watcher(progress_path, on_progress)
+    try:
+        watcher.start()
+        started = time.perf_counter()
+        result = runner.run_target_script(python.executable, SCRIPT, [*args, "--progress", progress_path],
+                                          timeout=timeout)
+        wall = time.perf_counter() - started
+        watcher.stop()
+        phase = watcher.phase
+    finally:
+        watcher.stop()
+        os.unlink(progress_path)
+    return interpret(result, python, options, timeout, wall, phase)
+
+
+def _child_args(options: dict) -> list[str]:
+    args = []
+    for name in ("backend", "task", "activation", "hidden", "depth", "steps", "lr", "seed", "device"):
+        value = options.get(name)
+        if value is not None:
+            args += [f"--{name}", repr(value) if isinstance(value, float) else str(value)]
+    return args
+
+
+class _Watcher:
+    """Follows the child's progress file from a thread; remembers the last phase for crash reports."""
+
+    def __init__(self, path: str, on_line: Callable[[str], None] | None):
+        self.path, self.on_line = path, on_line
+        self.phase: str | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+        self._offset = 0
+        self._partial = ""
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if not self._done.is_set():
+            self._done.set()
+            self._thread.join()
+            self._read()  # what the child wrote after the last poll
+
+    def _follow(self) -> None:
+        while not self._done.wait(0.05):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as stream:
+                stream.seek(self._offset)
+                chunk = stream.read()
+                self._offset = stream.tell()
+        except FileNotFoundError:
+            return
+        text = self._partial + chunk
+        *lines, self._partial = text.split("\n")
+        for line in lines:
+            if not line.startswith("step "):
+                self.phase = line
+            if self.on_line:
+                self.on_line(line)
+
+
+def _phase_words(phase: str | None) -> str:
+    if phase is None:
+        return "while starting"
+    if phase.startswith("import"):
+        return "while importing TensorFlow"
+    if phase.startswith("train"):
+        return "while training"
+    return f"during '{phase}'"
+
+
+def install_command(python: TargetPython) -> str:
+    return f"{python.executable} -m pip install tensorflow"
+
+
+# What to do when a check fails for a reason the person can act on (the rest say it in their detail).
+_FIXES = {
+    "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
+    "activation": "train with a differentiable activation: --activation relu (or sigmoid, tanh)",
+    "gradient flow": "for deep networks use --activation relu, whose derivative is 1 wherever it is active",
+}
+
+
+def interpret(result: runner.TargetResult, python: TargetPython, options: dict, timeout: float,
+              wall: float, phase: str | None = None) -> dict:
+    """The child's answer (or its absence) as the `envcheck.smoke-train/1` dict. Pure."""
+    backend = options.get("backend", "tensorflow")
+    out: dict = {
+        "schema": SCHEMA,
+        "passed": False,
+        "failure": None,
+        "fix": None,
+        "backend": backend,
+        "task": options.get("task", "xor"),
+        "activation": options.get("activation", "relu"),
+        "device_requested": options.get("device", "auto"),
+        "device": None,
+        "python": python.to_dict(),
+        "versions": {},
+        "checks": [],
+        "timings": {},
+    }
+    data = result.data
+    if data is None:
+        command = result.command
+        if command.status == runner.TIMED_OUT:
+            failure = (f"the training child did not finish within {timeout:g} s {_phase_words(phase)} "
+                       "and was stopped (it hung)")
+            fix = "rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck"
+        elif command.status == runner.SIGNALLED:
+            # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
+            failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
+            fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
+                   "reinstall with: " + install_command(python).replace("install", "install --force-reinstall")) if phase and phase.startswith("import") else None
+        else:
+            failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
+            fix = None
+        out.update(failure=failure, fix=fix)
+        out["checks"] = [{"name": "run", "passed": False, "detail": failure}]
+        stderr = runner.last_line(command.stderr)
+        if stderr:
+            out["stderr_last_line"] = stderr
+        out["timings"] = {"wall_s": round(wall, 4)}
+        return out
+
+    for key, value in data.items():
+        if key not in ("passed", "error", "missing"):
+            out[key] = value
+    out["timings"] = dict(data.get("timings") or {}, wall_s=round(wall, 4))
+    checks = list(data.get("checks") or [])
+    missing = data.get("missing")
+    if missing == "tensorflow":
+        out["failure"] = f"TensorFlow is not installed for {python.executable}"
+        out["fix"] = f"install it with: {install_command(python)} (or use --backend numpy to check NumPy alone)"
+    elif missing == "numpy":
+        out["failure"] = f"NumPy is not installed for {python.executable}"
+        out["fix"] = f"install it with: {python.executable} -m pip install numpy"
+    elif data.get("error"):
+        out["failure"] = f"the training child failed {_phase_words(phase)}: {data['error']}"
+        checks.append({"name": "run", "passed": False, "detail": out["failure"]})
+    out["checks"] = checks
+    failed = [c for c in checks if not c.get("passed")]
+    if failed and out["failure"] is None:
+        out["failure"] = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
+        out["fix"] = next((_FIXES[c["name"]] for c in failed if c["name"] in _FIXES), None)
+    out["passed"] = bool(checks) and not failed and out["failure"] is None
+    return out
+
+
+def summary(result: dict) -> str:
+    """One line for a summary such as doctor's: 'XOR learned in 0.22 s on CPU:0' or what failed."""
+    task = TASK_NAMES.get(result.get("task"), result.get("task"))
+    if result.get("passed"):
+        train = (result.get("timings") or {}).get("train_s")
+        took = f" in {train:.2f} s" if train is not None else ""
+        return f"{task} learned{took} on {result.get('device') or 'an unknown device'}"
+    return result.get("failure") or f"{task} not learned"
+
+
+def failed_names(result: dict) -> list[str]:
+    return [c["name"] for c in result.get("checks", []) if not c.get("passed")]

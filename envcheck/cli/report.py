@@ -1,0 +1,60 @@
+"""envcheck report: everything doctor gathers, as markdown (paste into an issue), json or text.
+
+Made to be shared: the home directory becomes ~, user and host names are replaced, only
+allow-listed environment variables appear and credentials in URLs are removed.
+Exit 0 when the report was written (whatever it says); doctor's verdict is in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from envcheck import exitcodes, render
+from envcheck.cli._parser import add_format_option, add_python_option
+
+
+def build_parser(parser: argparse.ArgumentParser) -> None:
+    add_python_option(parser)
+    add_format_option(parser, ("markdown", "json", "text"))
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--from", dest="source", metavar="JSON",
+                        help="render a report saved with --format json (e.g. a student's) instead of checking this environment")
+
+
+def run(args: argparse.Namespace) -> int:
+    from envcheck import report
+    from envcheck.cli.doctor import gather
+
+    fmt = args.format or "markdown"
+    if args.source:
+        data = _load(args.source)
+    else:
+        data = report.build(gather(args, live=False))  # a document: no live view mixed into the terminal
+    text = render.to_json(data) if fmt == "json" else report.markdown(data) if fmt == "markdown" else report.text(data)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        render.say(args.prog, f"wrote {args.output}")
+    else:
+        render.write(text)
+    return exitcodes.OK
+
+
+def _load(path: str) -> dict:
+    """A saved envcheck.report/1 JSON; UsageError (exit 2) for anything else. Redacted again on load:
+    it may come from an older envcheck, and redacting twice changes nothing."""
+    import json
+
+    from envcheck import report
+    from envcheck.errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except OSError as error:
+        raise UsageError(f"--from {path}: cannot read: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"--from {path}: not JSON ({error})") from None
+    if not isinstance(data, dict) or data.get("schema") != report.SCHEMA:
+        raise UsageError(f"--from {path}: not an {report.SCHEMA} report (write one with: envcheck report --format json)")
+    return report.Redactor.for_this_machine().data(data)

@@ -1,0 +1,179 @@
+"""Broken requirements among installed distributions, found as `pip check` finds them.
+
+pip 26 (`pip._internal.operations.check`) takes every installed distribution, reads its
+`Requires-Dist` lines (or an egg-info's `requires.txt`), keeps those without a marker or whose
+marker holds with `extra == ""`, and reports a requirement as *missing* when no distribution of that
+name is installed and as *conflicting* when the installed version is outside the specifier
+(pre-releases allowed). We do the same over the scan in `envcheck.probes.packages`, with `packaging`.
+
+Markers are evaluated for the target interpreter (its Python version and platform), not for the
+one running envcheck, so `--python` gives the target's answer.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from envcheck.probes import packages
+
+
+@dataclass(frozen=True)
+class Broken:
+    """One line of `pip check`."""
+
+    name: str  # canonical name of the distribution that requires
+    version: str
+    requirement: str  # as written in its metadata, normalised by packaging
+    dependency: str  # canonical name of what it requires
+    installed: str | None  # the installed version, or None when missing
+
+    def line(self) -> str:
+        if self.installed is None:
+            return f"{self.name} {self.version} requires {self.dependency}, which is not installed."
+        return (
+            f"{self.name} {self.version} has requirement {self.requirement}, "
+            f"but you have {self.dependency} {self.installed}."
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "requirement": self.requirement,
+            "dependency": self.dependency,
+            "installed": self.installed,
+        }
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A distribution with what it requires: enough for pip check and for version-fit rules."""
+
+    name: str  # canonical
+    display_name: str
+    version: str
+    requires: tuple[str, ...]  # raw Requires-Dist strings
+    requires_python: str | None
+
+
+def read_installed(scan: packages.Scan) -> dict[str, Installed]:
+    """Read each scanned distribution's metadata (name, version, Requires-Dist, Requires-Python)."""
+    result: dict[str, Installed] = {}
+    for found in scan.found:
+        headers = read_metadata(found.info_path)
+        version = packages.normalize_version(found.dir_version or _first(headers, "version") or "")
+        requires = tuple(headers.get("requires-dist", ()))
+        if not requires and found.info_path.endswith(".egg-info"):
+            requires = tuple(_egg_requires(found.info_path))
+        result[found.canonical_name] = Installed(
+            name=found.canonical_name,
+            display_name=_first(headers, "name") or found.canonical_name,
+            version=version,
+            requires=requires,
+            requires_python=_first(headers, "requires-python"),
+        )
+    return result
+
+
+def _first(headers: dict[str, list[str]], key: str) -> str | None:
+    values = headers.get(key)
+    return values[0] if values else None
+
+
+def read_metadata(info_path: str) -> dict[str, list[str]]:
+    """All header values (lower-cased keys, every occurrence) of METADATA / PKG-INFO; {} if unreadable."""
+    candidates = [os.path.join(info_path, n) for n in ("METADATA", "PKG-INFO")] if os.path.isdir(info_path) else [info_path]
+    for path in candidates:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as stream:
+                text = stream.read()
+        except OSError:
+            continue
+        return parse_metadata(text)
+    return {}
+
+
+def parse_metadata(text: str) -> dict[str, list[str]]:
+    """RFC 822 headers with folded lines joined; stops at the first blank line (the description)."""
+    headers: dict[str, list[str]] = {}
+    last_key = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last_key:
+            headers[last_key][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            last_key = key.strip().lower()
+            headers.setdefault(last_key, []).append(value.strip())
+    return headers
+
+
+def _egg_requires(info_path: str) -> list[str]:
+    """requires.txt of an egg-info as Requires-Dist strings: `[extra]` and `[:marker]` sections become markers."""
+    try:
+        with open(os.path.join(info_path, "requires.txt"), encoding="utf-8") as stream:
+            text = stream.read()
+    except OSError:
+        return []
+    result, marker = [], None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, condition = line[1:-1].partition(":")
+            parts = [f'extra == "{extra}"'] if extra else []
+            if condition:
+                parts.append(f"({condition})")
+            marker = " and ".join(parts) or None
+            continue
+        result.append(f"{line}; {marker}" if marker else line)
+    return result
+
+
+def marker_environment(python_version: tuple[int, ...] | None = None, sys_platform: str | None = None) -> dict:
+    """PEP 508 marker values for the target interpreter: this machine's, with the target's Python."""
+    from packaging.markers import default_environment  # packaging: only when requirements are checked
+
+    env = dict(default_environment())
+    if python_version:
+        env["python_version"] = ".".join(str(p) for p in python_version[:2])
+        env["python_full_version"] = ".".join(str(p) for p in python_version[:3])
+    if sys_platform:
+        env["sys_platform"] = sys_platform
+    env["extra"] = ""
+    return env
+
+
+def check(installed: dict[str, Installed], environment: dict | None = None) -> tuple[list[Broken], list[str]]:
+    """pip check over `installed`: (broken requirements in pip's order, unparsable requirement lines)."""
+    from packaging.requirements import InvalidRequirement, Requirement  # PEP 508, as pip parses it
+    from packaging.utils import canonicalize_name
+
+    environment = environment or marker_environment()
+    missing: list[Broken] = []
+    conflicting: list[Broken] = []
+    problems: list[str] = []
+    for dist in installed.values():  # pip's order: distributions as found, dependencies sorted within one
+        dist_missing: list[Broken] = []
+        dist_conflicting: list[Broken] = []
+        for line in dist.requires:
+            try:
+                req = Requirement(line.strip())
+            except InvalidRequirement as error:
+                problems.append(f"{dist.name} {dist.version}: cannot parse requirement {line!r}: {error}")
+                continue
+            if req.marker is not None and not req.marker.evaluate(environment):
+                continue
+            name = canonicalize_name(req.name)
+            have = installed.get(name)
+            if have is None:
+                dist_missing.append(Broken(dist.name, dist.version, str(req), name, None))
+            elif not req.specifier.contains(have.version, prereleases=True):
+                dist_conflicting.append(Broken(dist.name, dist.version, str(req), name, have.version))
+        missing += sorted(dist_missing, key=lambda b: b.dependency)
+        conflicting += sorted(dist_conflicting, key=lambda b: b.dependency)
+    return missing + conflicting, problems

@@ -1,0 +1,158 @@
+"""The machine under the environment: CPU model and the instruction sets TensorFlow needs, RAM,
+free disk, the operating system, and whether it is WSL2.
+
+Readers take a root directory (`root="/"`) so tests point them at captured files; parsers are pure.
+A value that cannot be read is None, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, field
+
+# Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use
+# AVX2/FMA where present). Without AVX, `import tensorflow` dies with SIGILL.
+TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
+
+
+@dataclass(frozen=True)
+class Cpu:
+    model: str | None
+    logical_cpus: int | None
+    flags: frozenset[str] = field(default_factory=frozenset)
+    machine: str = ""
+
+    def has(self, flag: str) -> bool:
+        return flag in self.flags
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "logical_cpus": self.logical_cpus,
+            "machine": self.machine,
+            "instruction_sets": {flag: flag in self.flags for flag in TF_CPU_FLAGS} if self.flags else None,
+        }
+
+
+@dataclass(frozen=True)
+class SystemFacts:
+    cpu: Cpu
+    ram_total: int | None  # bytes
+    ram_available: int | None
+    disk_free: int | None  # bytes free where the environment lives
+    disk_path: str | None
+    os_name: str | None  # "Ubuntu 24.04.3 LTS"
+    kernel: str | None
+    wsl: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "cpu": self.cpu.to_dict(),
+            "ram_total_bytes": self.ram_total,
+            "ram_available_bytes": self.ram_available,
+            "disk_free_bytes": self.disk_free,
+            "disk_path": self.disk_path,
+            "os": self.os_name,
+            "kernel": self.kernel,
+            "wsl": self.wsl,
+        }
+
+
+def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
+    """Model name, processor count and the first processor's flags from /proc/cpuinfo text.
+
+    x86 writes `model name` and `flags`; ARM writes `Features` and often no model name.
+    """
+    model = None
+    count = 0
+    flags: frozenset[str] | None = None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip().lower()
+        if key == "processor":
+            count += 1
+        elif key in ("model name", "hardware", "cpu model") and model is None:
+            model = value.strip() or None
+        elif key in ("flags", "features") and flags is None:
+            flags = frozenset(value.split())
+    return model, count, flags or frozenset()
+
+
+def parse_os_release(text: str) -> str | None:
+    """PRETTY_NAME (else NAME VERSION) from /etc/os-release text."""
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values.get("PRETTY_NAME") or " ".join(v for v in (values.get("NAME"), values.get("VERSION")) if v) or None
+
+
+def is_wsl(proc_version: str | None) -> bool:
+    """WSL2's kernel names itself in /proc/version ("...microsoft-standard-WSL2...")."""
+    return bool(proc_version) and "microsoft" in proc_version.lower()
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
+def read_cpu(root: str = "/") -> Cpu:
+    """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
+    text = _read(os.path.join(root, "proc/cpuinfo"))
+    model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
+    return Cpu(
+        model=model or platform.processor() or None,
+        logical_cpus=count or os.cpu_count(),
+        flags=flags,
+        machine=platform.machine(),
+    )
+
+
+def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
+    """Everything above; `disk_path` is where free space matters (the environment's prefix)."""
+    import psutil  # ~10 ms: only when system facts are asked for
+
+    cpu = read_cpu(root)
+    try:
+        memory = psutil.virtual_memory()
+        ram_total, ram_available = memory.total, memory.available
+    except (OSError, RuntimeError):
+        ram_total = ram_available = None
+    disk_free = None
+    path = disk_path or os.getcwd()
+    while path and not os.path.exists(path):
+        path = os.path.dirname(path)
+    try:
+        disk_free = psutil.disk_usage(path).free if path else None
+    except OSError:
+        disk_free = None
+    os_release = _read(os.path.join(root, "etc/os-release"))
+    os_name = parse_os_release(os_release) if os_release else None
+    if os_name is None:
+        os_name = f"{platform.system()} {platform.release()}".strip() or None
+    return SystemFacts(
+        cpu=cpu,
+        ram_total=ram_total,
+        ram_available=ram_available,
+        disk_free=disk_free,
+        disk_path=path or None,
+        os_name=os_name,
+        kernel=platform.release() or None,
+        wsl=is_wsl(_read(os.path.join(root, "proc/version"))),
+    )
+
+
+def gib(value: int | None) -> str:
+    """Bytes as a short GiB figure for humans ("23 GiB", "0.5 GiB"); "?" when unknown."""
+    if value is None:
+        return "?"
+    amount = value / 2**30
+    return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"

@@ -1,0 +1,174 @@
+"""Requirement profiles for `envcheck verify`: a TOML file a course or a CI job writes once.
+
+    [profile]  name, description
+    [python]   version = ">=3.10,<3.14"              (PEP 440 specifier)
+    [packages] tensorflow = ">=2.16", numpy = ""      (name = specifier; "" means any version)
+    [gpu]      required = true, min_memory_gib = 8, min_compute_capability = "7.0"
+    [system]   min_ram_gib = 8, min_free_disk_gib = 10
+    [smoke]    required = true, device = "auto" | "cpu" | "gpu", backend = "tensorflow" | "numpy"
+
+Loading validates everything up front: bad TOML, an unknown table or key, a value of the wrong type
+or a bad specifier raises ProfileError naming the file, the line (where one can be found) and what
+is wrong. `--profile` takes a path or the name of a profile shipped in envcheck/profiles/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envcheck.errors import UsageError
+
+BUILTIN = Path(__file__).resolve().parent / "profiles"
+
+_NUMBER = (int, float)
+SCHEMA_KEYS: dict[str, dict[str, tuple]] = {
+    "profile": {"name": (str,), "description": (str,)},
+    "python": {"version": (str,)},
+    "gpu": {"required": (bool,), "min_memory_gib": _NUMBER, "min_compute_capability": (str, float)},
+    "system": {"min_ram_gib": _NUMBER, "min_free_disk_gib": _NUMBER},
+    "smoke": {"required": (bool,), "device": (str,), "backend": (str,)},
+}
+SMOKE_DEVICES = ("auto", "cpu", "gpu")
+SMOKE_BACKENDS = ("tensorflow", "numpy")
+
+
+class ProfileError(UsageError):
+    """A profile that cannot be used: exit 2, `FILE:LINE: what is wrong`."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    path: str
+    name: str
+    python: str | None = None
+    packages: dict[str, str] = field(default_factory=dict)
+    gpu: dict = field(default_factory=dict)
+    system: dict = field(default_factory=dict)
+    smoke: dict = field(default_factory=dict)
+
+
+def find(spec: str) -> str:
+    """A path, or the name of a shipped profile (`cpu-course`, `gpu-course`)."""
+    if os.path.exists(spec):
+        return spec
+    builtin = BUILTIN / (spec if spec.endswith(".toml") else spec + ".toml")
+    if os.sep not in spec and builtin.is_file():
+        return str(builtin)
+    names = ", ".join(sorted(p.stem for p in BUILTIN.glob("*.toml")))
+    raise ProfileError(f"--profile {spec}: no such file (shipped profiles: {names})")
+
+
+def load(spec: str) -> Profile:
+    path = find(spec)
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read()
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: not UTF-8 text, so not a TOML profile") from None
+    return parse(text, path)
+
+
+def parse(text: str, path: str = "<profile>") -> Profile:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line = getattr(error, "lineno", None) or (int(where.group(1)) if where else None)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ProfileError(f"{_where(path, line)}: bad TOML: {message}") from None
+    lines = text.splitlines()
+
+    def fail(table: str, key: str | None, what: str):
+        raise ProfileError(f"{_where(path, _line_of(lines, table, key))}: {what}")
+
+    for table, value in data.items():
+        if table != "packages" and table not in SCHEMA_KEYS:
+            fail(table, None, f"unknown table [{table}] (known: {', '.join(['packages', *SCHEMA_KEYS])})")
+        if not isinstance(value, dict):
+            fail(table, None, f"{table} must be a table ([{table}])")
+        if table == "packages":
+            continue
+        for key, item in value.items():
+            allowed = SCHEMA_KEYS[table]
+            if key not in allowed:
+                fail(table, key, f"unknown key {key!r} in [{table}] (known: {', '.join(allowed)})")
+            types = allowed[key]
+            if not isinstance(item, types) or (isinstance(item, bool) and bool not in types):
+                fail(table, key, f"[{table}] {key} must be {_type_words(types)}, not {type(item).__name__} {item!r}")
+
+    from packaging.requirements import InvalidRequirement, Requirement  # PEP 440/508, as pip checks them
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    python = data.get("python", {}).get("version")
+    if python is not None:
+        try:
+            SpecifierSet(python)
+        except InvalidSpecifier:
+            fail("python", "version", f"[python] version {python!r} is not a PEP 440 specifier (e.g. \">=3.10,<3.14\")")
+    packages = {}
+    for name, spec in data.get("packages", {}).items():
+        if not isinstance(spec, str):
+            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" (or \"\" for any version), not {spec!r}")
+        try:
+            Requirement(f"{name}{spec}")
+            SpecifierSet(spec)
+        except (InvalidRequirement, InvalidSpecifier):
+            fail("packages", name, f"[packages] {name} = {spec!r}: not a valid name and PEP 440 specifier")
+        packages[name] = spec
+    gpu = dict(data.get("gpu", {}))
+    if "min_compute_capability" in gpu:
+        try:
+            Version(str(gpu["min_compute_capability"]))
+        except InvalidVersion:
+            fail("gpu", "min_compute_capability", f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
+    for table in ("gpu", "system"):
+        for key, value in data.get(table, {}).items():
+            if key.startswith("min_") and isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0:
+                fail(table, key, f"[{table}] {key} must not be negative")
+    smoke = dict(data.get("smoke", {}))
+    if smoke.get("device", "auto") not in SMOKE_DEVICES:
+        fail("smoke", "device", f"[smoke] device must be one of {', '.join(SMOKE_DEVICES)}, not {smoke['device']!r}")
+    if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
+        fail("smoke", "backend", f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+    name = data.get("profile", {}).get("name") or Path(path).stem
+    return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke)
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _type_words(types: tuple) -> str:
+    words = {bool: "true or false", int: "a number", float: "a number", str: "a string"}
+    return " or ".join(dict.fromkeys(words[t] for t in types))
+
+
+def _line_of(lines: list[str], table: str, key: str | None) -> int | None:
+    """The line of `[table]` (or of `key = ...` inside it): TOML parsers do not give positions."""
+    header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+    inside = False
+    table_line = None
+    for number, line in enumerate(lines, 1):
+        if header.match(line):
+            inside, table_line = True, number
+            if key is None:
+                return number
+            continue
+        if inside and re.match(r"^\s*\[", line):
+            inside = False
+        if inside and key is not None and re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return number
+    return table_line

@@ -1,0 +1,235 @@
+"""envcheck report: what doctor gathered, plus the context a helper needs, made safe to share.
+
+Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered as JSON, markdown (for a
+GitHub issue or a course forum: long parts in collapsed <details>) or text. Redaction happens on the
+data before any renderer sees it, so no format can leak what another one hides:
+
+- only environment variables on an allow-list appear, and none whose name says it holds a secret;
+- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
+  parameters named like a token, key or password, become `***`;
+- well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
+- the home directory becomes `~`, the user name `<user>` and the host name `<host>`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import platform
+import re
+from dataclasses import dataclass
+
+SCHEMA = "envcheck.report/1"
+
+ALLOWED_ENV_PREFIXES = ("CUDA_", "TF_", "NVIDIA_", "XLA_", "CUDNN_", "KERAS_", "NCCL_")
+ALLOWED_ENV_NAMES = frozenset({
+    "LD_LIBRARY_PATH", "PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "CONDA_EXE",
+    "PYTHONPATH", "PYTHONHOME", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+    "CUDA_HOME", "CUDA_PATH", "LANG", "SHELL", "TERM", "NO_COLOR", "WSL_DISTRO_NAME",
+})
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSWD|PWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@")
+_QUERY_SECRETS = re.compile(r"(?i)([?&][a-z_\-]*(?:token|key|password|passwd|secret|auth|sig)[a-z_\-]*=)[^&#\s]+")
+_TOKENS = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{16,}"
+    r"|xox[abprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_\-]{16,})"
+)
+PIP_INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "trusted-host")
+
+
+@dataclass(frozen=True)
+class Redactor:
+    homes: tuple[str, ...]  # $HOME and the account's home from the password database
+    users: tuple[str, ...]  # $USER / $LOGNAME and the account's name
+    hosts: tuple[str, ...]
+
+    @classmethod
+    def for_this_machine(cls, environ=None) -> "Redactor":
+        import socket
+
+        environ = os.environ if environ is None else environ
+        homes = [environ.get("HOME", "")]
+        users = [environ.get(name, "") for name in ("LOGNAME", "USER", "USERNAME")]
+        try:
+            import pwd  # POSIX only
+
+            entry = pwd.getpwuid(os.getuid())
+            homes.append(entry.pw_dir)
+            users.append(entry.pw_name)
+        except (ImportError, KeyError, AttributeError):
+            pass  # no password database entry (containers, Windows): $HOME and $USER still count
+        homes = [h.rstrip("/") for h in homes if h and h.rstrip("/")]
+        host = socket.gethostname()
+        return cls(
+            tuple(sorted(set(homes), key=len, reverse=True)),
+            tuple(sorted({u for u in users if len(u) >= 2}, key=len, reverse=True)),
+            (host, host.split(".")[0]) if host else (),
+        )
+
+    def text(self, value: str) -> str:
+        value = _URL_CREDENTIALS.sub(r"\1***@", value)
+        value = _QUERY_SECRETS.sub(r"\1***", value)
+        value = _TOKENS.sub("<redacted>", value)
+        for home in self.homes:
+            value = re.sub(re.escape(home) + r"(?![A-Za-z0-9_.\-])", "~", value)
+        for names, placeholder in ((self.users, "<user>"), (self.hosts, "<host>")):
+            for name in names:
+                value = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", placeholder, value)
+        return value
+
+    def data(self, value):
+        """Every string in a JSON-like structure, keys included, redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.data(k) if isinstance(k, str) else k: self.data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.data(v) for v in value]
+        return value
+
+
+def allowed_environment(environ) -> dict[str, str]:
+    """The allow-listed environment variables, sorted by name; secret-sounding names never pass."""
+    return {
+        name: environ[name]
+        for name in sorted(environ)
+        if (name in ALLOWED_ENV_NAMES or name.startswith(ALLOWED_ENV_PREFIXES)) and not _SECRET_NAME.search(name)
+    }
+
+
+def pip_config_files(environ, prefix: str) -> list[str]:
+    """Where pip reads its configuration on Linux/macOS (pip's `pip config debug` order)."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = ["/etc/xdg/pip/pip.conf", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf"),
+             os.path.join(xdg, "pip", "pip.conf"), os.path.join(prefix, "pip.conf")]
+    if environ.get("PIP_CONFIG_FILE"):
+        files.append(environ["PIP_CONFIG_FILE"])
+    return files
+
+
+def pip_index_settings(environ, prefix: str) -> list[dict]:
+    """pip's index settings (index-url, extra-index-url, ...) from config files and PIP_* variables.
+
+    Values are returned raw: the Redactor removes credentials from them with everything else.
+    """
+    settings = []
+    for path in pip_config_files(environ, prefix):
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            if not parser.read(path, encoding="utf-8"):
+                continue
+        except (configparser.Error, UnicodeDecodeError) as error:
+            settings.append({"source": path, "key": "-", "value": f"unreadable: {type(error).__name__}"})
+            continue
+        for section in parser.sections():
+            for key in PIP_INDEX_KEYS:
+                if parser.has_option(section, key):
+                    settings.append({"source": f"{path} [{section}]", "key": key, "value": " ".join(parser.get(section, key).split())})
+    for key in PIP_INDEX_KEYS:
+        name = "PIP_" + key.upper().replace("-", "_")
+        if environ.get(name):
+            settings.append({"source": f"${name}", "key": key, "value": environ[name]})
+    return settings
+
+
+def build(result, environ=None, redactor: Redactor | None = None) -> dict:
+    """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
+    from envcheck import __version__
+    from envcheck.probes import packages
+
+    environ = dict(os.environ if environ is None else environ)
+    redactor = redactor or Redactor.for_this_machine(environ)
+    values = result.gather.values() if result.gather else {}
+    installed = values.get("installed")
+    if installed is None:  # doctor did not get that far (or an area was injected): read it now
+        from envcheck.probes import requirements
+
+        installed = requirements.read_installed(packages.scan(result.python.path))
+    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()), key=lambda r: packages.canonicalize(r["name"]))
+    import datetime
+
+    report = {
+        "schema": SCHEMA,
+        "envcheck": __version__,
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine()},
+        "python": result.python.to_dict(),
+        "doctor": result.to_dict(),
+        "packages": rows,
+        "environment": allowed_environment(environ),
+        "pip_index": pip_index_settings(environ, result.python.prefix),
+    }
+    return redactor.data(report)
+
+
+# --- renderers ------------------------------------------------------------------------------
+
+_MARK = {"ok": "✓", "warning": "!", "error": "✗"}
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: dict) -> str:
+    from envcheck.render_doctor import flatten, tally
+
+    doctor = report["doctor"]
+    py = report["python"]
+    plat = report["platform"]
+    out = [
+        "### envcheck report",
+        "",
+        f"envcheck {report['envcheck']} · {report['generated']} · Python {py['version']}"
+        f"{' (venv)' if py.get('venv') else ''} · {plat['system']} {plat['release']} {plat['machine']}",
+        "",
+        "| | Area | Summary |",
+        "|---|---|---|",
+    ]
+    out += [f"| {_MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
+    out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
+    problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
+    if problems:
+        out.append("#### Problems and fixes")
+        out.append("")
+        for area, finding in problems:
+            out.append(f"- {_MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
+            if finding.get("fix"):
+                fix = finding["fix"]
+                out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
+        out.append("")
+    facts = []
+    for area in doctor["areas"]:
+        facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
+        facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
+    out += _details("Facts per area", facts)
+    out += _details(f"Installed packages ({len(report['packages'])})", [f"{r['name']}=={r['version']}" for r in report["packages"]])
+    out += _details("Environment variables (allow-listed)", [f"{k}={v}" for k, v in report["environment"].items()] or ["(none set)"])
+    out += _details("pip index settings", [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]] or ["(defaults: https://pypi.org/simple)"])
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _details(summary: str, lines: list[str]) -> list[str]:
+    return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
+
+
+def text(report: dict) -> str:
+    from envcheck.render_doctor import flatten, tally
+
+    doctor = report["doctor"]
+    out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
+    out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
+    out.append("")
+    for area in doctor["areas"]:
+        out.append(f"[{_MARK[area['status']]}] {area['title']} — {area['summary']}")
+        for finding in area["findings"]:
+            out.append(f"    {_MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
+            if finding.get("fix"):
+                out.append(f"        Fix: {finding['fix']}")
+        out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]
+    out += ["", tally(doctor["errors"], doctor["warnings"]), "", "packages:"]
+    out += [f"  {r['name']}=={r['version']}" for r in report["packages"]]
+    out += ["", "environment:"] + [f"  {k}={v}" for k, v in report["environment"].items()]
+    out += ["", "pip index:"] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
+    return "\n".join(out) + "\n"
