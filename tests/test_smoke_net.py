@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from envcheck.checks import smoke
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("smoke_net", runner.TARGET_DIR / "smoke_net.py")
+    spec = importlib.util.spec_from_file_location("smoke_net", os.path.join(runner.TARGET_DIR, "smoke_net.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
