@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
 
 ERROR = "error"
 WARNING = "warning"
@@ -10,8 +10,7 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     code: str  # stable, e.g. DRIVER_TOO_OLD
     severity: str  # error / warning / info
     message: str  # what is wrong, with the numbers

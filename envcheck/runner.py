@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
 from collections.abc import Mapping, Sequence  # not typing or pathlib: start-up cost on every command
 
 OK = "ok"
@@ -25,8 +25,7 @@ UNDECODABLE = "undecodable"  # output is not text
 TARGET_DIR = os.path.join(os.path.dirname(__file__), "probes", "target")
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     argv: tuple[str, ...]
     status: str
     returncode: int | None = None
@@ -75,6 +74,18 @@ _SIGNAL_HINTS = {
     "SIGKILL": ": killed, often by the out-of-memory killer",
     "SIGBUS": ": bus error",
 }
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    """The first executable file `name` in PATH (or `path`), else None.
+
+    What shutil.which does on POSIX; shutil itself imports bz2 and lzma (~5 ms) on the fast paths.
+    """
+    for directory in (os.environ.get("PATH", os.defpath) if path is None else path).split(os.pathsep):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def last_line(text: str) -> str:
@@ -140,8 +151,7 @@ def _kill_group(process: subprocess.Popen) -> None:
         process.kill()
 
 
-@dataclass(frozen=True)
-class TargetResult:
+class TargetResult(NamedTuple):
     """What a target-side script answered: its JSON object, or why there is none."""
 
     command: CommandResult

@@ -28,8 +28,8 @@ SONAMES = {"cuda": "libcuda.so.1", "cudart": "libcudart.so.12", "cublas": "libcu
 
 def h200(driver: str = "580.159.04", cc: str = "9.0", pci=()) -> gpu_probe.GpuFacts:
     nvml_driver, gpus = gpu_probe.parse_nvml_json((H200 / "pynvml.json").read_text())
-    gpus = tuple(dataclasses.replace(g, compute_capability=cc) for g in gpus)
-    return gpu_probe.GpuFacts(gpu_probe.NVML, gpus, dataclasses.replace(nvml_driver, version=driver, kernel_module=driver), (), pci)
+    gpus = tuple(g._replace(compute_capability=cc) for g in gpus)
+    return gpu_probe.GpuFacts(gpu_probe.NVML, gpus, nvml_driver._replace(version=driver, kernel_module=driver), (), pci)
 
 
 NO_GPU = gpu_probe.GpuFacts(None, failures=(gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),))
@@ -53,7 +53,7 @@ def tf(version="2.21.0", gpus=1, log="", load_failures=(), build=None, status=tf
 
 def facts(gpu=None, tf_facts=None, **changes) -> rules.CudaFacts:
     base = rules.CudaFacts(gpu=gpu or h200(), tf=tf_facts, python="/venv/bin/python", python_version=(3, 12, 3))
-    return dataclasses.replace(base, **changes)
+    return base._replace(**changes)
 
 
 def codes(found) -> list[str]:
@@ -101,7 +101,7 @@ def test_cpu_machine_without_gpu_or_driver_says_no_gpu():
 
 def test_gpu_on_the_pci_bus_without_a_driver():
     pci = (gpu_probe.PciDevice("0000:01:00.0", "0x2684", "0x030000", "nouveau"),)
-    found = run(facts(gpu=dataclasses.replace(NO_GPU, pci_devices=pci)))
+    found = run(facts(gpu=NO_GPU._replace(pci_devices=pci)))
     assert codes(found) == ["GPU_NO_DRIVER"]
     assert "nouveau" in found[0].message and "blacklist nouveau" in found[0].fix
 
@@ -343,7 +343,7 @@ def test_kernel_module_loaded_but_no_nvidia_smi_or_nvml():
 
 
 def test_a_gpu_the_driver_lists_but_cannot_read():
-    gpu = dataclasses.replace(h200(), gpus=h200().gpus + (gpu_probe.Gpu(1, error="GPU is lost"),))
+    gpu = h200()._replace(gpus=h200().gpus + (gpu_probe.Gpu(1, error="GPU is lost"),))
     assert codes(run(facts(gpu=gpu))) == ["GPU_UNREADABLE"]
 
 
