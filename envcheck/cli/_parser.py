@@ -108,7 +108,8 @@ class Options:
             def error(self, message: str):  # one line and exit 2, never a usage dump
                 raise UsageError(f"{message} (see --help)")
 
-        parser = Parser(prog=self.prog, description=self.description, epilog=EPILOG)
+        parser = Parser(prog=self.prog, description=self.description, epilog=EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
         groups: dict[int, object] = {}
         for flags, spec in self._calls:
@@ -152,7 +153,12 @@ def _is_number(text: str) -> bool:
 
 
 def make_parser(prog: str, summary: str, doc: str | None = None) -> Options:
-    options = Options(prog, summary[0].upper() + summary[1:] + ".")
+    """Options for one command; --help shows its summary, then its module docstring's body."""
+    description = summary[0].upper() + summary[1:] + "."
+    body = (doc or "").strip().partition("\n")[2].strip()  # the docstring after its title line
+    if body:
+        description += "\n\n" + body
+    options = Options(prog, description)
     options.add_argument("--debug", action="store_true", help="show tracebacks of envcheck's own errors")
     return options
 
