@@ -20,6 +20,12 @@ class Finding(NamedTuple):
         return {"code": self.code, "severity": self.severity, "message": self.message, "fix": self.fix}
 
 
+def pip_install(python: str, *requirements: str) -> str:
+    """The fix command that installs `requirements` into `python`, quoted for a POSIX shell."""
+    quoted = " ".join(f"'{req}'" if any(c in req for c in "<>=!~;[ *") else req for req in requirements)
+    return f"{python} -m pip install {quoted}"
+
+
 def worst(findings) -> str | None:
     """The most severe severity among findings, or None when there are none."""
     present = {finding.severity for finding in findings}

@@ -17,7 +17,7 @@ def test_numpy_2_with_a_tensorflow_built_for_numpy_1_is_an_error_with_the_pin():
     area = rules.numpy_area(NUMPY_2, None, {"numpy": None}, ["numpy<2.0.0,>=1.23.5"], "/c/.venv/bin/python")
     (finding,) = area.findings
     assert finding.code == "NUMPY_TF_MISMATCH" and "NumPy 2 with a TensorFlow built for NumPy 1" in finding.message
-    assert finding.fix == '/c/.venv/bin/python -m pip install "numpy<2.0.0,>=1.23.5"'
+    assert finding.fix == "/c/.venv/bin/python -m pip install 'numpy<2.0.0,>=1.23.5'"
 
 
 def test_the_same_conflict_is_not_counted_again_on_the_packages_line():
@@ -57,7 +57,7 @@ def test_tensorflow_import_failing_on_numpy_abi_uses_check_cudas_finding_once():
 def test_tensorflow_import_failing_without_check_cuda_findings_still_names_the_numpy_fix():
     tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.3"}, "py")
     (finding,) = tf.findings
-    assert finding.code == "TF_IMPORT_FAILED" and 'py -m pip install "numpy<2"' in finding.fix
+    assert finding.code == "TF_IMPORT_FAILED" and "py -m pip install 'numpy<2'" in finding.fix
 
 
 def test_gpu_errors_are_doctor_warnings_only_when_there_is_no_gpu():

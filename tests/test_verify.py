@@ -71,7 +71,7 @@ def test_unmet_requirements_fail_with_a_fix_and_junit_has_one_case_each(tmp_path
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"PASS  python >={PY}")
     assert any(line.startswith("FAIL  package tensorflow>=99") and "2.21.0 is installed, not >=99" in line for line in lines)
-    assert any('-m pip install "tensorflow>=99"' in line for line in lines)
+    assert any("-m pip install 'tensorflow>=99'" in line for line in lines)
     assert any(line.startswith("FAIL  package not-installed-anywhere>=1") for line in lines)
     assert any(line.startswith("FAIL  system RAM ≥ 100000 GiB") for line in lines)
     assert lines[-1] == "2 of 5 requirements met (ci)."

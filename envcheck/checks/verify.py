@@ -12,7 +12,7 @@ from functools import partial
 
 from envcheck.checks import doctor
 from envcheck.checks.doctor import Area, AreaSpec, Gather
-from envcheck.findings import ERROR, Finding
+from envcheck.findings import ERROR, Finding, pip_install
 from envcheck.profile import Profile
 
 SCHEMA = "envcheck.verify/1"
@@ -51,7 +51,6 @@ def package_requirement(name: str, spec: str, g: Gather) -> Area:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import canonicalize_name
 
-    from envcheck.diagnose.doctor import pip_install
 
     title = f"package {name}{spec}"
     dist = g.get("installed").get(canonicalize_name(Requirement(name).name))

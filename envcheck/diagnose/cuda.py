@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
-from envcheck.findings import ERROR, INFO, WARNING, Finding
+from envcheck.findings import ERROR, INFO, WARNING, Finding, pip_install
 from envcheck.probes.cuda import Library, Toolkit
 from envcheck.probes.gpu import Gpu, GpuFacts
 
@@ -97,10 +97,6 @@ def visible_gpus(gpus: tuple[Gpu, ...], cuda_visible_devices: str | None) -> tup
         if match not in chosen:
             chosen.append(match)
     return tuple(chosen)
-
-
-def pip_install(python: str, spec: str) -> str:
-    return f"{python} -m pip install '{spec}'"
 
 
 # ------------------------------------------------------------------------------ GPU and driver

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from envcheck.checks.doctor import Area
-from envcheck.findings import ERROR, INFO, WARNING, Finding
+from envcheck.findings import ERROR, INFO, WARNING, Finding, pip_install
 from envcheck.probes.requirements import Broken, Installed
 from envcheck.probes.system import SystemFacts, gib
 
@@ -19,11 +19,6 @@ MIN_DISK = 5 * 2**30  # TensorFlow with [and-cuda] takes ~3 GiB; leave room for 
 
 def installed_tensorflow(installed: dict[str, Installed]) -> Installed | None:
     return next((installed[name] for name in TF_DISTRIBUTIONS if name in installed), None)
-
-
-def pip_install(python: str, *requirements: str) -> str:
-    quoted = " ".join(f'"{req}"' if any(c in req for c in "<>=!~;[ ") else req for req in requirements)
-    return f"{python} -m pip install {quoted}"
 
 
 def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, str | None] | None) -> Area:

@@ -23,6 +23,7 @@ from typing import NamedTuple  # frozen records without dataclasses' ~15 ms impo
 from collections.abc import Callable
 
 from envcheck import runner
+from envcheck.probes import read_text
 
 # What we ask nvidia-smi for; parse_nvidia_smi_csv reads the columns in this order.
 QUERY_FIELDS = (
@@ -269,11 +270,11 @@ XML_ARGS = ("-q", "-x")
 def read_proc(root: str = "/") -> tuple[str | None, dict[str, str]]:
     """(/proc/driver/nvidia/version text or None, {bus: information text}) under `root`."""
     base = os.path.join(root, "proc/driver/nvidia")
-    version = _read(os.path.join(base, "version"))
+    version = read_text(os.path.join(base, "version"))
     infos = {}
     gpus_dir = os.path.join(base, "gpus")
     for bus in sorted(_listdir(gpus_dir)):
-        text = _read(os.path.join(gpus_dir, bus, "information"))
+        text = read_text(os.path.join(gpus_dir, bus, "information"))
         if text is not None:
             infos[bus] = text
     return version, infos
@@ -285,24 +286,16 @@ def read_pci(root: str = "/") -> tuple[PciDevice, ...]:
     found = []
     for address in sorted(_listdir(base)):
         device = os.path.join(base, address)
-        if (_read(os.path.join(device, "vendor")) or "").strip().lower() != NVIDIA_VENDOR:
+        if (read_text(os.path.join(device, "vendor")) or "").strip().lower() != NVIDIA_VENDOR:
             continue
-        pci_class = (_read(os.path.join(device, "class")) or "").strip().lower() or None
+        pci_class = (read_text(os.path.join(device, "class")) or "").strip().lower() or None
         if pci_class and not pci_class.startswith("0x03"):
             continue  # NVIDIA audio / USB / bridge functions of the same card
         driver_link = os.path.join(device, "driver")
         kernel_driver = os.path.basename(os.readlink(driver_link)) if os.path.islink(driver_link) else None
-        device_id = (_read(os.path.join(device, "device")) or "").strip() or None
+        device_id = (read_text(os.path.join(device, "device")) or "").strip() or None
         found.append(PciDevice(address, device_id, pci_class, kernel_driver))
     return tuple(found)
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            return stream.read()
-    except OSError:
-        return None
 
 
 def _listdir(path: str) -> list[str]:

@@ -11,6 +11,8 @@ import os
 import platform
 from dataclasses import dataclass, field
 
+from envcheck.probes import read_text
+
 # Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use
 # AVX2/FMA where present). Without AVX, `import tensorflow` dies with SIGILL.
 TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
@@ -96,17 +98,9 @@ def is_wsl(proc_version: str | None) -> bool:
     return bool(proc_version) and "microsoft" in proc_version.lower()
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            return stream.read()
-    except OSError:
-        return None
-
-
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
-    text = _read(os.path.join(root, "proc/cpuinfo"))
+    text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
     return Cpu(
         model=model or platform.processor() or None,
@@ -134,7 +128,7 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    os_release = _read(os.path.join(root, "etc/os-release"))
+    os_release = read_text(os.path.join(root, "etc/os-release"))
     os_name = parse_os_release(os_release) if os_release else None
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
@@ -146,7 +140,7 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_path=path or None,
         os_name=os_name,
         kernel=platform.release() or None,
-        wsl=is_wsl(_read(os.path.join(root, "proc/version"))),
+        wsl=is_wsl(read_text(os.path.join(root, "proc/version"))),
     )
 
 
