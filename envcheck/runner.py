@@ -6,7 +6,6 @@ facts about the environment, returned as a status a probe can turn into a findin
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -179,6 +178,8 @@ def run_target_script(
     if result.status in (OK, EXITED):
         line = last_line(result.stdout)
         if line.startswith("{"):
+            import json  # only once a child answered: not on the paths that run no target script
+
             try:
                 return TargetResult(result, json.loads(line), None)
             except ValueError:

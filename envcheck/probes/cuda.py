@@ -9,7 +9,6 @@ injectable root / runner / environment; each parser is pure.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
@@ -75,6 +74,8 @@ def parse_nvcc_version(text: str) -> str | None:
 
 def parse_cuda_version_json(text: str) -> str | None:
     """<toolkit>/version.json -> "13.0" (major.minor of its "cuda" entry), or None."""
+    import json  # a toolkit's version.json is read only when there is a toolkit
+
     try:
         version = json.loads(text).get("cuda", {}).get("version")
     except (ValueError, AttributeError):

@@ -15,7 +15,6 @@ Sources, in order:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -119,8 +118,14 @@ class GpuFacts(NamedTuple):
 
 
 def parse_nvml_json(text: str) -> tuple[Driver, tuple[Gpu, ...]] | str:
-    """nvml_facts.py's answer (or the captured pynvml.json) -> (driver, gpus), or NVML's error text."""
-    data = json.loads(text)
+    """nvml_facts.py's answer as text (or the captured pynvml.json) -> (driver, gpus), or NVML's error text."""
+    import json  # NVML answers only on GPU hosts; the --no-tf fast path elsewhere never parses one
+
+    return parse_nvml_data(json.loads(text))
+
+
+def parse_nvml_data(data: dict) -> tuple[Driver, tuple[Gpu, ...]] | str:
+    """nvml_facts.py's answer, already decoded by the runner -> (driver, gpus), or NVML's error text."""
     if data.get("error"):
         return str(data["error"])
     cuda = data.get("cuda_driver")
@@ -353,7 +358,7 @@ def probe(
         if not result.ok:
             failures.append(SourceFailure(NVML, result.command.status, result.problem or "no answer"))
             return None
-        parsed = parse_nvml_json(json.dumps(result.data))
+        parsed = parse_nvml_data(result.data)
         if isinstance(parsed, str):
             failures.append(SourceFailure(NVML, "failed", parsed))
             return None
