@@ -21,6 +21,7 @@ from typing import Callable
 
 from envcheck import runner
 from envcheck.errors import UsageError
+from envcheck.findings import pip_install
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.smoke-train/1"
@@ -158,10 +159,6 @@ def _phase_words(phase: str | None) -> str:
     return f"during '{phase}'"
 
 
-def install_command(python: TargetPython) -> str:
-    return f"{python.executable} -m pip install tensorflow"
-
-
 # What to do when a check fails for a reason the person can act on (the rest say it in their detail).
 _FIXES = {
     "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
@@ -200,7 +197,7 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
             # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
             failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
             fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                   "reinstall with: " + install_command(python).replace("install", "install --force-reinstall")) if phase and phase.startswith("import") else None
+                   "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow")) if phase and phase.startswith("import") else None
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
@@ -220,10 +217,10 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     missing = data.get("missing")
     if missing == "tensorflow":
         out["failure"] = f"TensorFlow is not installed for {python.executable}"
-        out["fix"] = f"install it with: {install_command(python)} (or use --backend numpy to check NumPy alone)"
+        out["fix"] = f"install it with: {pip_install(python.executable, 'tensorflow')} (or use --backend numpy to check NumPy alone)"
     elif missing == "numpy":
         out["failure"] = f"NumPy is not installed for {python.executable}"
-        out["fix"] = f"install it with: {python.executable} -m pip install numpy"
+        out["fix"] = f"install it with: {pip_install(python.executable, 'numpy')}"
     elif data.get("error"):
         out["failure"] = f"the training child failed {_phase_words(phase)}: {data['error']}"
         checks.append({"name": "run", "passed": False, "detail": out["failure"]})
