@@ -81,5 +81,5 @@ def test_egg_info_requires_txt_sections_become_markers(tmp_path):
 
 
 def test_folded_metadata_headers_are_joined():
-    headers = requirements.parse_metadata("Name: x\nRequires-Dist: a\nRequires-Dist: b (>=1,\n  <2)\n\nbody: no\n")
+    headers = packages.parse_headers("Name: x\nRequires-Dist: a\nRequires-Dist: b (>=1,\n  <2)\n\nbody: no\n")
     assert headers["requires-dist"] == ["a", "b (>=1, <2)"] and "body" not in headers

@@ -129,7 +129,7 @@ def _collect(location: str, site: str, children: list[str], seen: set[str], resu
             continue
         info_path = prefix + child
         if not name:
-            name = _read_headers(info_path, result.problems).get("name")
+            name = first(read_metadata(info_path, result.problems), "name")
             if not name:
                 result.problems.append(f"skipped {info_path}: it names no distribution (no Name in METADATA)")
                 continue
@@ -179,10 +179,11 @@ def _egg_link_target(egg_link: str, problems: list[str]) -> str | None:
         return None
 
 
-def _read_headers(info_path: str, problems: list[str]) -> dict[str, str]:
-    """The METADATA (or PKG-INFO, or the .egg-info file itself) header fields, lower-cased keys.
+def read_metadata(info_path: str, problems: list[str] | None = None) -> dict[str, list[str]]:
+    """The METADATA (or PKG-INFO, or the .egg-info file itself) headers: lower-cased key -> every value.
 
-    Returns {} when there is nothing to read; undecodable bytes are reported and read as Latin-1.
+    Returns {} when there is nothing to read; undecodable bytes are read as Latin-1 and reported
+    in `problems` when it is given.
     """
     raw = None
     if os.path.isdir(info_path):
@@ -197,9 +198,16 @@ def _read_headers(info_path: str, problems: list[str]) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append(f"{info_path}: METADATA is not UTF-8; read it as Latin-1")
+        if problems is not None:
+            problems.append(f"{info_path}: METADATA is not UTF-8; read it as Latin-1")
         text = raw.decode("latin-1")
     return parse_headers(text)
+
+
+def first(headers: dict[str, list[str]], key: str) -> str | None:
+    """The first value of a header, as email.message.Message.get gives it; None when absent."""
+    values = headers.get(key)
+    return values[0] if values else None
 
 
 def _read_start(path: str) -> bytes | None:
@@ -210,25 +218,32 @@ def _read_start(path: str) -> bytes | None:
         return None
 
 
-def parse_headers(text: str) -> dict[str, str]:
-    """The first value of each header in an RFC 822 style METADATA block, keys lower-cased."""
-    headers: dict[str, str] = {}
+def parse_headers(text: str) -> dict[str, list[str]]:
+    """RFC 822 style METADATA headers, keys lower-cased, every value kept, folded lines joined.
+
+    Stops at the first blank line, where the body (the long description) starts.
+    """
+    headers: dict[str, list[str]] = {}
+    last_key = None
     for line in text.splitlines():
         if not line.strip():
-            break  # the body (long description) starts here
+            break
         if line[0] in " \t":
-            continue  # a folded continuation line: Name and Version never need one
+            if last_key:
+                headers[last_key][-1] += " " + line.strip()
+            continue
         key, sep, value = line.partition(":")
         if sep:
-            headers.setdefault(key.strip().lower(), value.strip())
+            last_key = key.strip().lower()
+            headers.setdefault(last_key, []).append(value.strip())
     return headers
 
 
 def describe(found: Found, problems: list[str]) -> Distribution:
     """Read what `pip list --format=json -v` shows for one distribution."""
-    headers = _read_headers(found.info_path, problems)
-    name = headers.get("name") or found.canonical_name
-    raw_version = found.dir_version or headers.get("version")
+    headers = read_metadata(found.info_path, problems)
+    name = first(headers, "name") or found.canonical_name
+    raw_version = found.dir_version or first(headers, "version")
     if raw_version is None:
         problems.append(f"{found.info_path}: METADATA has no Version")
     project = _editable_project(found, name)

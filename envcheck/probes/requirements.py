@@ -61,54 +61,19 @@ def read_installed(scan: packages.Scan) -> dict[str, Installed]:
     """Read each scanned distribution's metadata (name, version, Requires-Dist, Requires-Python)."""
     result: dict[str, Installed] = {}
     for found in scan.found:
-        headers = read_metadata(found.info_path)
-        version = packages.normalize_version(found.dir_version or _first(headers, "version") or "")
+        headers = packages.read_metadata(found.info_path)
+        version = packages.normalize_version(found.dir_version or packages.first(headers, "version") or "")
         requires = tuple(headers.get("requires-dist", ()))
         if not requires and found.info_path.endswith(".egg-info"):
             requires = tuple(_egg_requires(found.info_path))
         result[found.canonical_name] = Installed(
             name=found.canonical_name,
-            display_name=_first(headers, "name") or found.canonical_name,
+            display_name=packages.first(headers, "name") or found.canonical_name,
             version=version,
             requires=requires,
-            requires_python=_first(headers, "requires-python"),
+            requires_python=packages.first(headers, "requires-python"),
         )
     return result
-
-
-def _first(headers: dict[str, list[str]], key: str) -> str | None:
-    values = headers.get(key)
-    return values[0] if values else None
-
-
-def read_metadata(info_path: str) -> dict[str, list[str]]:
-    """All header values (lower-cased keys, every occurrence) of METADATA / PKG-INFO; {} if unreadable."""
-    candidates = [os.path.join(info_path, n) for n in ("METADATA", "PKG-INFO")] if os.path.isdir(info_path) else [info_path]
-    for path in candidates:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as stream:
-                text = stream.read()
-        except OSError:
-            continue
-        return parse_metadata(text)
-    return {}
-
-
-def parse_metadata(text: str) -> dict[str, list[str]]:
-    """RFC 822 headers with folded lines joined; stops at the first blank line (the description)."""
-    headers: dict[str, list[str]] = {}
-    last_key = None
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        if line[0] in " \t" and last_key:
-            headers[last_key][-1] += " " + line.strip()
-            continue
-        key, sep, value = line.partition(":")
-        if sep:
-            last_key = key.strip().lower()
-            headers.setdefault(last_key, []).append(value.strip())
-    return headers
 
 
 def _egg_requires(info_path: str) -> list[str]:
