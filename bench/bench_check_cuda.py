@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_HOST = ROOT.parent / "shared" / "fixtures" / "hosts" / "h200-driver580-cuda13"
+DEFAULT_HOST = ROOT / "tests" / "fixtures" / "hosts" / "h200-driver580-cuda13"
 
 
 def timed(argv, env) -> tuple[float, float]:
