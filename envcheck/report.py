@@ -173,7 +173,7 @@ def _cell(text) -> str:
 
 
 def markdown(report: dict) -> str:
-    from envcheck.render_doctor import flatten, tally
+    from envcheck.render.doctor import flatten, tally
 
     doctor = report["doctor"]
     py = report["python"]
@@ -215,7 +215,7 @@ def _details(summary: str, lines: list[str]) -> list[str]:
 
 
 def text(report: dict) -> str:
-    from envcheck.render_doctor import flatten, tally
+    from envcheck.render.doctor import flatten, tally
 
     doctor = report["doctor"]
     out = [f"envcheck {report['envcheck']} report, {report['generated']}"]

@@ -21,7 +21,7 @@ SIGNALLED = "signalled"  # killed by a signal: SIGSEGV, SIGILL, SIGABRT ...
 EXITED = "exited"  # non-zero exit status
 UNDECODABLE = "undecodable"  # output is not text
 
-TARGET_DIR = os.path.join(os.path.dirname(__file__), "probes", "target")
+INSIDE_DIR = os.path.join(os.path.dirname(__file__), "probes", "inside")
 
 
 class CommandResult(NamedTuple):
@@ -169,12 +169,12 @@ def run_target_script(
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
 ) -> TargetResult:
-    """Run envcheck/probes/target/<script> with the target interpreter; read one JSON object.
+    """Run envcheck/probes/inside/<script> with the target interpreter; read one JSON object.
 
     The script prints its answer as the last line of stdout. Anything else — a crash, a hang,
     an exit, a line that is not JSON — comes back as `problem`, in words.
     """
-    result = run([python, os.path.join(TARGET_DIR, script), *args], timeout=timeout, env=env)
+    result = run([python, os.path.join(INSIDE_DIR, script), *args], timeout=timeout, env=env)
     if result.status in (OK, EXITED):
         line = last_line(result.stdout)
         if line.startswith("{"):

@@ -1,43 +1,14 @@
-"""Shared test helpers: run envcheck's commands as a user would, in a child process."""
+"""pytest fixtures and hooks; plain helpers live in helpers.py."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-# Captured outputs of real machines (copied from the project's shared fixtures): test data of this repo.
-FIXTURES = ROOT / "tests" / "fixtures" / "hosts"
-H200 = FIXTURES / "h200-driver580-cuda13"
-CPU_HOST = FIXTURES / "cpu-debian12-tf221-cuda13-toolkit-nodriver"
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: float = 600, cwd: str | None = None, stdin=None):
-    """Run `python -m envcheck <args>` with this interpreter; returns the CompletedProcess (text)."""
-    merged = dict(os.environ)
-    merged.pop("NO_COLOR", None)
-    if env:
-        merged.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "envcheck", *args],
-        capture_output=True,
-        text=True,
-        env=merged,
-        timeout=timeout,
-        cwd=cwd,
-        stdin=stdin if stdin is not None else subprocess.DEVNULL,
-    )
-
-
-def assert_one_line_error(result, code: int = 2) -> None:
-    """Bad input: the documented exit code, one line on stderr, never a traceback."""
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+from helpers import FIXTURES
 
 
 @pytest.fixture(scope="session")

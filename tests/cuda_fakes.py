@@ -12,7 +12,7 @@ import stat
 import textwrap
 from pathlib import Path
 
-from conftest import H200
+from helpers import H200
 
 
 def _write_executable(path: Path, text: str) -> Path:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from helpers import ROOT, assert_one_line_error, run_cli
 from cuda_fakes import (
     SMI_MISMATCH,
     SMI_NO_DRIVER,

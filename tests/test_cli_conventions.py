@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from helpers import ROOT, assert_one_line_error, run_cli
 from envcheck.cli import COMMANDS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

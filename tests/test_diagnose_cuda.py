@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from conftest import CPU_HOST, H200
+from helpers import CPU_HOST, H200
 from envcheck import data
 from envcheck.diagnose import cuda as rules
-from envcheck.findings import ERROR, INFO, WARNING
+from envcheck.model import ERROR, INFO, WARNING
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import tensorflow as tfp
 

@@ -10,11 +10,11 @@ import venv
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from envcheck import runner, target
 from envcheck.checks import doctor
 from envcheck.checks.doctor import Area, AreaSpec
-from envcheck.findings import ERROR, Finding
+from envcheck.model import ERROR, Finding
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,7 @@ def test_wall_time_is_near_the_slowest_area_not_their_sum(real_doctor):
 
 
 def test_json_schema_and_text_render(real_doctor):
-    from envcheck import render_doctor
+    from envcheck.render import doctor as render_doctor
 
     data = json.loads(json.dumps(real_doctor.to_dict()))
     assert data["schema"] == "envcheck.doctor/1"
@@ -145,7 +145,7 @@ def test_strict_makes_warnings_fail():
 
 
 def test_bad_python_is_a_one_line_usage_error():
-    from conftest import assert_one_line_error
+    from helpers import assert_one_line_error
 
     assert_one_line_error(run_cli("doctor", "--python", "/no/such/python"), 2)
 
@@ -183,7 +183,7 @@ def test_live_view_shows_a_spinner_line_while_running_and_the_mark_when_done():
 
     from rich.console import Console
 
-    from envcheck.render_doctor import LiveView
+    from envcheck.render.doctor import LiveView
 
     view = LiveView(doctor.AREAS[:2])
     view.event("python", "start", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 
 @pytest.mark.parametrize("name", ["doctor", "report", "verify"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envcheck.diagnose import doctor as rules
-from envcheck.findings import Finding
+from envcheck.model import Finding
 from envcheck.probes.requirements import Broken, Installed
 from envcheck.probes.tf_builds import python_range
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 
 PY = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 

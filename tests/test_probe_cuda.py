@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CPU_HOST, H200
+from helpers import CPU_HOST, H200
 from envcheck import runner
 from envcheck.probes import cuda
 

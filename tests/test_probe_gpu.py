@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CPU_HOST, H200
+from helpers import CPU_HOST, H200
 from cuda_fakes import PYNVML_H200, PYNVML_HANG, PYNVML_MISMATCH, stand_in_module
 from envcheck import runner
 from envcheck.probes import gpu

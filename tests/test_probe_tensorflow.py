@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import CPU_HOST
+from helpers import CPU_HOST
 from envcheck import runner
 from envcheck.probes import tensorflow as tfp
 
@@ -66,7 +66,7 @@ def test_not_installed_and_import_errors_are_told_apart():
 def _tf_facts_script():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("tf_facts_under_test", os.path.join(runner.TARGET_DIR, "tf_facts.py"))
+    spec = importlib.util.spec_from_file_location("tf_facts_under_test", os.path.join(runner.INSIDE_DIR, "tf_facts.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

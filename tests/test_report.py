@@ -7,7 +7,7 @@ import venv
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from envcheck import report
 
 USER = "zebulon"
@@ -94,7 +94,7 @@ def test_only_allow_listed_variables_pass():
 
 
 def test_a_saved_json_report_renders_as_markdown_and_anything_else_is_exit_2(planted, tmp_path):
-    from conftest import assert_one_line_error
+    from helpers import assert_one_line_error
 
     bare = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(bare)

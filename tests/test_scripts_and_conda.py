@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from envcheck.probes import tf_builds
 
 SCRIPTS = sorted((ROOT / "scripts").glob("*.sh"))

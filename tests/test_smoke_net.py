@@ -15,7 +15,7 @@ from envcheck.checks import smoke
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("smoke_net", os.path.join(runner.TARGET_DIR, "smoke_net.py"))
+    spec = importlib.util.spec_from_file_location("smoke_net", os.path.join(runner.INSIDE_DIR, "smoke_net.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 
 def _json(*args, env=None):

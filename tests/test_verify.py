@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 from envcheck import profile as profiles
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"

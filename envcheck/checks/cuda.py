@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
 
-from envcheck import findings as findings_module
+from envcheck import model as findings_module
 from envcheck import runner
 from envcheck.diagnose import cuda as rules
 from envcheck.probes import cuda as cuda_probe

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from envcheck.findings import ERROR, WARNING, Finding, worst
+from envcheck.model import ERROR, WARNING, Finding, worst
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.doctor/1"

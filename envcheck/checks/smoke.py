@@ -1,4 +1,4 @@
-"""The smoke training check: run `probes/target/smoke_net.py` in the target interpreter, read its answer.
+"""The smoke training check: run `probes/inside/smoke_net.py` in the target interpreter, read its answer.
 
 The child trains a tiny network (weighted sum plus bias, an activation, forward propagation, a
 cross-entropy loss, backpropagation, Adam) and checks it with numbers. This module runs it with a
@@ -21,7 +21,7 @@ from typing import Callable
 
 from envcheck import runner
 from envcheck.errors import UsageError
-from envcheck.findings import pip_install
+from envcheck.model import pip_install
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.smoke-train/1"

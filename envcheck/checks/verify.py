@@ -12,7 +12,7 @@ from functools import partial
 
 from envcheck.checks import doctor
 from envcheck.checks.doctor import Area, AreaSpec, Gather
-from envcheck.findings import ERROR, Finding, pip_install
+from envcheck.model import ERROR, Finding, pip_install
 from envcheck.profile import Profile
 
 SCHEMA = "envcheck.verify/1"

@@ -11,7 +11,7 @@ from envcheck import render, target
 from envcheck.checks import cuda
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
-from envcheck.findings import Finding
+from envcheck.model import Finding
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes.gpu import Gpu
 

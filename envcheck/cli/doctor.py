@@ -31,7 +31,7 @@ def gather(args: argparse.Namespace, live: bool = True):
         return doctor.run(python)
     from rich.live import Live  # terminal only
 
-    from envcheck.render_doctor import LiveView
+    from envcheck.render.doctor import LiveView
 
     view = LiveView(doctor.AREAS)
     render.console(stderr=True).print(f"Checking Python {python.version_text} at {python.executable} …")
@@ -40,7 +40,7 @@ def gather(args: argparse.Namespace, live: bool = True):
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck import render_doctor
+    from envcheck.render import doctor as render_doctor
 
     result = gather(args, live=args.format is None)
     fmt = render.output_format(args.format)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
-from envcheck.findings import ERROR, INFO, WARNING, Finding, pip_install
+from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
 from envcheck.probes.cuda import Library, Toolkit
 from envcheck.probes.gpu import Gpu, GpuFacts
 

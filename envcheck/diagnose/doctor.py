@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from envcheck.checks.doctor import Area
-from envcheck.findings import ERROR, INFO, WARNING, Finding, pip_install
+from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
 from envcheck.probes.requirements import Broken, Installed
 from envcheck.probes.system import SystemFacts, gib
 

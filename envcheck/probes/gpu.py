@@ -5,7 +5,7 @@ are injectable so tests point them at captured outputs) and a pure parser from t
 records (typing.NamedTuple). `probe()` tries the sources in order and says which one answered.
 
 Sources, in order:
-1. NVML through nvidia-ml-py, in a child process (`probes/target/nvml_facts.py`) because NVML can
+1. NVML through nvidia-ml-py, in a child process (`probes/inside/nvml_facts.py`) because NVML can
    hang; it alone gives the newest CUDA the driver supports without a second program.
 2. `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` (one line per GPU), then
    `nvidia-smi -q -x` for the CUDA version the CSV form does not carry.

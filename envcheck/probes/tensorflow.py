@@ -1,6 +1,6 @@
 """TensorFlow's own view of CUDA, from the target interpreter, in a child with a timeout.
 
-`read()` runs `probes/target/tf_facts.py` with the target interpreter (a crash, an exit, an import
+`read()` runs `probes/inside/tf_facts.py` with the target interpreter (a crash, an exit, an import
 error or a hang comes back as a status, never an exception); `parse()` turns its answer and the
 log lines TensorFlow printed on stderr into a frozen `TfFacts`. `classify_log()` is the pure part
 that sorts those log lines into kinds the diagnose rules know.

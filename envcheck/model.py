@@ -1,4 +1,4 @@
-"""A finding: what diagnose concludes from facts. Code, severity, message with the numbers, fix."""
+"""Shared records: a finding (code, severity, message with the numbers, fix) and the helpers around it."""
 
 from __future__ import annotations
 
