@@ -15,43 +15,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from envcheck.model import ERROR, WARNING, Finding, worst
+from envcheck.model import ERROR, WARNING, Area, Finding  # Area lives in the model; re-exported for callers
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.doctor/1"
-OK, WARN, FAIL = "ok", "warning", "error"
 # Long enough for check-cuda's TensorFlow import (90 s) and a smoke run (120 s) to hit their own
 # timeouts first, so their findings name what hung rather than this catch-all.
 AREA_TIMEOUT = 150.0
-
-
-@dataclass
-class Area:
-    key: str  # stable: python, packages, numpy, tensorflow, gpu, smoke, system
-    title: str  # for people: "Smoke training"
-    summary: str  # one line: the answer for this area
-    findings: list[Finding] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def status(self) -> str:
-        level = worst(self.findings)
-        return FAIL if level == ERROR else WARN if level == WARNING else OK
-
-    def to_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "summary": self.summary,
-            "findings": [finding.to_dict() for finding in self.findings],
-            "facts": self.facts,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -168,7 +141,7 @@ def run(
                 f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; the other checks still report.",
                 f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
             )
-            area.seconds = time.monotonic() - started
+            area = area._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
         areas.append(area)
@@ -189,7 +162,7 @@ def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
             f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
             f"Run `{_single_command(spec.key)}` for details; if it is envcheck's fault, report it with `envcheck report`.",
         )
-    area.seconds = time.monotonic() - started
+    area = area._replace(seconds=time.monotonic() - started)
     results[spec.key] = area
     if on_event:
         on_event(spec.key, "done", area)

@@ -20,6 +20,7 @@ import time
 from typing import Callable
 
 from envcheck import runner
+from envcheck.diagnose.smoke import TASK_NAMES, failed_names, summary  # noqa: F401 (re-exported)
 from envcheck.errors import UsageError
 from envcheck.model import pip_install
 from envcheck.target import TargetPython
@@ -32,7 +33,6 @@ BACKENDS = ("tensorflow", "numpy")
 TASKS = ("xor", "circles")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
 DEVICES = ("auto", "cpu", "gpu")
-TASK_NAMES = {"xor": "XOR", "circles": "two circles"}  # in words, for people
 DEFAULT_STEPS = 300
 DEFAULT_LR = 0.05
 LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
@@ -232,16 +232,3 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     out["passed"] = bool(checks) and not failed and out["failure"] is None
     return out
 
-
-def summary(result: dict) -> str:
-    """One line for a summary such as doctor's: 'XOR learned in 0.22 s on CPU:0' or what failed."""
-    task = TASK_NAMES.get(result.get("task"), result.get("task"))
-    if result.get("passed"):
-        train = (result.get("timings") or {}).get("train_s")
-        took = f" in {train:.2f} s" if train is not None else ""
-        return f"{task} learned{took} on {result.get('device') or 'an unknown device'}"
-    return result.get("failure") or f"{task} not learned"
-
-
-def failed_names(result: dict) -> list[str]:
-    return [c["name"] for c in result.get("checks", []) if not c.get("passed")]

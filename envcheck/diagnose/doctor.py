@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envcheck.checks.doctor import Area
-from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
-from envcheck.probes.requirements import Broken, Installed
-from envcheck.probes.system import SystemFacts, gib
+from envcheck.diagnose import smoke as smoke_rules
+from envcheck.model import ERROR, INFO, WARNING, Area, Broken, Finding, Installed, SystemFacts, gib, pip_install
 
 TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-macos", "tensorflow-intel")
 MIN_RAM = 4 * 2**30  # below this, TensorFlow plus a small model swaps
@@ -162,15 +160,13 @@ def system_area(facts: SystemFacts) -> Area:
 
 def smoke_area(report: dict) -> Area:
     """smoke.check's report (envcheck.smoke-train/1)."""
-    from envcheck.checks.smoke import summary  # smoke-train's own one-line summary
-
     keep = ("backend", "device", "task", "passed", "failure", "versions", "timings", "initial_loss", "final_loss", "accuracy", "steps")
     facts = {key: report[key] for key in keep if key in report}
     facts["checks"] = [f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})" for c in report.get("checks") or []]
     if report.get("passed"):
         losses = (report.get("initial_loss"), report.get("final_loss"))
         curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
-        return Area("smoke", "Smoke training", f"{summary(report)} with {report.get('backend')}{curve}", [], facts)
+        return Area("smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.get('backend')}{curve}", [], facts)
     task = str(report.get("task") or "xor")
     task = task.upper() if task == "xor" else task
     where = f"on {report.get('device') or '?'} with {report.get('backend')}"

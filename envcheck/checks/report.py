@@ -1,8 +1,8 @@
 """envcheck report: what doctor gathered, plus the context a helper needs, made safe to share.
 
-Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered as JSON, markdown (for a
-GitHub issue or a course forum: long parts in collapsed <details>) or text. Redaction happens on the
-data before any renderer sees it, so no format can leak what another one hides:
+Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered (`envcheck.render.report`)
+as JSON, markdown (for a GitHub issue or a course forum: long parts in collapsed <details>) or text.
+Redaction happens on the data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
 - credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
@@ -161,75 +161,3 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         "pip_index": pip_index_settings(environ, result.python.prefix),
     }
     return redactor.data(report)
-
-
-# --- renderers ------------------------------------------------------------------------------
-
-_MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-
-
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    py = report["python"]
-    plat = report["platform"]
-    out = [
-        "### envcheck report",
-        "",
-        f"envcheck {report['envcheck']} · {report['generated']} · Python {py['version']}"
-        f"{' (venv)' if py.get('venv') else ''} · {plat['system']} {plat['release']} {plat['machine']}",
-        "",
-        "| | Area | Summary |",
-        "|---|---|---|",
-    ]
-    out += [f"| {_MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
-    out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
-    problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
-    if problems:
-        out.append("#### Problems and fixes")
-        out.append("")
-        for area, finding in problems:
-            out.append(f"- {_MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
-            if finding.get("fix"):
-                fix = finding["fix"]
-                out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
-        out.append("")
-    facts = []
-    for area in doctor["areas"]:
-        facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
-        facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
-    out += _details("Facts per area", facts)
-    out += _details(f"Installed packages ({len(report['packages'])})", [f"{r['name']}=={r['version']}" for r in report["packages"]])
-    out += _details("Environment variables (allow-listed)", [f"{k}={v}" for k, v in report["environment"].items()] or ["(none set)"])
-    out += _details("pip index settings", [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]] or ["(defaults: https://pypi.org/simple)"])
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _details(summary: str, lines: list[str]) -> list[str]:
-    return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
-
-
-def text(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
-    out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
-    out.append("")
-    for area in doctor["areas"]:
-        out.append(f"[{_MARK[area['status']]}] {area['title']} — {area['summary']}")
-        for finding in area["findings"]:
-            out.append(f"    {_MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
-            if finding.get("fix"):
-                out.append(f"        Fix: {finding['fix']}")
-        out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]
-    out += ["", tally(doctor["errors"], doctor["warnings"]), "", "packages:"]
-    out += [f"  {r['name']}=={r['version']}" for r in report["packages"]]
-    out += ["", "environment:"] + [f"  {k}={v}" for k, v in report["environment"].items()]
-    out += ["", "pip index:"] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
-    return "\n".join(out) + "\n"

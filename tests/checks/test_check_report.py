@@ -8,7 +8,7 @@ import venv
 import pytest
 
 from helpers import run_cli
-from envcheck import report
+from envcheck.checks import report
 
 USER = "zebulon"
 TOKEN = "ghp_R3alLookingT0kenAbcdefghijklmnop12"
