@@ -45,7 +45,7 @@ class Redactor:
 
     @classmethod
     def for_this_machine(cls, environ=None) -> "Redactor":
-        import socket
+        import socket  # only to redact this machine's host name
 
         environ = os.environ if environ is None else environ
         homes = [environ.get("HOME", "")]
@@ -125,7 +125,8 @@ def pip_index_settings(environ, prefix: str) -> list[dict]:
         for section in parser.sections():
             for key in PIP_INDEX_KEYS:
                 if parser.has_option(section, key):
-                    settings.append({"source": f"{path} [{section}]", "key": key, "value": " ".join(parser.get(section, key).split())})
+                    value = " ".join(parser.get(section, key).split())
+                    settings.append({"source": f"{path} [{section}]", "key": key, "value": value})
     for key in PIP_INDEX_KEYS:
         name = "PIP_" + key.upper().replace("-", "_")
         if environ.get(name):
@@ -135,7 +136,7 @@ def pip_index_settings(environ, prefix: str) -> list[dict]:
 
 def build(result, environ=None, redactor: Redactor | None = None) -> dict:
     """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
-    from envcheck import __version__
+    from envcheck import __version__  # the report names the envcheck that wrote it
     from envcheck.probes import packages
 
     environ = dict(os.environ if environ is None else environ)
@@ -146,8 +147,9 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         from envcheck.probes import requirements
 
         installed = requirements.read_installed(packages.scan(result.python.path))
-    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()), key=lambda r: packages.canonicalize(r["name"]))
-    import datetime
+    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()),
+                  key=lambda r: packages.canonicalize(r["name"]))
+    import datetime  # only the report carries a timestamp
 
     report = {
         "schema": SCHEMA,

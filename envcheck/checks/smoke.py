@@ -196,8 +196,10 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
         elif command.status == runner.SIGNALLED:
             # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
             failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
-            fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                   "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow")) if phase and phase.startswith("import") else None
+            fix = None
+            if phase and phase.startswith("import"):
+                fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
+                       "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow"))
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
@@ -217,7 +219,8 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     missing = data.get("missing")
     if missing == "tensorflow":
         out["failure"] = f"TensorFlow is not installed for {python.executable}"
-        out["fix"] = f"install it with: {pip_install(python.executable, 'tensorflow')} (or use --backend numpy to check NumPy alone)"
+        out["fix"] = (f"install it with: {pip_install(python.executable, 'tensorflow')} "
+                      "(or use --backend numpy to check NumPy alone)")
     elif missing == "numpy":
         out["failure"] = f"NumPy is not installed for {python.executable}"
         out["fix"] = f"install it with: {pip_install(python.executable, 'numpy')}"

@@ -18,11 +18,12 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser, ("markdown", "json", "text"))
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--from", dest="source", metavar="JSON",
-                        help="render a report saved with --format json (e.g. a student's) instead of checking this environment")
+                        help="render a report saved with --format json (e.g. a student's) "
+                             "instead of checking this environment")
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck.render import report as render_report
+    from envcheck.render import report as render_report  # the renderer in use, imported when it runs
 
     fmt = args.format or "markdown"
     if args.source:
@@ -58,5 +59,6 @@ def _load(path: str) -> dict:
     except ValueError as error:
         raise UsageError(f"--from {path}: not JSON ({error})") from None
     if not isinstance(data, dict) or data.get("schema") != report.SCHEMA:
-        raise UsageError(f"--from {path}: not an {report.SCHEMA} report (write one with: envcheck report --format json)")
+        raise UsageError(f"--from {path}: not an {report.SCHEMA} report "
+                         "(write one with: envcheck report --format json)")
     return report.Redactor.for_this_machine().data(data)

@@ -20,6 +20,7 @@ from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
 
+
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="tensorflow", metavar="NAME",
                         help="tensorflow (default: tf.Variable, GradientTape, a tf.function step) or numpy "

@@ -33,7 +33,8 @@ def markdown(report: dict) -> str:
         out.append("#### Problems and fixes")
         out.append("")
         for area, finding in problems:
-            out.append(f"- {MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
+            mark = MARK.get(finding["severity"], "i")
+            out.append(f"- {mark} **{finding['code']}** ({area['title']}): {finding['message']}")
             if finding.get("fix"):
                 fix = finding["fix"]
                 out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
@@ -43,9 +44,12 @@ def markdown(report: dict) -> str:
         facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
         facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
     out += _details("Facts per area", facts)
-    out += _details(f"Installed packages ({len(report['packages'])})", [f"{r['name']}=={r['version']}" for r in report["packages"]])
-    out += _details("Environment variables (allow-listed)", [f"{k}={v}" for k, v in report["environment"].items()] or ["(none set)"])
-    out += _details("pip index settings", [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]] or ["(defaults: https://pypi.org/simple)"])
+    packages = [f"{r['name']}=={r['version']}" for r in report["packages"]]
+    out += _details(f"Installed packages ({len(report['packages'])})", packages)
+    environment = [f"{k}={v}" for k, v in report["environment"].items()]
+    out += _details("Environment variables (allow-listed)", environment or ["(none set)"])
+    pip_index = [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
+    out += _details("pip index settings", pip_index or ["(defaults: https://pypi.org/simple)"])
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -10,11 +10,12 @@ import venv
 
 import pytest
 
-from helpers import run_cli
 from envcheck import runner, target
 from envcheck.checks import doctor
 from envcheck.checks.doctor import AreaSpec
 from envcheck.model import ERROR, Area, Finding
+
+from helpers import run_cli
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +80,8 @@ def test_an_area_that_raises_hangs_or_crashes_is_a_named_error_and_the_others_st
         return Area("hangs", "Hangs", "never")
 
     def crashes(g):
-        result = runner.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], timeout=10)
+        result = runner.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
+                            timeout=10)
         return Area("crashes", "Crashes", "child died", [Finding("CHILD_CRASHED", ERROR, result.describe(), "rerun")])
 
     specs = [AreaSpec("raises", "Raises", raises), AreaSpec("hangs", "Hangs", hangs),
@@ -105,8 +107,8 @@ def test_a_failing_shared_source_is_named_in_every_area_that_needs_it():
         g.get("cuda")
         return Area("x", "X", "never")
 
-    result = doctor.run(target.current(), [AreaSpec("a", "A", uses), AreaSpec("b", "B", uses), AreaSpec("cheap", "Cheap", _cheap)],
-                        {"cuda": broken_source})
+    specs = [AreaSpec("a", "A", uses), AreaSpec("b", "B", uses), AreaSpec("cheap", "Cheap", _cheap)]
+    result = doctor.run(target.current(), specs, {"cuda": broken_source})
     messages = [area.findings[0].message for area in result.areas[:2]]
     assert all("while reading cuda" in m and "nvml went away" in m for m in messages)
     assert result.areas[2].status == "ok"
