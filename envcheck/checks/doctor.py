@@ -142,12 +142,12 @@ def run(
         thread.join(max(0.0, deadline - time.monotonic()))
         area = results.get(spec.key)
         if area is None:  # still running at the deadline: named, and left behind
-            area = _broken_area(
-                spec, "AREA_TIMED_OUT", f"did not finish within {area_timeout:g} s",
+            area = _broken_area(spec, f"did not finish within {area_timeout:g} s", Finding(
+                "AREA_TIMED_OUT", ERROR,
                 f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; "
                 "the other checks still report.",
                 f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
-            )
+            ))
             area = area._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
@@ -164,21 +164,21 @@ def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
     except Exception as error:  # isolation: one broken area is a named ✗, never the end of doctor
         shown = error.error if isinstance(error, SourceFailed) else error
         where = f" while reading {error.name}" if isinstance(error, SourceFailed) else ""
-        area = _broken_area(
-            spec, "AREA_FAILED", f"the check itself failed{where}",
+        area = _broken_area(spec, f"the check itself failed{where}", Finding(
+            "AREA_FAILED", ERROR,
             f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
             f"Run `{_single_command(spec.key)}` for details; "
             "if it is envcheck's fault, report it with `envcheck report`.",
-        )
+        ))
     area = area._replace(seconds=time.monotonic() - started)
     results[spec.key] = area
     if on_event:
         on_event(spec.key, "done", area)
 
 
-def _broken_area(spec: AreaSpec, code: str, summary: str, message: str, fix: str) -> Area:
+def _broken_area(spec: AreaSpec, summary: str, finding: Finding) -> Area:
     """An area that could not answer: a named error, so doctor still reports every other area."""
-    return Area(spec.key, spec.title, summary, [Finding(code, ERROR, message, fix)])
+    return Area(spec.key, spec.title, summary, [finding])
 
 
 def _single_command(key: str) -> str:
