@@ -7,7 +7,9 @@ cheap to import (no dataclasses on the fast paths), immutable, and JSON only at 
 
 from __future__ import annotations
 
-from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
+from typing import Any, NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
+
+from envcheck import exitcodes
 
 ERROR = "error"
 WARNING = "warning"
@@ -68,6 +70,133 @@ class Area(NamedTuple):
             "facts": self.facts,
             "seconds": round(self.seconds, 3),
         }
+
+
+class DoctorReport(NamedTuple):
+    """envcheck doctor's answer: one Area per check, in order, and what the shared sources gathered."""
+
+    SCHEMA = "envcheck.doctor/1"
+
+    python: Any  # envcheck.target.TargetPython: the inspected interpreter
+    areas: tuple  # tuple[Area, ...]
+    seconds: float
+    sources: dict = {}  # name -> value of each shared source that answered (report reads "installed")
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for area in self.areas for f in area.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for area in self.areas for f in area.findings if f.severity == WARNING)
+
+    def exit_code(self, strict: bool = False) -> int:
+        return exitcodes.NOT_OK if self.errors or (strict and self.warnings) else exitcodes.OK
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.SCHEMA,
+            "python": self.python.to_dict(),
+            "areas": [area.to_dict() for area in self.areas],
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class SmokeCheck(NamedTuple):
+    """One of smoke-train's checks (forward, gradients, learning, device, gradient flow, ...)."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+
+
+class SmokeReport(NamedTuple):
+    """smoke-train's answer (`envcheck.smoke-train/1`): passed, the checks, and what the child measured."""
+
+    SCHEMA = "envcheck.smoke-train/1"
+
+    passed: bool
+    failure: str | None  # in words, or None
+    fix: str | None
+    backend: str
+    task: str
+    activation: str
+    device_requested: str
+    device: str | None  # where it trained ("CPU:0"), None when it never got that far
+    python: dict  # the inspected interpreter (TargetPython.to_dict())
+    versions: dict  # python, numpy, tensorflow
+    checks: tuple  # tuple[SmokeCheck, ...]
+    timings: dict  # import_s, checks_s, train_s, total_s, wall_s
+    details: dict = {}  # the child's other facts, in its order: network, loss_curve, initial_loss, ...
+
+    @property
+    def network(self) -> dict:
+        return self.details.get("network") or {}
+
+    @property
+    def loss_curve(self) -> list:
+        return self.details.get("loss_curve") or []
+
+    @property
+    def initial_loss(self) -> float | None:
+        return self.details.get("initial_loss")
+
+    @property
+    def final_loss(self) -> float | None:
+        return self.details.get("final_loss")
+
+    @property
+    def steps(self) -> int | None:
+        return self.details.get("steps")
+
+    @property
+    def failed_names(self) -> list:
+        return [check.name for check in self.checks if not check.passed]
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.SCHEMA,
+            "passed": self.passed,
+            "failure": self.failure,
+            "fix": self.fix,
+            "backend": self.backend,
+            "task": self.task,
+            "activation": self.activation,
+            "device_requested": self.device_requested,
+            "device": self.device,
+            "python": self.python,
+            "versions": self.versions,
+            "checks": [check.to_dict() for check in self.checks],
+            "timings": self.timings,
+            **self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SmokeReport:
+        """A report read back from its JSON (another process's, a saved file): the one place a dict
+        becomes a SmokeReport. Missing keys take smoke-train's defaults."""
+        fields = set(cls._fields) | {"schema"}
+        return cls(
+            passed=bool(data.get("passed")),
+            failure=data.get("failure"),
+            fix=data.get("fix"),
+            backend=data.get("backend", "tensorflow"),
+            task=data.get("task", "xor"),
+            activation=data.get("activation", "relu"),
+            device_requested=data.get("device_requested", "auto"),
+            device=data.get("device"),
+            python=data.get("python") or {},
+            versions=data.get("versions") or {},
+            checks=tuple(SmokeCheck(c.get("name", "?"), bool(c.get("passed")), c.get("detail", ""))
+                         for c in data.get("checks") or []),
+            timings=data.get("timings") or {},
+            details={key: value for key, value in data.items() if key not in fields},
+        )
 
 
 # --- installed distributions (probes/requirements reads them; diagnose rules use them) ---------

@@ -82,6 +82,12 @@ def resolve(spec: str | None) -> TargetPython:
     return ask(executable)
 
 
+def of(python: TargetPython | str | None) -> TargetPython:
+    """What a library caller has (a TargetPython, an interpreter's path or venv, None for this one) as a
+    TargetPython; UsageError when a path is not a working Python."""
+    return python if isinstance(python, TargetPython) else resolve(None if python is None else str(python))
+
+
 def find_executable(spec: str) -> str:
     """Turn --python's value into an executable path, or raise UsageError saying why not."""
     if not spec.strip():

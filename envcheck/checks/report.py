@@ -141,8 +141,7 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
 
     environ = dict(os.environ if environ is None else environ)
     redactor = redactor or Redactor.for_this_machine(environ)
-    values = result.gather.values() if result.gather else {}
-    installed = values.get("installed")
+    installed = result.sources.get("installed")
     if installed is None:  # doctor did not get that far (or an area was injected): read it now
         from envcheck.probes import requirements
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envcheck.diagnose import doctor as rules
-from envcheck.model import Finding
+from envcheck.model import Finding, SmokeReport
 from envcheck.probes.requirements import Broken, Installed
 from envcheck.probes.tf_builds import python_range
 
@@ -72,6 +72,7 @@ def test_gpu_errors_are_doctor_warnings_only_when_there_is_no_gpu():
 
 
 def test_smoke_failure_carries_smoke_trains_own_fix():
-    area = rules.smoke_area({"passed": False, "backend": "tensorflow", "device": "CPU:0", "task": "xor",
-                             "failure": "gradients are NaN", "fix": "pin tensorflow==2.21.0", "checks": []})
+    area = rules.smoke_area(SmokeReport.from_dict({
+        "passed": False, "backend": "tensorflow", "device": "CPU:0", "task": "xor",
+        "failure": "gradients are NaN", "fix": "pin tensorflow==2.21.0", "checks": []}))
     assert area.findings[0].message.endswith("gradients are NaN") and area.findings[0].fix == "pin tensorflow==2.21.0"
