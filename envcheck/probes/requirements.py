@@ -22,7 +22,7 @@ def read_installed(scan: packages.Scan) -> dict[str, Installed]:
     """Read each scanned distribution's metadata (name, version, Requires-Dist, Requires-Python)."""
     result: dict[str, Installed] = {}
     for found in scan.found:
-        headers = packages.read_metadata(found.info_path)
+        headers = packages.read_metadata(found.info_path, parse=packages.email_headers)  # off the fast paths
         version = packages.normalize_version(found.dir_version or packages.first(headers, "version") or "")
         requires = tuple(headers.get("requires-dist", ()))
         if not requires and found.info_path.endswith(".egg-info"):
