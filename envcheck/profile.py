@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
+from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
@@ -31,8 +33,6 @@ SCHEMA_KEYS: dict[str, dict[str, tuple]] = {
     "system": {"min_ram_gib": _NUMBER, "min_free_disk_gib": _NUMBER},
     "smoke": {"required": (bool,), "device": (str,), "backend": (str,)},
 }
-SMOKE_DEVICES = ("auto", "cpu", "gpu")
-SMOKE_BACKENDS = ("tensorflow", "numpy")
 
 
 class ProfileError(UsageError):

@@ -23,11 +23,11 @@ import time
 from concurrent.futures import Future, wait
 from typing import Any, Callable, NamedTuple
 
-from envcheck import runner, target
+from envcheck import data, runner, target
 from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
 from envcheck.diagnose import doctor as rules
 from envcheck.model import ERROR, Area, DoctorReport, Finding  # noqa: F401 (Area lives in the model; re-exported)
-from envcheck.probes import packages, python_env, requirements, system, tf_builds
+from envcheck.probes import packages, python_env, requirements, system
 from envcheck.target import TargetPython
 
 SCHEMA = DoctorReport.SCHEMA
@@ -188,7 +188,10 @@ def _cuda(g: Gather) -> dict:
 
 def _tf_python_range(g: Gather):
     tf = rules.installed_tensorflow(g.get("installed"))
-    return tf_builds.python_range(tf.version if tf else None)
+    try:
+        return data.tensorflow_python_range(tf.version if tf else None)
+    except OSError:
+        return None  # the shipped table is missing: a fact we do not have, not an error
 
 
 def python_area(g: Gather) -> Area:

@@ -20,7 +20,17 @@ import time
 from typing import Callable
 
 from envcheck import runner, target
-from envcheck.diagnose.smoke import TASK_NAMES, failed_names, summary  # noqa: F401 (re-exported)
+from envcheck.diagnose.smoke import (  # noqa: F401 (the choices and words live there; re-exported)
+    ACTIVATIONS,
+    BACKENDS,
+    DEFAULT_LR,
+    DEFAULT_STEPS,
+    DEVICES,
+    TASK_NAMES,
+    TASKS,
+    failed_names,
+    summary,
+)
 from envcheck.errors import UsageError
 from envcheck.model import SmokeCheck, SmokeReport, pip_install
 from envcheck.target import TargetPython
@@ -28,13 +38,6 @@ from envcheck.target import TargetPython
 SCHEMA = SmokeReport.SCHEMA
 SCRIPT = "smoke_net.py"
 
-# The choices smoke_net.py accepts (it is standalone and cannot import these; a test keeps them equal).
-BACKENDS = ("tensorflow", "numpy")
-TASKS = ("xor", "circles")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
-DEVICES = ("auto", "cpu", "gpu")
-DEFAULT_STEPS = 300
-DEFAULT_LR = 0.05
 LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
 
 

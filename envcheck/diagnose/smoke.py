@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from envcheck.model import SmokeReport
 
+# The choices smoke_net.py accepts, in one home (the child is standalone and keeps its own copy;
+# tests/probes/test_smoke_net.py keeps the two equal). The CLI, the checks and the profiles use these.
+BACKENDS = ("tensorflow", "numpy")
+TASKS = ("xor", "circles")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
+DEVICES = ("auto", "cpu", "gpu")
+DEFAULT_STEPS = 300
+DEFAULT_LR = 0.05
 TASK_NAMES = {"xor": "XOR", "circles": "two circles"}  # in words, for people
 
 

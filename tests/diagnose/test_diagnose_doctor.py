@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from envcheck import data
 from envcheck.diagnose import doctor as rules
 from envcheck.model import Finding, SmokeReport
 from envcheck.probes.requirements import Broken, Installed
-from envcheck.probes.tf_builds import python_range
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
 NUMPY_2 = {"imported": True, "version": "2.1.3", "dot_ok": True,
@@ -32,7 +32,7 @@ def test_the_same_conflict_is_not_counted_again_on_the_packages_line():
 
 
 def test_python_newer_than_any_tensorflow_release_is_an_error_before_installing():
-    row = python_range(None)  # TensorFlow not installed: what would the newest release support?
+    row = data.tensorflow_python_range(None)  # TensorFlow not installed: what would the newest release support?
     assert row is not None and row[0] == "2.21"
     area = rules.python_area(PY_FACTS, None, row)
     (finding,) = area.findings
