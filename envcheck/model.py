@@ -239,6 +239,30 @@ class Installed(NamedTuple):
     requires_python: str | None
 
 
+# --- the interpreter (probes/python_env reads it; diagnose rules use it) ---------------------
+
+
+class PythonFacts(NamedTuple):
+    executable: str
+    version: str
+    implementation: str
+    prefix: str
+    kind: str  # "venv", "conda", "system"
+    env_name: str | None  # the venv or conda env's directory name
+    pip_version: str | None  # None when pip is not installed in the environment
+
+    def to_dict(self) -> dict:
+        return {
+            "executable": self.executable,
+            "version": self.version,
+            "implementation": self.implementation,
+            "prefix": self.prefix,
+            "kind": self.kind,
+            "env_name": self.env_name,
+            "pip": self.pip_version,
+        }
+
+
 # --- the machine (probes/system reads it; diagnose rules use it) ------------------------------
 
 # Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use

@@ -195,7 +195,7 @@ def _tf_python_range(g: Gather):
 
 
 def python_area(g: Gather) -> Area:
-    facts = python_env.read(g.python, g.get("scan")).to_dict()
+    facts = python_env.read(g.python, g.get("scan"))
     installed = g.get("installed")
     return rules.python_area(facts, rules.installed_tensorflow(installed), g.get("tf_python_range"))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SCHEMA = "envcheck.report/1"
 
@@ -36,8 +36,7 @@ _TOKENS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Redactor:
+class Redactor(NamedTuple):
     homes: tuple[str, ...]  # $HOME and the account's home from the password database
     users: tuple[str, ...]  # $USER / $LOGNAME and the account's name
     hosts: tuple[str, ...]

@@ -16,6 +16,7 @@ from envcheck.model import (
     Broken,
     Finding,
     Installed,
+    PythonFacts,
     SmokeReport,
     SystemFacts,
     gib,
@@ -38,16 +39,16 @@ def installed_tensorflow(installed: dict[str, Installed]) -> Installed | None:
     return next((installed[name] for name in TF_DISTRIBUTIONS if name in installed), None)
 
 
-def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, str | None] | None) -> Area:
-    """facts: PythonFacts.to_dict(); tf_python_range: (tf version row, specifier) from the build table."""
+def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple[str, str | None] | None) -> Area:
+    """tf_python_range: (tf version row, specifier) from the build table."""
     from packaging.specifiers import SpecifierSet  # PEP 440, only when a range is there to check
 
-    version = facts["version"]
+    version = facts.version
     where = {
-        "venv": f"venv {facts['env_name']}",
-        "conda": f"conda env {facts['env_name']}",
+        "venv": f"venv {facts.env_name}",
+        "conda": f"conda env {facts.env_name}",
         "system": "not a virtual environment",
-    }[facts["kind"]]
+    }[facts.kind]
     findings = []
     fit = ""
     if (
@@ -84,16 +85,16 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
                     f"(or conda create -n tf python={_newest(spec)}).",
                 )
             )
-    if facts["pip"] is None:
+    if facts.pip_version is None:
         findings.append(
             Finding(
                 "PIP_MISSING",
                 WARNING,
                 "pip is not installed in this environment, so `pip install` will use another Python's pip.",
-                f"{facts['executable']} -m ensurepip --upgrade",
+                f"{facts.executable} -m ensurepip --upgrade",
             )
         )
-    if facts["kind"] == "system":
+    if facts.kind == "system":
         findings.append(
             Finding(
                 "NOT_A_VENV",
@@ -102,8 +103,8 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
                 "Create one: scripts/setup-venv.sh (or `python3 -m venv .venv`).",
             )
         )
-    pip = f"pip {facts['pip']}" if facts["pip"] else "no pip"
-    return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts)
+    pip = f"pip {facts.pip_version}" if facts.pip_version else "no pip"
+    return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts.to_dict())
 
 
 def _span(spec: str | None) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from envcheck import data
 from envcheck.diagnose import doctor as rules
-from envcheck.model import Finding, SmokeReport
+from envcheck.model import Finding, PythonFacts, SmokeReport
 from envcheck.probes.requirements import Broken, Installed
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
 NUMPY_2 = {"imported": True, "version": "2.1.3", "dot_ok": True,
            "blas": {"name": "scipy-openblas", "version": "0.3.27"}, "threadpools": None}
-PY_FACTS = {"executable": "/c/.venv/bin/python", "version": "3.14.0", "implementation": "cpython", "prefix": "/c/.venv",
-            "kind": "venv", "env_name": ".venv", "pip": "25.3"}
+PY_FACTS = PythonFacts(executable="/c/.venv/bin/python", version="3.14.0", implementation="cpython", prefix="/c/.venv",
+                       kind="venv", env_name=".venv", pip_version="25.3")
 
 
 def test_numpy_2_with_a_tensorflow_built_for_numpy_1_is_an_error_with_the_pin():
@@ -41,7 +41,7 @@ def test_python_newer_than_any_tensorflow_release_is_an_error_before_installing(
 
 
 def test_python_in_range_names_the_range():
-    area = rules.python_area(dict(PY_FACTS, version="3.12.3"), None, ("2.21", ">=3.10,<3.14"))
+    area = rules.python_area(PY_FACTS._replace(version="3.12.3"), None, ("2.21", ">=3.10,<3.14"))
     assert area.status == "ok" and area.summary.endswith("supported by TensorFlow 2.21 (3.10–3.13)")
 
 
