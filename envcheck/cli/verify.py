@@ -25,42 +25,23 @@ def run(args: argparse.Namespace) -> int:
     from envcheck.checks import verify
 
     profile = profiles.load(args.profile)  # ProfileError is a UsageError: one line, exit 2
-    python = target.resolve(args.python)
-    outcomes, seconds = verify.verify(python, profile)
+    report = verify.verify(target.resolve(args.python), profile)
     if args.junit_xml:
+        from envcheck.render.junit import junit_xml
+
         with open(args.junit_xml, "wb") as stream:
-            stream.write(verify.junit_xml(profile, outcomes, seconds))
-    passed = sum(1 for o in outcomes if o.passed)
+            stream.write(junit_xml(report))
     fmt = render.output_format(args.format)
-    tally = f"{passed} of {len(outcomes)} requirements met ({profile.name})."
     if fmt == "json":
-        render.write_json({"schema": verify.SCHEMA, "profile": profile.name, "path": profile.path, "python": python.to_dict(),
-                           "passed": passed == len(outcomes), "requirements": [o.to_dict() for o in outcomes]})
+        render.write_json(report.to_dict())
     elif fmt == render.RICH:
-        render.console().print(_table(outcomes, profile, tally))
+        from envcheck.render.verify import table
+
+        render.console().print(table(report))
     else:
-        width = max((len(o.requirement) for o in outcomes), default=0)
-        lines = []
-        for o in outcomes:
-            lines.append(f"{'PASS' if o.passed else 'FAIL'}  {o.requirement.ljust(width)}  {o.detail}")
-            if o.fix:
-                lines.append(f"      {' ' * width}  Fix: {o.fix}")
-        render.write_lines(lines + [tally])
+        from envcheck.render.verify import text
+
+        render.write(text(report))
     if args.junit_xml:
         render.say(args.prog, f"wrote {args.junit_xml}")
-    return exitcodes.OK if passed == len(outcomes) else exitcodes.NOT_OK
-
-
-def _table(outcomes, profile, tally):
-    from rich.markup import escape  # terminal only
-    from rich.table import Table
-
-    table = Table(title=f"envcheck verify: {profile.name}", title_justify="left", caption=tally, caption_justify="left")
-    table.add_column("")
-    table.add_column("Requirement")
-    table.add_column("Found / fix", overflow="fold")
-    for o in outcomes:
-        mark = "[green]✓ pass[/]" if o.passed else "[bold red]✗ fail[/]"
-        text = escape(o.detail) + (f"\n[bold]Fix:[/] {escape(o.fix)}" if o.fix else "")
-        table.add_row(mark, escape(o.requirement), text)
-    return table
+    return exitcodes.OK if report.passed else exitcodes.NOT_OK
