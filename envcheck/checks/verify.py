@@ -1,8 +1,12 @@
 """envcheck verify: probes + verify's rules, one VerifyReport (an Outcome per requirement).
 
-Each part of a profile runs as an area of doctor's engine, so parts run concurrently and in
-isolation: one that raises or hangs becomes a FAIL naming why, and every other part still reports.
-Only what is asked for runs: no [gpu] table, no GPU check; no required smoke test, no training.
+Requirements come from a profile (profile.py) and from requirement files (requirements.txt format or
+pyproject.toml, probes/requirements_file.py), read and checked for errors before anything runs. Each
+part of a profile, and all the requirement files together, run as areas of doctor's engine: concurrently
+and in isolation, so one that raises or hangs becomes a FAIL naming why and every other part still
+reports. Only what is asked for runs: no [gpu] table, no GPU check; no required smoke test, no training.
+Packages are checked offline from the installed metadata, with markers evaluated for the target
+interpreter (its own marker environment, asked once per run).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ class VerifyReport(NamedTuple):
     profile: Profile | None
     outcomes: tuple[Outcome, ...]
     seconds: float
+    files: tuple[str, ...] = ()  # requirement files, as named on the command line
+    extras: tuple[str, ...] = ()  # pyproject optional-dependency groups asked for
 
     @property
     def name(self) -> str:
-        """What was verified against, for the tally and the JUnit suite: the profile's name."""
-        return self.profile.name if self.profile else ""
+        """What was verified against, for the tally and the JUnit suite: the profile's name and the files."""
+        return ", ".join(([self.profile.name] if self.profile else []) + list(self.files))
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -38,8 +44,9 @@ class VerifyReport(NamedTuple):
         return self.count(FAIL) == 0
 
     def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "profile": self.name or None, "path": self.profile.path if self.profile else None,
-                "python": self.python.to_dict(), "passed": self.passed,
+        return {"schema": SCHEMA, "profile": self.profile.name if self.profile else None,
+                "path": self.profile.path if self.profile else None, "requirements_files": list(self.files),
+                "extras": list(self.extras), "python": self.python.to_dict(), "passed": self.passed,
                 "counts": {status: self.count(status) for status in (PASS, FAIL, SKIP, NOT_CHECKED)},
                 "requirements": [outcome.to_dict() for outcome in self.outcomes], "seconds": round(self.seconds, 3)}
 
@@ -75,7 +82,8 @@ def specs(profile: Profile) -> list[AreaSpec]:
         result.append(_spec("python", rules.python_title(profile.python), lambda g: rules.python_rule(profile.python, g.python.version_text)))
     for name, spec in profile.packages.items():
         result.append(_spec(f"package:{name}", rules.package_title(name, spec),
-                            lambda g, name=name, spec=spec: rules.package_rule(name, spec, g.get("installed"), g.python.executable)))
+                            lambda g, name=name, spec=spec: rules.package_rule(name, spec, g.get("installed"), g.get("markers"),
+                                                                                g.python.executable)))
     if profile.gpu:
         result.append(_spec("gpu", rules.gpu_title(profile.gpu), lambda g: rules.gpu_rule(profile.gpu, g.get("cuda"))))
     if profile.system:
@@ -83,6 +91,49 @@ def specs(profile: Profile) -> list[AreaSpec]:
     if profile.smoke.get("required"):
         result.append(_spec("smoke", rules.smoke_title(profile.smoke), lambda g: _smoke_outcome(profile.smoke, g)))
     return result
+
+
+def _file_outcomes(entries: list, g: Gather) -> list[Outcome]:
+    """Every requirement-file line: requirements first walked (what they need is what constraints limit)."""
+    from envcheck.probes import requirements_file
+
+    installed, environment, executable = g.get("installed"), g.get("markers"), g.python.executable
+    outcomes: list[Outcome | None] = []
+    needed: set = set()
+    for entry in entries:
+        if entry.kind == requirements_file.REQUIREMENT:
+            requirement = entry.requirement()
+            outcomes.append(rules.requirement_rule(requirement, installed, environment, executable, entry.text, entry.source))
+            if rules.marker_holds(requirement.marker, environment):
+                needed |= rules.closure(requirement, installed, environment).names
+        elif entry.kind == requirements_file.NOT_CHECKED:
+            outcomes.append(Outcome(entry.text, NOT_CHECKED, entry.reason or "", source=entry.source))
+        else:
+            outcomes.append(None)  # a constraint: once every requirement has been walked
+    return [
+        outcome or rules.constraint_rule(entry.requirement(), installed, environment, frozenset(needed), executable,
+                                         entry.text, entry.source)
+        for entry, outcome in zip(entries, outcomes)
+    ]
+
+
+def read_files(paths, extras=()) -> list:
+    """The entries of every requirement file (pyproject.toml by its name, else pip's format), in order.
+
+    RequirementsFileError (exit 2) for a file that cannot be used; UsageError for --extra without a pyproject.toml.
+    """
+    from envcheck.errors import UsageError
+    from envcheck.probes import requirements_file
+
+    def is_pyproject(path: str) -> bool:
+        return path.endswith(".toml")
+
+    if extras and not any(is_pyproject(path) for path in paths):
+        raise UsageError("--extra names a [project.optional-dependencies] group: give a pyproject.toml with --requirements")
+    entries = []
+    for path in paths:
+        entries += requirements_file.read_pyproject(path, tuple(extras)) if is_pyproject(path) else requirements_file.read(path)
+    return entries
 
 
 def _outcomes(area: Area) -> list[Outcome]:
@@ -93,7 +144,24 @@ def _outcomes(area: Area) -> list[Outcome]:
     return [Outcome(area.title, FAIL, failure.message, failure.fix, seconds=area.seconds)]
 
 
-def verify(python: TargetPython, profile: Profile, on_event=None) -> VerifyReport:
-    result = doctor.run(python, specs(profile), doctor.PROVIDERS, on_event=on_event)
+def _markers(g: Gather) -> dict:
+    from envcheck.probes import requirements
+
+    return requirements.target_marker_environment(g.python.executable)
+
+
+PROVIDERS = {**doctor.PROVIDERS, "markers": _markers}
+
+
+def verify(python: TargetPython, profile: Profile | None = None, files=(), extras=(), on_event=None) -> VerifyReport:
+    """Check `python`'s environment against a profile and/or requirement files (paths) with pyproject `extras`.
+
+    Every file is read and checked before anything runs: a bad one raises a UsageError (exit 2).
+    """
+    entries = read_files(list(files), extras)
+    area_specs = specs(profile) if profile else []
+    if entries:
+        area_specs.append(_spec("requirements", f"requirements from {', '.join(files)}", lambda g: _file_outcomes(entries, g)))
+    result = doctor.run(python, area_specs, PROVIDERS, on_event=on_event)
     outcomes = tuple(outcome for area in result.areas for outcome in _outcomes(area))
-    return VerifyReport(python, profile, outcomes, result.seconds)
+    return VerifyReport(python, profile, outcomes, result.seconds, tuple(files), tuple(extras))

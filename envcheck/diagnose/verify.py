@@ -6,7 +6,9 @@ The facts come from checks/verify.py: the target's Python version, its installed
 
 from __future__ import annotations
 
-from envcheck.model import FAIL, PASS, Outcome, pip_install
+from typing import NamedTuple
+
+from envcheck.model import FAIL, PASS, SKIP, Outcome, pip_install
 from envcheck.probes.system import gib
 
 
@@ -37,20 +39,150 @@ def package_title(name: str, spec: str) -> str:
     return f"package {name}{spec}"
 
 
-def package_rule(name: str, spec: str, installed: dict, executable: str) -> Outcome:
-    """A profile's `name = spec` against the installed distributions (canonical name -> Installed)."""
+def package_rule(name: str, spec: str, installed: dict, environment: dict, executable: str) -> Outcome:
+    """A profile's `name = spec` (the name may carry extras): requirement_rule under the profile's title."""
     from packaging.requirements import Requirement  # PEP 508: the name may carry extras, tensorflow[and-cuda]
-    from packaging.specifiers import SpecifierSet
+
+    return requirement_rule(Requirement(f"{name}{spec}"), installed, environment, executable)._replace(
+        requirement=package_title(name, spec))
+
+
+class Closure(NamedTuple):
+    """What a requirement needs, walked through the installed metadata."""
+
+    names: frozenset  # canonical names of every installed distribution it reached
+    missing: tuple[tuple[str, str | None], ...]  # (requirement as declared, who needs it) with no installed distribution
+    wrong: tuple[tuple[str, str | None], ...]  # ("numpy 2.4.6, not <2", who needs it)
+    unknown_extras: tuple[str, ...]  # extras asked for that the distribution does not declare ("tensorflow[cdua]")
+
+
+def closure(requirement, installed: dict, environment: dict) -> Closure:
+    """Walk `requirement` and all it needs (Requires-Dist, with the extras asked for), recursively.
+
+    `installed`: canonical name -> probes.requirements.Installed. `environment`: the target's PEP 508
+    marker environment. A dependency applies when its marker holds for the target with `extra` empty
+    (the distribution's own requirements) or set to one of the extras asked of that distribution. A
+    distribution at the wrong version is not walked further (its metadata is not the one required).
+    Pre-releases count as matching, as in `pip check`.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement  # PEP 508, as pip parses Requires-Dist
     from packaging.utils import canonicalize_name
 
-    title = package_title(name, spec)
-    dist = installed.get(canonicalize_name(Requirement(name).name))
-    fix = pip_install(executable, f"{name}{spec}")
-    if dist is None:
-        return _fail(title, f"{name} is not installed.", fix)
-    if spec and not SpecifierSet(spec).contains(dist.version, prereleases=True):
-        return _fail(title, f"{dist.display_name} {dist.version} is installed, not {spec}.", fix)
-    return _pass(title, f"{dist.display_name} {dist.version}")
+    names, missing, wrong, unknown = set(), {}, {}, []
+    walked: set = set()
+    queue = [(requirement, None)]
+    while queue:
+        req, parent = queue.pop(0)
+        name = canonicalize_name(req.name)
+        dist = installed.get(name)
+        if dist is None:
+            missing.setdefault(name, (_without_marker(req), parent))
+            continue
+        names.add(name)
+        if not req.specifier.contains(dist.version, prereleases=True):
+            wrong.setdefault(name, (f"{dist.display_name} {dist.version}, not {req.specifier}", parent))
+            continue
+        extras = {canonicalize_name(extra) for extra in req.extras}
+        declared = {canonicalize_name(extra) for extra in dist.extras}
+        unknown += [f"{dist.display_name}[{extra}]" for extra in sorted(extras - declared)]
+        new = {""} | extras
+        key_done = {extra for extra in new if (name, extra) in walked}
+        new -= key_done
+        if not new:
+            continue
+        walked.update((name, extra) for extra in new)
+        label = f"{dist.display_name}[{','.join(sorted(extras))}]" if extras else dist.display_name
+        for line in dist.requires:
+            try:
+                dep = Requirement(line)
+            except InvalidRequirement:
+                continue  # doctor's Packages line reports unparsable metadata; nothing to check here
+            if dep.marker is None:
+                applies = "" in new
+            else:
+                applies = any(dep.marker.evaluate({**environment, "extra": extra}) for extra in new)
+            if applies:
+                queue.append((dep, label))
+    return Closure(frozenset(names), tuple(missing.values()), tuple(wrong.values()), tuple(unknown))
+
+
+def _by_parent(pairs) -> dict:
+    """(item, who needs it) pairs grouped by who needs them, in order."""
+    groups: dict = {}
+    for item, parent in pairs:
+        groups.setdefault(parent, []).append(item)
+    return groups
+
+
+def _without_marker(req) -> str:
+    """name[extras]specifier (or `name @ url`): what to install, without the marker that selected it."""
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{req.name}{extras} @ {req.url}" if req.url else f"{req.name}{extras}{req.specifier}"
+
+
+def marker_holds(marker, environment: dict) -> bool:
+    """A requirement line's own marker, for the target (`extra` empty): None holds everywhere."""
+    return marker is None or marker.evaluate({**environment, "extra": ""})
+
+
+def _marker_facts(marker, environment: dict) -> str:
+    """The target's values of the variables `marker` tests: "sys_platform linux, python_version 3.11"."""
+    text = str(marker)
+    used = [key for key in environment if key != "extra" and key in text]
+    return ", ".join(f"{key} {environment[key]}" for key in used)
+
+
+def requirement_rule(requirement, installed: dict, environment: dict, executable: str,
+                     text: str | None = None, source: str | None = None) -> Outcome:
+    """One PEP 508 requirement (packaging's Requirement) against the target environment.
+
+    SKIP when its marker is false for the target; PASS when the distribution is installed at a matching
+    version and everything it needs (with the extras asked for) is too; else FAIL naming what is missing
+    or at the wrong version, with the one install command that fixes all of it.
+    """
+    title = text or str(requirement)
+    if not marker_holds(requirement.marker, environment):
+        return Outcome(title, SKIP, f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+                       source=source)
+    found = closure(requirement, installed, environment)
+    fix = pip_install(executable, _without_marker(requirement))
+    from packaging.utils import canonicalize_name  # names as pip compares them
+
+    top = installed.get(canonicalize_name(requirement.name))
+    if top is None:
+        return Outcome(title, FAIL, f"{requirement.name} is not installed.", fix, source)
+    if not requirement.specifier.contains(top.version, prereleases=True):
+        return Outcome(title, FAIL, f"{top.display_name} {top.version} is installed, not {requirement.specifier}.", fix, source)
+    note = f"; {', '.join(found.unknown_extras)}: no such extra (pip ignores it)" if found.unknown_extras else ""
+    if not found.missing and not found.wrong:
+        extras = f" with [{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        return Outcome(title, PASS, f"{top.display_name} {top.version}{extras}" + note, source=source)
+    parts = [f"{what} {len(items)} for {parent}: {', '.join(items)}" for what, pairs in (("missing", found.missing), ("wrong version", found.wrong))
+             for parent, items in _by_parent(pairs).items()]
+    return Outcome(title, FAIL, f"{top.display_name} {top.version} is installed, but not all it needs: {'; '.join(parts)}{note}.",
+                   fix, source)
+
+
+def constraint_rule(requirement, installed: dict, environment: dict, needed: frozenset, executable: str,
+                    text: str | None = None, source: str | None = None) -> Outcome:
+    """A constraint (`-c` file line): it limits the version of a distribution the requirements need.
+
+    PASS when that distribution is installed at a matching version, FAIL when at another, SKIP when
+    its marker is false or nothing the requirements need is that distribution (as pip ignores it).
+    """
+    from packaging.utils import canonicalize_name  # names as pip compares them
+
+    title = text or str(requirement)
+    if not marker_holds(requirement.marker, environment):
+        return Outcome(title, SKIP, f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+                       source=source)
+    dist = installed.get(canonicalize_name(requirement.name))
+    if dist is None or dist.name not in needed:
+        return Outcome(title, SKIP, f"a constraint, and no requirement here needs {requirement.name}", source=source)
+    if not requirement.specifier.contains(dist.version, prereleases=True):
+        return Outcome(title, FAIL, f"{dist.display_name} {dist.version} is installed, not {requirement.specifier} (a constraint).",
+                       pip_install(executable, _without_marker(requirement)), source)
+    return Outcome(title, PASS, f"{dist.display_name} {dist.version} (a constraint)", source=source)
 
 
 def gpu_title(gpu: dict) -> str:
