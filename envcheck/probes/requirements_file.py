@@ -228,7 +228,7 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
         if isinstance(item, Entry):
             entries.append(item)
             continue
-        target = item.target if os.path.isabs(item.target) else os.path.join(os.path.dirname(path), item.target)
+        target = item.target if os.path.isabs(item.target) else os.path.normpath(os.path.join(os.path.dirname(path), item.target))
         chain = (*_including, f"{item.path}:{item.line}")
         if os.path.abspath(target) in {os.path.abspath(p.rsplit(":", 1)[0]) for p in chain}:
             raise RequirementsFileError(f"{item.path}:{item.line}: includes {item.target}, which includes this file again")

@@ -15,7 +15,7 @@ def tally(report) -> str:
     checked = report.count(PASS) + report.count(FAIL)
     text = f"{report.count(PASS)} of {checked} requirements met"
     if report.count(SKIP):
-        text += f", {report.count(SKIP)} skipped (marker false here)"
+        text += f", {report.count(SKIP)} skipped"
     if report.count(NOT_CHECKED):
         text += f", {report.count(NOT_CHECKED)} not checked"
     return text + (f" ({report.name})." if report.name else ".")
