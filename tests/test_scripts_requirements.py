@@ -15,7 +15,9 @@ BIN = Path(sys.executable).parent
 
 def _script(name: str, *args: str, cwd):
     env = dict(os.environ, ENVCHECK=str(BIN / "envcheck"))
-    return subprocess.run(["bash", str(ROOT / "scripts" / name), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / name), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
 
 
 def test_ci_validate_takes_a_requirements_file_and_a_pyproject(tmp_path):
@@ -25,7 +27,9 @@ def test_ci_validate_takes_a_requirements_file_and_a_pyproject(tmp_path):
     assert done.stdout.startswith("FAIL  requirements.txt:1 tensorflow[and-cuda]>=2.16")
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "1", "1")
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "1"\ndependencies = ["tensorflow>=2.16"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "c"\nversion = "1"\ndependencies = ["tensorflow>=2.16"]\n'
+    )
     done = _script("ci-validate.sh", "pyproject.toml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all requirements of 'pyproject.toml' are met" in done.stderr

@@ -7,8 +7,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from helpers import assert_one_line_error, run_cli
+
 from envcheck import profile as profiles
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"

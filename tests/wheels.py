@@ -14,11 +14,13 @@ import zipfile
 from pathlib import Path
 
 
-def build_wheel(directory: Path, name: str, version: str, requires: tuple[str, ...] = (), extras: tuple[str, ...] = ()) -> Path:
-    """Write `name-version-py3-none-any.whl` into `directory`, declaring `extras` and `requires` (Requires-Dist lines)."""
+def build_wheel(
+    directory: Path, name: str, version: str, requires: tuple[str, ...] = (), extras: tuple[str, ...] = ()
+) -> Path:
+    """Write `name-version-py3-none-any.whl` into `directory`, declaring `extras` and `requires` (Requires-Dist)."""
     module = name.replace("-", "_")
     info = f"{module}-{version}.dist-info"
-    metadata = "Metadata-Version: 2.1\n" f"Name: {name}\n" f"Version: {version}\n"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     metadata += "".join(f"Provides-Extra: {extra}\n" for extra in extras)
     metadata += "".join(f"Requires-Dist: {line}\n" for line in requires)
     files = {
@@ -46,14 +48,45 @@ def make_venv(path: Path, wheelhouse: Path, *requirements: str) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, capture_output=True)
     python = path / "bin" / "python"
     if requirements:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
-                        "--find-links", str(wheelhouse), "--no-deps", *requirements], check=True, capture_output=True, text=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-index",
+                "--find-links",
+                str(wheelhouse),
+                "--no-deps",
+                *requirements,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return python
 
 
 def pip_would_change_nothing(python: Path, requirements_file: Path, empty: Path) -> bool:
     """The oracle: `python -m pip install --dry-run --no-index --find-links EMPTY -r FILE` succeeds and would install
     nothing exactly when the environment already satisfies the file (pip can download nothing to fix it)."""
-    done = subprocess.run([str(python), "-m", "pip", "install", "--dry-run", "--disable-pip-version-check", "--no-index",
-                           "--find-links", str(empty), "-r", str(requirements_file)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+            str(empty),
+            "-r",
+            str(requirements_file),
+        ],
+        capture_output=True,
+        text=True,
+    )
     return done.returncode == 0 and "Would install" not in done.stdout

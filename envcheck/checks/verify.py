@@ -44,15 +44,23 @@ class VerifyReport(NamedTuple):
         return self.count(FAIL) == 0
 
     def to_dict(self) -> dict:
-        return {"schema": SCHEMA, "profile": self.profile.name if self.profile else None,
-                "path": self.profile.path if self.profile else None, "requirements_files": list(self.files),
-                "extras": list(self.extras), "python": self.python.to_dict(), "passed": self.passed,
-                "counts": {status: self.count(status) for status in (PASS, FAIL, SKIP, NOT_CHECKED)},
-                "requirements": [outcome.to_dict() for outcome in self.outcomes], "seconds": round(self.seconds, 3)}
+        return {
+            "schema": SCHEMA,
+            "profile": self.profile.name if self.profile else None,
+            "path": self.profile.path if self.profile else None,
+            "requirements_files": list(self.files),
+            "extras": list(self.extras),
+            "python": self.python.to_dict(),
+            "passed": self.passed,
+            "counts": {status: self.count(status) for status in (PASS, FAIL, SKIP, NOT_CHECKED)},
+            "requirements": [outcome.to_dict() for outcome in self.outcomes],
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def _spec(key: str, title: str, rule: Callable[[Gather], Outcome | list[Outcome]]) -> AreaSpec:
     """An area whose answer is one or more Outcomes, kept in its facts."""
+
     def run(g: Gather) -> Area:
         answer = rule(g)
         outcomes = answer if isinstance(answer, list) else [answer]
@@ -70,8 +78,12 @@ def _system_outcome(system: dict, g: Gather) -> Outcome:
 def _smoke_outcome(smoke_options: dict, g: Gather) -> Outcome:
     from envcheck.checks import smoke  # smoke-train's library function
 
-    report = smoke.check(g.python, backend=smoke_options.get("backend", "tensorflow"), device=smoke_options.get("device", "auto"),
-                         timeout=g.options.get("smoke_timeout", 120.0))
+    report = smoke.check(
+        g.python,
+        backend=smoke_options.get("backend", "tensorflow"),
+        device=smoke_options.get("device", "auto"),
+        timeout=g.options.get("smoke_timeout", 120.0),
+    )
     return rules.smoke_rule(smoke_options, report)
 
 
@@ -79,11 +91,23 @@ def specs(profile: Profile) -> list[AreaSpec]:
     """The profile's requirements as areas, in the profile's order."""
     result = []
     if profile.python:
-        result.append(_spec("python", rules.python_title(profile.python), lambda g: rules.python_rule(profile.python, g.python.version_text)))
+        result.append(
+            _spec(
+                "python",
+                rules.python_title(profile.python),
+                lambda g: rules.python_rule(profile.python, g.python.version_text),
+            )
+        )
     for name, spec in profile.packages.items():
-        result.append(_spec(f"package:{name}", rules.package_title(name, spec),
-                            lambda g, name=name, spec=spec: rules.package_rule(name, spec, g.get("installed"), g.get("markers"),
-                                                                                g.python.executable)))
+        result.append(
+            _spec(
+                f"package:{name}",
+                rules.package_title(name, spec),
+                lambda g, name=name, spec=spec: rules.package_rule(
+                    name, spec, g.get("installed"), g.get("markers"), g.python.executable
+                ),
+            )
+        )
     if profile.gpu:
         result.append(_spec("gpu", rules.gpu_title(profile.gpu), lambda g: rules.gpu_rule(profile.gpu, g.get("cuda"))))
     if profile.system:
@@ -103,7 +127,9 @@ def _file_outcomes(entries: list, g: Gather) -> list[Outcome]:
     for entry in entries:
         if entry.kind == requirements_file.REQUIREMENT:
             requirement = entry.requirement()
-            outcomes.append(rules.requirement_rule(requirement, installed, environment, executable, entry.text, entry.source))
+            outcomes.append(
+                rules.requirement_rule(requirement, installed, environment, executable, entry.text, entry.source)
+            )
             if rules.marker_holds(requirement.marker, environment):
                 needed |= rules.closure(requirement, installed, environment).names
         elif entry.kind == requirements_file.NOT_CHECKED:
@@ -111,8 +137,10 @@ def _file_outcomes(entries: list, g: Gather) -> list[Outcome]:
         else:
             outcomes.append(None)  # a constraint: once every requirement has been walked
     return [
-        outcome or rules.constraint_rule(entry.requirement(), installed, environment, frozenset(needed), executable,
-                                         entry.text, entry.source)
+        outcome
+        or rules.constraint_rule(
+            entry.requirement(), installed, environment, frozenset(needed), executable, entry.text, entry.source
+        )
         for entry, outcome in zip(entries, outcomes)
     ]
 
@@ -129,10 +157,16 @@ def read_files(paths, extras=()) -> list:
         return path.endswith(".toml")
 
     if extras and not any(is_pyproject(path) for path in paths):
-        raise UsageError("--extra names a [project.optional-dependencies] group: give a pyproject.toml with --requirements")
+        raise UsageError(
+            "--extra names a [project.optional-dependencies] group: give a pyproject.toml with --requirements"
+        )
     entries = []
     for path in paths:
-        entries += requirements_file.read_pyproject(path, tuple(extras)) if is_pyproject(path) else requirements_file.read(path)
+        entries += (
+            requirements_file.read_pyproject(path, tuple(extras))
+            if is_pyproject(path)
+            else requirements_file.read(path)
+        )
     return entries
 
 
@@ -161,7 +195,9 @@ def verify(python: TargetPython, profile: Profile | None = None, files=(), extra
     entries = read_files(list(files), extras)
     area_specs = specs(profile) if profile else []
     if entries:
-        area_specs.append(_spec("requirements", f"requirements from {', '.join(files)}", lambda g: _file_outcomes(entries, g)))
+        area_specs.append(
+            _spec("requirements", f"requirements from {', '.join(files)}", lambda g: _file_outcomes(entries, g))
+        )
     result = doctor.run(python, area_specs, PROVIDERS, on_event=on_event)
     outcomes = tuple(outcome for area in result.areas for outcome in _outcomes(area))
     return VerifyReport(python, profile, outcomes, result.seconds, tuple(files), tuple(extras))

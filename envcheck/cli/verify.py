@@ -15,12 +15,27 @@ from envcheck.errors import UsageError
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", metavar="FILE", help="a TOML requirement profile, or a shipped one: cpu-course, gpu-course")
-    parser.add_argument("--requirements", "-r", action="append", default=[], metavar="FILE",
-                        help="a requirements file in pip's format, or a pyproject.toml (repeatable; with or without --profile)")
-    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="also check this [project.optional-dependencies] group of the pyproject.toml (repeatable)")
-    parser.add_argument("--junit-xml", metavar="PATH", help="also write a JUnit XML report (one test case per requirement)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="a TOML requirement profile, or a shipped one: cpu-course, gpu-course"
+    )
+    parser.add_argument(
+        "--requirements",
+        "-r",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file in pip's format, or a pyproject.toml (repeatable; with or without --profile)",
+    )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also check this [project.optional-dependencies] group of the pyproject.toml (repeatable)",
+    )
+    parser.add_argument(
+        "--junit-xml", metavar="PATH", help="also write a JUnit XML report (one test case per requirement)"
+    )
     add_python_option(parser)
     add_format_option(parser)
 

@@ -31,8 +31,12 @@ def python_rule(spec: str, version: str) -> Outcome:
     title = python_title(spec)
     if SpecifierSet(spec).contains(version, prereleases=True):
         return _pass(title, f"Python {version}")
-    return _fail(title, f"Python {version} is not in {spec}.",
-                 f"Create the environment with a Python in {spec}, e.g. `uv venv --python <version> .venv`, then rerun scripts/setup-venv.sh.")
+    return _fail(
+        title,
+        f"Python {version} is not in {spec}.",
+        f"Create the environment with a Python in {spec}, e.g. `uv venv --python <version> .venv`, "
+        "then rerun scripts/setup-venv.sh.",
+    )
 
 
 def package_title(name: str, spec: str) -> str:
@@ -44,14 +48,17 @@ def package_rule(name: str, spec: str, installed: dict, environment: dict, execu
     from packaging.requirements import Requirement  # PEP 508: the name may carry extras, tensorflow[and-cuda]
 
     return requirement_rule(Requirement(f"{name}{spec}"), installed, environment, executable)._replace(
-        requirement=package_title(name, spec))
+        requirement=package_title(name, spec)
+    )
 
 
 class Closure(NamedTuple):
     """What a requirement needs, walked through the installed metadata."""
 
     names: frozenset  # canonical names of every installed distribution it reached
-    missing: tuple[tuple[str, str | None], ...]  # (requirement as declared, who needs it) with no installed distribution
+    missing: tuple[
+        tuple[str, str | None], ...
+    ]  # (requirement as declared, who needs it) with no installed distribution
     wrong: tuple[tuple[str, str | None], ...]  # ("numpy 2.4.6, not <2", who needs it)
     unknown_extras: tuple[str, ...]  # extras asked for that the distribution does not declare ("tensorflow[cdua]")
 
@@ -132,8 +139,9 @@ def _marker_facts(marker, environment: dict) -> str:
     return ", ".join(f"{key} {environment[key]}" for key in used)
 
 
-def requirement_rule(requirement, installed: dict, environment: dict, executable: str,
-                     text: str | None = None, source: str | None = None) -> Outcome:
+def requirement_rule(
+    requirement, installed: dict, environment: dict, executable: str, text: str | None = None, source: str | None = None
+) -> Outcome:
     """One PEP 508 requirement (packaging's Requirement) against the target environment.
 
     SKIP when its marker is false for the target; PASS when the distribution is installed at a matching
@@ -142,8 +150,12 @@ def requirement_rule(requirement, installed: dict, environment: dict, executable
     """
     title = text or str(requirement)
     if not marker_holds(requirement.marker, environment):
-        return Outcome(title, SKIP, f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
-                       source=source)
+        return Outcome(
+            title,
+            SKIP,
+            f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+            source=source,
+        )
     found = closure(requirement, installed, environment)
     fix = pip_install(executable, _without_marker(requirement))
     from packaging.utils import canonicalize_name  # names as pip compares them
@@ -152,19 +164,36 @@ def requirement_rule(requirement, installed: dict, environment: dict, executable
     if top is None:
         return Outcome(title, FAIL, f"{requirement.name} is not installed.", fix, source)
     if not requirement.specifier.contains(top.version, prereleases=True):
-        return Outcome(title, FAIL, f"{top.display_name} {top.version} is installed, not {requirement.specifier}.", fix, source)
+        return Outcome(
+            title, FAIL, f"{top.display_name} {top.version} is installed, not {requirement.specifier}.", fix, source
+        )
     note = f"; {', '.join(found.unknown_extras)}: no such extra (pip ignores it)" if found.unknown_extras else ""
     if not found.missing and not found.wrong:
         extras = f" with [{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
         return Outcome(title, PASS, f"{top.display_name} {top.version}{extras}" + note, source=source)
-    parts = [f"{what} {len(items)} for {parent}: {', '.join(items)}" for what, pairs in (("missing", found.missing), ("wrong version", found.wrong))
-             for parent, items in _by_parent(pairs).items()]
-    return Outcome(title, FAIL, f"{top.display_name} {top.version} is installed, but not all it needs: {'; '.join(parts)}{note}.",
-                   fix, source)
+    parts = [
+        f"{what} {len(items)} for {parent}: {', '.join(items)}"
+        for what, pairs in (("missing", found.missing), ("wrong version", found.wrong))
+        for parent, items in _by_parent(pairs).items()
+    ]
+    return Outcome(
+        title,
+        FAIL,
+        f"{top.display_name} {top.version} is installed, but not all it needs: {'; '.join(parts)}{note}.",
+        fix,
+        source,
+    )
 
 
-def constraint_rule(requirement, installed: dict, environment: dict, needed: frozenset, executable: str,
-                    text: str | None = None, source: str | None = None) -> Outcome:
+def constraint_rule(
+    requirement,
+    installed: dict,
+    environment: dict,
+    needed: frozenset,
+    executable: str,
+    text: str | None = None,
+    source: str | None = None,
+) -> Outcome:
     """A constraint (`-c` file line): it limits the version of a distribution the requirements need.
 
     PASS when that distribution is installed at a matching version, FAIL when at another, SKIP when
@@ -174,14 +203,23 @@ def constraint_rule(requirement, installed: dict, environment: dict, needed: fro
 
     title = text or str(requirement)
     if not marker_holds(requirement.marker, environment):
-        return Outcome(title, SKIP, f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
-                       source=source)
+        return Outcome(
+            title,
+            SKIP,
+            f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+            source=source,
+        )
     dist = installed.get(canonicalize_name(requirement.name))
     if dist is None or dist.name not in needed:
         return Outcome(title, SKIP, f"a constraint, and no requirement here needs {requirement.name}", source=source)
     if not requirement.specifier.contains(dist.version, prereleases=True):
-        return Outcome(title, FAIL, f"{dist.display_name} {dist.version} is installed, not {requirement.specifier} (a constraint).",
-                       pip_install(executable, _without_marker(requirement)), source)
+        return Outcome(
+            title,
+            FAIL,
+            f"{dist.display_name} {dist.version} is installed, not {requirement.specifier} (a constraint).",
+            pip_install(executable, _without_marker(requirement)),
+            source,
+        )
     return Outcome(title, PASS, f"{dist.display_name} {dist.version} (a constraint)", source=source)
 
 
@@ -204,19 +242,33 @@ def gpu_rule(gpu: dict, report: dict) -> Outcome:
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
     detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
-    fix = next((f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None)
+    fix = next(
+        (f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None
+    )
     if not gpu.get("required", False):
         return _pass(title, detail + " (optional: not required by this profile)")
     if not verdict.get("ready"):
         return _fail(title, detail, fix or "Run `check-cuda` for what to fix.")
     fitting = [
-        gpu_ for gpu_ in gpus
+        gpu_
+        for gpu_ in gpus
         if (min_gib is None or (gpu_.get("memory_mib") or 0) >= min_gib * 1024)
-        and (min_cc is None or (gpu_.get("compute_capability") and Version(str(gpu_["compute_capability"])) >= Version(str(min_cc))))
+        and (
+            min_cc is None
+            or (gpu_.get("compute_capability") and Version(str(gpu_["compute_capability"])) >= Version(str(min_cc)))
+        )
     ]
     if not fitting:
-        seen = "; ".join(f"{x.get('name')} {(x.get('memory_mib') or 0) / 1024:.0f} GiB cc {x.get('compute_capability')}" for x in gpus) or "none"
-        return _fail(title, f"No GPU meets the profile (found: {seen}).", "Use a machine with a bigger or newer NVIDIA GPU.")
+        seen = (
+            "; ".join(
+                f"{x.get('name')} {(x.get('memory_mib') or 0) / 1024:.0f} GiB cc {x.get('compute_capability')}"
+                for x in gpus
+            )
+            or "none"
+        )
+        return _fail(
+            title, f"No GPU meets the profile (found: {seen}).", "Use a machine with a bigger or newer NVIDIA GPU."
+        )
     return _pass(title, detail)
 
 
@@ -237,10 +289,16 @@ def system_rule(system: dict, facts) -> Outcome:
             failures.append(f"{gib(facts.ram_total)} RAM (needs {system['min_ram_gib']:g} GiB)")
     if "min_free_disk_gib" in system:
         if facts.disk_free is not None and facts.disk_free < system["min_free_disk_gib"] * 2**30:
-            failures.append(f"{gib(facts.disk_free)} free at {facts.disk_path} (needs {system['min_free_disk_gib']:g} GiB)")
+            failures.append(
+                f"{gib(facts.disk_free)} free at {facts.disk_path} (needs {system['min_free_disk_gib']:g} GiB)"
+            )
     detail = f"{gib(facts.ram_total)} RAM, {gib(facts.disk_free)} free"
     if failures:
-        return _fail(system_title(system), "; ".join(failures) + ".", "Use a machine with more memory, or free disk space (pip cache purge).")
+        return _fail(
+            system_title(system),
+            "; ".join(failures) + ".",
+            "Use a machine with more memory, or free disk space (pip cache purge).",
+        )
     return _pass(system_title(system), detail)
 
 
@@ -254,5 +312,8 @@ def smoke_rule(smoke: dict, report: dict) -> Outcome:
     detail = f"{'learned' if report.get('passed') else 'failed'} on {report.get('device') or device}"
     if report.get("passed"):
         return _pass(smoke_title(smoke), detail)
-    return _fail(smoke_title(smoke), f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
-                 f"Run `smoke-train --device {device} -v` to see which check fails.")
+    return _fail(
+        smoke_title(smoke),
+        f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
+        f"Run `smoke-train --device {device} -v` to see which check fails.",
+    )

@@ -30,9 +30,19 @@ NOT_CHECKED = "not-checked"
 
 # pip's requirement-file options (pip/_internal/req/req_file.py): name -> takes a value
 GLOBAL_OPTIONS = {
-    "-i": True, "--index-url": True, "--extra-index-url": True, "--no-index": False, "-f": True, "--find-links": True,
-    "--no-binary": True, "--only-binary": True, "--prefer-binary": False, "--require-hashes": False, "--pre": False,
-    "--trusted-host": True, "--use-feature": True,
+    "-i": True,
+    "--index-url": True,
+    "--extra-index-url": True,
+    "--no-index": False,
+    "-f": True,
+    "--find-links": True,
+    "--no-binary": True,
+    "--only-binary": True,
+    "--prefer-binary": False,
+    "--require-hashes": False,
+    "--pre": False,
+    "--trusted-host": True,
+    "--use-feature": True,
 }
 INCLUDE_OPTIONS = {"-r": REQUIREMENT, "--requirement": REQUIREMENT, "-c": CONSTRAINT, "--constraint": CONSTRAINT}
 EDITABLE_OPTIONS = ("-e", "--editable")
@@ -120,7 +130,10 @@ def _options(tokens: list[str], where: str) -> list[tuple[str, str | None]]:
         words = shlex.split(" ".join(tokens))
     except ValueError as error:
         raise RequirementsFileError(f"{where}: cannot split the options: {error}") from None
-    known = {**GLOBAL_OPTIONS, **{name: True for name in (*INCLUDE_OPTIONS, *EDITABLE_OPTIONS, *PER_REQUIREMENT_OPTIONS)}}
+    known = {
+        **GLOBAL_OPTIONS,
+        **{name: True for name in (*INCLUDE_OPTIONS, *EDITABLE_OPTIONS, *PER_REQUIREMENT_OPTIONS)},
+    }
     pairs = []
     index = 0
     while index < len(words):
@@ -134,8 +147,9 @@ def _options(tokens: list[str], where: str) -> list[tuple[str, str | None]]:
         if name not in known:
             if not word.startswith("-"):
                 raise RequirementsFileError(f"{where}: {word!r} after the options: one requirement per line")
-            raise RequirementsFileError(f"{where}: unknown option {name} (pip's requirement files accept: "
-                                        f"{', '.join(sorted(known))})")
+            raise RequirementsFileError(
+                f"{where}: unknown option {name} (pip's requirement files accept: {', '.join(sorted(known))})"
+            )
         if known[name] and not equals:
             index += 1
             if index >= len(words):
@@ -186,19 +200,31 @@ def parse(text: str, path: str, kind: str = REQUIREMENT, environ: dict | None = 
             try:
                 Requirement(argument)
             except InvalidRequirement as error:
-                raise RequirementsFileError(f"{where}: not a valid requirement: {argument!r}: {_first_line(error)}") from None
+                raise RequirementsFileError(
+                    f"{where}: not a valid requirement: {argument!r}: {_first_line(error)}"
+                ) from None
             items.append(Entry(path, number, argument, kind))
             continue
         for name, value in options:
             if name in INCLUDE_OPTIONS:
                 if _URL.match(value):
-                    items.append(Entry(path, number, f"{name} {value}", NOT_CHECKED,
-                                       "an include by URL: envcheck reads no network"))
+                    items.append(
+                        Entry(
+                            path, number, f"{name} {value}", NOT_CHECKED, "an include by URL: envcheck reads no network"
+                        )
+                    )
                 else:
                     items.append(Include(path, number, value, INCLUDE_OPTIONS[name]))
             elif name in EDITABLE_OPTIONS:
-                items.append(Entry(path, number, f"-e {value}", NOT_CHECKED,
-                                   "an editable install (-e): which version its source holds is only known by building it"))
+                items.append(
+                    Entry(
+                        path,
+                        number,
+                        f"-e {value}",
+                        NOT_CHECKED,
+                        "an editable install (-e): which version its source holds is only known by building it",
+                    )
+                )
             elif name in PER_REQUIREMENT_OPTIONS:
                 raise RequirementsFileError(f"{where}: option {name} belongs after a requirement on the same line")
             # global options (index, find-links, binary choices) say where pip downloads from: nothing to check offline
@@ -228,12 +254,20 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
         if isinstance(item, Entry):
             entries.append(item)
             continue
-        target = item.target if os.path.isabs(item.target) else os.path.normpath(os.path.join(os.path.dirname(path), item.target))
+        target = (
+            item.target
+            if os.path.isabs(item.target)
+            else os.path.normpath(os.path.join(os.path.dirname(path), item.target))
+        )
         chain = (*_including, f"{item.path}:{item.line}")
         if os.path.abspath(target) in {os.path.abspath(p.rsplit(":", 1)[0]) for p in chain}:
-            raise RequirementsFileError(f"{item.path}:{item.line}: includes {item.target}, which includes this file again")
+            raise RequirementsFileError(
+                f"{item.path}:{item.line}: includes {item.target}, which includes this file again"
+            )
         if not os.path.isfile(target):
-            raise RequirementsFileError(f"{item.path}:{item.line}: cannot include {item.target}: no such file ({target})")
+            raise RequirementsFileError(
+                f"{item.path}:{item.line}: cannot include {item.target}: no such file ({target})"
+            )
         entries += read(target, item.kind, chain)
     return entries
 
@@ -251,7 +285,7 @@ def read_pyproject(path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
 
 
 def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
-    """A pyproject.toml's text -> entries (pure). Errors name the file, the line where one is known, and what is wrong."""
+    """A pyproject.toml's text -> entries (pure). Errors name the file, the line where known, and what is wrong."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11
@@ -264,17 +298,23 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
     except tomllib.TOMLDecodeError as error:
         where = re.search(r"\(at line (\d+), column \d+\)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        raise RequirementsFileError(f"{path}:{where.group(1)}: bad TOML: {message}" if where else f"{path}: bad TOML: {message}") from None
+        raise RequirementsFileError(
+            f"{path}:{where.group(1)}: bad TOML: {message}" if where else f"{path}: bad TOML: {message}"
+        ) from None
     project = data.get("project")
     if not isinstance(project, dict):
         raise RequirementsFileError(f"{path}: no [project] table, so no dependencies to check")
     dynamic = project.get("dynamic") or []
     if "dependencies" in dynamic:
-        raise RequirementsFileError(f"{path}: [project] dependencies are dynamic (computed by the build backend): envcheck reads "
-                                    "only what the file states; use a requirements file")
+        raise RequirementsFileError(
+            f"{path}: [project] dependencies are dynamic (computed by the build backend): envcheck reads "
+            "only what the file states; use a requirements file"
+        )
     if extras and "optional-dependencies" in dynamic:
-        raise RequirementsFileError(f"{path}: [project] optional-dependencies are dynamic (computed by the build backend): "
-                                    "envcheck reads only what the file states; use a requirements file")
+        raise RequirementsFileError(
+            f"{path}: [project] optional-dependencies are dynamic (computed by the build backend): "
+            "envcheck reads only what the file states; use a requirements file"
+        )
     groups = project.get("optional-dependencies") or {}
     if not isinstance(groups, dict):
         raise RequirementsFileError(f"{path}: [project.optional-dependencies] must be a table of lists")
@@ -286,7 +326,9 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
         name = by_name.get(canonicalize_name(extra))
         if name is None:
             known = ", ".join(groups) or "none"
-            raise RequirementsFileError(f"{path}: --extra {extra}: no such group in [project.optional-dependencies] (groups: {known})")
+            raise RequirementsFileError(
+                f"{path}: --extra {extra}: no such group in [project.optional-dependencies] (groups: {known})"
+            )
         queue.append((name, groups[name]))
     entries: list[Entry] = []
     read_groups: set = set()
@@ -296,7 +338,9 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
         if label in read_groups:
             continue
         read_groups.add(label)
-        where_group = "[project] dependencies" if label == "dependencies" else f"[project.optional-dependencies] {label}"
+        where_group = (
+            "[project] dependencies" if label == "dependencies" else f"[project.optional-dependencies] {label}"
+        )
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
             raise RequirementsFileError(f"{path}: {where_group} must be a list of requirement strings")
         for item in items:
@@ -309,14 +353,18 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
             try:
                 req = Requirement(item)
             except InvalidRequirement as error:
-                raise RequirementsFileError(f"{where}: {where_group}: not a valid requirement: {item!r}: {_first_line(error)}") from None
+                raise RequirementsFileError(
+                    f"{where}: {where_group}: not a valid requirement: {item!r}: {_first_line(error)}"
+                ) from None
             if own_name and canonicalize_name(req.name) == own_name:
                 # the project's own extras (`proj[cuda]` inside a group), as pip resolves them: those groups too
                 for extra in req.extras:
                     name = by_name.get(canonicalize_name(extra))
                     if name is None:
-                        raise RequirementsFileError(f"{where}: {item!r} names the project's own extra {extra!r}, "
-                                                    "which [project.optional-dependencies] does not define")
+                        raise RequirementsFileError(
+                            f"{where}: {item!r} names the project's own extra {extra!r}, "
+                            "which [project.optional-dependencies] does not define"
+                        )
                     queue.append((name, groups[name]))
                 continue
             entries.append(Entry(path, number, item, REQUIREMENT))
@@ -324,7 +372,7 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
 
 
 def _line_of(lines: list[str], item: str, start: int) -> tuple[int, int]:
-    """The 1-based line holding the TOML string `item` (searching from line index `start`): TOML parsers give no positions."""
+    """The 1-based line holding the TOML string `item`, searched from line index `start` (TOML gives no positions)."""
     for quoted in (f'"{item}"', f"'{item}'"):
         for index in range(start, len(lines)):
             if quoted in lines[index]:

@@ -7,7 +7,12 @@ from __future__ import annotations
 from envcheck.model import FAIL, NOT_CHECKED, PASS, SKIP
 
 LABEL = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP", NOT_CHECKED: "NOT CHECKED"}
-MARKUP = {PASS: "[green]✓ pass[/]", FAIL: "[bold red]✗ fail[/]", SKIP: "[cyan]- skip[/]", NOT_CHECKED: "[yellow]? not checked[/]"}
+MARKUP = {
+    PASS: "[green]✓ pass[/]",
+    FAIL: "[bold red]✗ fail[/]",
+    SKIP: "[cyan]- skip[/]",
+    NOT_CHECKED: "[yellow]? not checked[/]",
+}
 
 
 def tally(report) -> str:

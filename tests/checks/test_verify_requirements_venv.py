@@ -13,14 +13,22 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from helpers import assert_one_line_error, run_cli
 from wheels import build_wheel, make_venv, pip_would_change_nothing
 
 WHEELS = [
-    # alpha[gpu] needs beta[fast] (whose extra needs epsilon>=1.0) and gamma; alpha[cpu] needs zeta; delta only on Windows
-    ("alpha", "1.0", ('beta[fast]>=2; extra == "gpu"', 'gamma>=1; extra == "gpu"', 'zeta>=1.4; extra == "cpu"',
-                      'delta; extra == "gpu" and sys_platform == "win32"'), ("gpu", "cpu")),
+    # alpha[gpu] needs beta[fast] (whose extra needs epsilon>=1.0) and gamma; alpha[cpu] zeta; delta only on Windows
+    (
+        "alpha",
+        "1.0",
+        (
+            'beta[fast]>=2; extra == "gpu"',
+            'gamma>=1; extra == "gpu"',
+            'zeta>=1.4; extra == "cpu"',
+            'delta; extra == "gpu" and sys_platform == "win32"',
+        ),
+        ("gpu", "cpu"),
+    ),
     ("beta", "2.1", ('epsilon>=1.0; extra == "fast"',), ("fast",)),
     ("gamma", "1.5", (), ()),
     ("epsilon", "0.9", (), ()),
@@ -88,8 +96,10 @@ def test_a_partly_installed_extra_names_what_is_missing_and_one_fix(world):
     requirements.write_text("alpha[gpu]>=1\n")
     _, data = verify_json(world, "--requirements", str(requirements))
     (line,) = data["requirements"]
-    assert line["detail"] == ("alpha 1.0 is installed, but not all it needs: missing 1 for alpha[gpu]: gamma>=1; "
-                              "wrong version 1 for beta[fast]: epsilon 0.9, not >=1.0.")
+    assert line["detail"] == (
+        "alpha 1.0 is installed, but not all it needs: missing 1 for alpha[gpu]: gamma>=1; "
+        "wrong version 1 for beta[fast]: epsilon 0.9, not >=1.0."
+    )
     assert line["fix"] == f"{world['python']} -m pip install 'alpha[gpu]>=1'"
     assert "delta" not in line["detail"]  # its marker (sys_platform == "win32") is false for the target
 
@@ -163,7 +173,10 @@ def test_constraints_limit_what_the_requirements_need(world):
     requirements.write_text("-c limits.txt\nalpha[cpu]\n")
     done, data = verify_json(world, "--requirements", str(requirements))
     assert [(r["requirement"], r["status"]) for r in data["requirements"]] == [
-        ("zeta<1.4", "fail"), ("epsilon==0.9", "skip"), ("alpha[cpu]", "pass")]
+        ("zeta<1.4", "fail"),
+        ("epsilon==0.9", "skip"),
+        ("alpha[cpu]", "pass"),
+    ]
     assert done.returncode == 1
     assert not pip_would_change_nothing(world["python"], requirements, world["empty"])
     (root / "limits.txt").write_text("zeta>=1.4\n")
@@ -178,18 +191,22 @@ def test_pyproject_dependencies_and_extras(world):
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         '[project]\nname = "course"\nversion = "1"\ndependencies = [\n    "alpha",\n    "zeta~=1.4.0",\n'
-        '    \'pywin32; sys_platform == "win32"\',\n]\n\n[project.optional-dependencies]\n'
+        "    'pywin32; sys_platform == \"win32\"',\n]\n\n[project.optional-dependencies]\n"
         'gpu = ["alpha[gpu]"]\nall = ["course[gpu]", "beta"]\n'
     )
     done, data = verify_json(world, "--requirements", str(pyproject))
     assert done.returncode == 0
     assert [(r["source"], r["requirement"], r["status"]) for r in data["requirements"]] == [
-        (f"{pyproject}:5", "alpha", "pass"), (f"{pyproject}:6", "zeta~=1.4.0", "pass"),
-        (f"{pyproject}:7", 'pywin32; sys_platform == "win32"', "skip")]
+        (f"{pyproject}:5", "alpha", "pass"),
+        (f"{pyproject}:6", "zeta~=1.4.0", "pass"),
+        (f"{pyproject}:7", 'pywin32; sys_platform == "win32"', "skip"),
+    ]
     done, data = verify_json(world, "--requirements", str(pyproject), "--extra", "all")
     assert done.returncode == 1
     assert [(r["source"], r["requirement"], r["status"]) for r in data["requirements"]][3:] == [
-        (f"{pyproject}:12", "beta", "pass"), (f"{pyproject}:11", "alpha[gpu]", "fail")]
+        (f"{pyproject}:12", "beta", "pass"),
+        (f"{pyproject}:11", "alpha[gpu]", "fail"),
+    ]
     assert data["extras"] == ["all"]
     done = run_cli("verify", "--python", str(world["python"]), "--requirements", str(pyproject), "--extra", "cuda")
     assert_one_line_error(done, 2)
@@ -202,13 +219,32 @@ def test_profile_and_requirements_together_and_junit(world, tmp_path):
     requirements = tmp_path / "requirements.txt"
     requirements.write_text('zeta==1.4.2\npywin32; sys_platform == "win32"\n-e ./local\n')
     junit = tmp_path / "junit.xml"
-    done = run_cli("verify", "--python", str(world["python"]), "--profile", str(profile), "--requirements", str(requirements),
-                   "--junit-xml", str(junit))
+    done = run_cli(
+        "verify",
+        "--python",
+        str(world["python"]),
+        "--profile",
+        str(profile),
+        "--requirements",
+        str(requirements),
+        "--junit-xml",
+        str(junit),
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines()[-1] == f"1 of 2 requirements met, 1 skipped, 1 not checked (ci, {requirements})."
     suite = ET.parse(junit).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "2")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     assert cases["package alpha[gpu]>=1"].find("failure") is not None
-    assert cases[f"{requirements}:2 pywin32; sys_platform == \"win32\""].find("skipped").get("message").startswith("skipped: marker false")
-    assert cases[f"{requirements}:3 -e ./local"].find("skipped").get("message").startswith("not checked: an editable install")
+    assert (
+        cases[f'{requirements}:2 pywin32; sys_platform == "win32"']
+        .find("skipped")
+        .get("message")
+        .startswith("skipped: marker false")
+    )
+    assert (
+        cases[f"{requirements}:3 -e ./local"]
+        .find("skipped")
+        .get("message")
+        .startswith("not checked: an editable install")
+    )

@@ -19,5 +19,7 @@ def test_an_interpreter_that_cannot_answer_is_an_error_in_words(tmp_path):
     broken = tmp_path / "python"
     broken.write_text("#!/bin/sh\necho 'not python' >&2\nexit 7\n")
     broken.chmod(0o755)
-    with pytest.raises(RuntimeError, match=r"could not report its environment markers: python exited with status 7: not python"):
+    with pytest.raises(
+        RuntimeError, match=r"could not report its environment markers: python exited with status 7: not python"
+    ):
         requirements.target_marker_environment(str(broken))

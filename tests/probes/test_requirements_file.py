@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import assert_one_line_error, run_cli
+
 from envcheck.probes import requirements_file as rf
 from envcheck.probes.requirements_file import NOT_CHECKED, REQUIREMENT, Entry, Include, RequirementsFileError
 
@@ -14,7 +14,7 @@ def test_pip_format_lines():
         "# comment\n"
         "\n"
         "numpy>=1.26  # trailing comment\n"
-        "tensorflow[and-cuda] >=2.16 ; sys_platform == \"linux\" \\\n"
+        'tensorflow[and-cuda] >=2.16 ; sys_platform == "linux" \\\n'
         "    --hash=sha256:abc \\\n"
         "    --hash=sha256:def\n"
         "keras==3.*\n"
@@ -32,8 +32,13 @@ def test_pip_format_lines():
         Entry("r.txt", 7, "keras==3.*", REQUIREMENT),
         Include("r.txt", 10, "more.txt", "requirement"),
         Include("r.txt", 11, "pins.txt", "constraint"),
-        Entry("r.txt", 12, "url-frag @ https://example.org/p.zip#sha256=abc", NOT_CHECKED,
-              "a direct reference (name @ URL): which version the URL holds is only known by downloading it"),
+        Entry(
+            "r.txt",
+            12,
+            "url-frag @ https://example.org/p.zip#sha256=abc",
+            NOT_CHECKED,
+            "a direct reference (name @ URL): which version the URL holds is only known by downloading it",
+        ),
         Entry("r.txt", 13, "pkg-core==1", REQUIREMENT),
     ]
 
@@ -42,29 +47,35 @@ def test_a_comment_line_ends_a_continuation_as_in_pip():
     assert rf.logical_lines("numpy \\\n# not continued\nscipy\n") == [(1, "numpy"), (3, "scipy")]
 
 
-@pytest.mark.parametrize("line, reason", [
-    ("git+https://github.com/org/repo.git@v1#egg=repo", "a VCS link"),
-    ("https://example.org/pkg-1.0-py3-none-any.whl", "a URL"),
-    ("./vendor/pkg", "a local path"),
-    ("../pkg-1.0.tar.gz", "a local path"),
-    ("pkg-1.0-py3-none-any.whl", "a local path"),
-    ("-e .", "an editable install"),
-    ("--editable git+https://github.com/org/repo#egg=repo", "an editable install"),
-    ("-r https://example.org/requirements.txt", "an include by URL"),
-])
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("git+https://github.com/org/repo.git@v1#egg=repo", "a VCS link"),
+        ("https://example.org/pkg-1.0-py3-none-any.whl", "a URL"),
+        ("./vendor/pkg", "a local path"),
+        ("../pkg-1.0.tar.gz", "a local path"),
+        ("pkg-1.0-py3-none-any.whl", "a local path"),
+        ("-e .", "an editable install"),
+        ("--editable git+https://github.com/org/repo#egg=repo", "an editable install"),
+        ("-r https://example.org/requirements.txt", "an include by URL"),
+    ],
+)
 def test_lines_envcheck_cannot_check_offline_say_why(line, reason):
     (entry,) = rf.parse(line + "\n", "r.txt")
     assert entry.kind == NOT_CHECKED and entry.reason.startswith(reason), entry
 
 
-@pytest.mark.parametrize("text, line, what", [
-    ("numpy\ntensorflow>=>2\n", 2, "not a valid requirement: 'tensorflow>=>2'"),
-    ("numpy\n--index-ur https://x\n", 2, "unknown option --index-ur"),
-    ("numpy -r other.txt\n", 1, "option -r cannot follow a requirement"),
-    ("\n\n-r\n", 3, "option -r needs a value"),
-    ("--hash=sha256:abc\n", 1, "option --hash belongs after a requirement"),
-    ("numpy \\\n  ==1 ; python_version <\n", 1, "not a valid requirement"),
-])
+@pytest.mark.parametrize(
+    "text, line, what",
+    [
+        ("numpy\ntensorflow>=>2\n", 2, "not a valid requirement: 'tensorflow>=>2'"),
+        ("numpy\n--index-ur https://x\n", 2, "unknown option --index-ur"),
+        ("numpy -r other.txt\n", 1, "option -r cannot follow a requirement"),
+        ("\n\n-r\n", 3, "option -r needs a value"),
+        ("--hash=sha256:abc\n", 1, "option --hash belongs after a requirement"),
+        ("numpy \\\n  ==1 ; python_version <\n", 1, "not a valid requirement"),
+    ],
+)
 def test_bad_lines_name_file_and_line(text, line, what):
     with pytest.raises(RequirementsFileError) as error:
         rf.parse(text, "course/requirements.txt")
@@ -80,7 +91,10 @@ def test_includes_are_relative_to_the_including_file(tmp_path):
     (tmp_path / "b" / "pins.txt").write_text("scipy<2\n")
     entries = rf.read(str(tmp_path / "a" / "top.txt"))
     assert [(e.source.replace(str(tmp_path) + "/", ""), e.text, e.kind) for e in entries] == [
-        ("b/pins.txt:1", "scipy<2", "constraint"), ("b/mid.txt:2", "scipy", "requirement"), ("a/top.txt:2", "numpy", "requirement")]
+        ("b/pins.txt:1", "scipy<2", "constraint"),
+        ("b/mid.txt:2", "scipy", "requirement"),
+        ("a/top.txt:2", "numpy", "requirement"),
+    ]
 
 
 def test_include_cycles_and_missing_includes_are_errors(tmp_path):
@@ -98,10 +112,12 @@ def test_pyproject_errors():
         rf.parse_pyproject("[tool.x]\na = 1\n", "p.toml")
     with pytest.raises(RequirementsFileError, match=r"^p\.toml: \[project\] dependencies are dynamic"):
         rf.parse_pyproject('[project]\nname = "x"\ndynamic = ["dependencies"]\n', "p.toml")
-    with pytest.raises(RequirementsFileError, match=r"^p\.toml:3: \[project\] dependencies: not a valid requirement: 'numpy>>1'"):
+    with pytest.raises(
+        RequirementsFileError, match=r"^p\.toml:3: \[project\] dependencies: not a valid requirement: 'numpy>>1'"
+    ):
         rf.parse_pyproject('[project]\nname = "x"\ndependencies = ["numpy>>1"]\n', "p.toml")
     with pytest.raises(RequirementsFileError, match=r"^p\.toml:2: bad TOML"):
-        rf.parse_pyproject('[project]\nname = \n', "p.toml")
+        rf.parse_pyproject("[project]\nname = \n", "p.toml")
 
 
 def test_cli_bad_requirements_file_is_one_line_exit_2(tmp_path):

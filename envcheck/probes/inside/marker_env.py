@@ -20,19 +20,23 @@ def _full_version(info):
 
 
 def main():
-    print(json.dumps({
-        "implementation_name": sys.implementation.name,
-        "implementation_version": _full_version(sys.implementation.version),
-        "os_name": os.name,
-        "platform_machine": platform.machine(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "platform_python_implementation": platform.python_implementation(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
-        "sys_platform": sys.platform,
-    }))
+    print(
+        json.dumps(
+            {
+                "implementation_name": sys.implementation.name,
+                "implementation_version": _full_version(sys.implementation.version),
+                "os_name": os.name,
+                "platform_machine": platform.machine(),
+                "platform_release": platform.release(),
+                "platform_system": platform.system(),
+                "platform_version": platform.version(),
+                "python_full_version": platform.python_version(),
+                "platform_python_implementation": platform.python_implementation(),
+                "python_version": ".".join(platform.python_version_tuple()[:2]),
+                "sys_platform": sys.platform,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
