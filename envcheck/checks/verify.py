@@ -123,14 +123,15 @@ def _file_outcomes(entries: list, g: Gather) -> list[Outcome]:
 
     installed, environment, executable = g.get("installed"), g.get("markers"), g.python.executable
     outcomes: list[Outcome | None] = []
-    needed: set = set()
+    needed: set = set()  # what the requirements need: the only distributions constraints limit
+    constraints = any(entry.kind == requirements_file.CONSTRAINT for entry in entries)
     for entry in entries:
         if entry.kind == requirements_file.REQUIREMENT:
             requirement = entry.requirement()
             outcomes.append(
                 rules.requirement_rule(requirement, installed, environment, executable, entry.text, entry.source)
             )
-            if rules.marker_holds(requirement.marker, environment):
+            if constraints and rules.marker_holds(requirement.marker, environment):
                 needed |= rules.closure(requirement, installed, environment).names
         elif entry.kind == requirements_file.NOT_CHECKED:
             outcomes.append(Outcome(entry.text, NOT_CHECKED, entry.reason or "", source=entry.source))

@@ -303,7 +303,9 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
         ) from None
     project = data.get("project")
     if not isinstance(project, dict):
-        raise RequirementsFileError(f"{path}: no [project] table, so no dependencies to check")
+        raise RequirementsFileError(
+            f"{path}: no [project] table, so no dependencies to check (a requirement profile goes to --profile)"
+        )
     dynamic = project.get("dynamic") or []
     if "dependencies" in dynamic:
         raise RequirementsFileError(
