@@ -6,7 +6,7 @@ The facts come from checks/verify.py: the target's Python version, its installed
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
 from envcheck.model import FAIL, PASS, SKIP, Outcome, pip_install
 from envcheck.probes.system import gib
@@ -52,14 +52,15 @@ def package_rule(name: str, spec: str, installed: dict, environment: dict, execu
     )
 
 
+Needs = tuple[tuple[str, Optional[str]], ...]  # (what, who needs it: "alpha[gpu]", or None for the line itself)
+
+
 class Closure(NamedTuple):
     """What a requirement needs, walked through the installed metadata."""
 
     names: frozenset  # canonical names of every installed distribution it reached
-    missing: tuple[
-        tuple[str, str | None], ...
-    ]  # (requirement as declared, who needs it) with no installed distribution
-    wrong: tuple[tuple[str, str | None], ...]  # ("numpy 2.4.6, not <2", who needs it)
+    missing: Needs  # requirements (as declared) that no installed distribution meets by name
+    wrong: Needs  # installed at another version: "numpy 2.4.6, not <2"
     unknown_extras: tuple[str, ...]  # extras asked for that the distribution does not declare ("tensorflow[cdua]")
 
 
@@ -92,9 +93,7 @@ def closure(requirement, installed: dict, environment: dict) -> Closure:
         extras = {canonicalize_name(extra) for extra in req.extras}
         declared = {canonicalize_name(extra) for extra in dist.extras}
         unknown += [f"{dist.display_name}[{extra}]" for extra in sorted(extras - declared)]
-        new = {""} | extras
-        key_done = {extra for extra in new if (name, extra) in walked}
-        new -= key_done
+        new = {extra for extra in {""} | extras if (name, extra) not in walked}  # each (distribution, extra) once
         if not new:
             continue
         walked.update((name, extra) for extra in new)
@@ -148,6 +147,8 @@ def requirement_rule(
     version and everything it needs (with the extras asked for) is too; else FAIL naming what is missing
     or at the wrong version, with the one install command that fixes all of it.
     """
+    from packaging.utils import canonicalize_name  # names as pip compares them
+
     title = text or str(requirement)
     if not marker_holds(requirement.marker, environment):
         return Outcome(
@@ -158,8 +159,6 @@ def requirement_rule(
         )
     found = closure(requirement, installed, environment)
     fix = pip_install(executable, _without_marker(requirement))
-    from packaging.utils import canonicalize_name  # names as pip compares them
-
     top = installed.get(canonicalize_name(requirement.name))
     if top is None:
         return Outcome(title, FAIL, f"{requirement.name} is not installed.", fix, source)
