@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from envcheck.checks import doctor
-from envcheck.checks.doctor import Area, AreaSpec, Gather
+from envcheck.checks.doctor import AreaSpec, Gather
 from envcheck.diagnose import verify as rules
-from envcheck.model import ERROR, FAIL, NOT_CHECKED, PASS, SKIP, Outcome
+from envcheck.errors import UsageError
+from envcheck.model import ERROR, FAIL, NOT_CHECKED, PASS, SKIP, Area, Outcome
+from envcheck.probes import requirements, requirements_file
 from envcheck.profile import Profile
 from envcheck.target import TargetPython
 
@@ -70,7 +72,7 @@ def _spec(key: str, title: str, rule: Callable[[Gather], Outcome | list[Outcome]
 
 
 def _system_outcome(system: dict, g: Gather) -> Outcome:
-    from envcheck.probes import system as system_probe
+    from envcheck.probes import system as system_probe  # psutil: only when a [system] requirement is checked
 
     return rules.system_rule(system, system_probe.read(disk_path=g.python.prefix))
 
@@ -119,8 +121,6 @@ def specs(profile: Profile) -> list[AreaSpec]:
 
 def _file_outcomes(entries: list, g: Gather) -> list[Outcome]:
     """Every requirement-file line: requirements first walked (what they need is what constraints limit)."""
-    from envcheck.probes import requirements_file
-
     installed, environment, executable = g.get("installed"), g.get("markers"), g.python.executable
     outcomes: list[Outcome | None] = []
     needed: set = set()  # what the requirements need: the only distributions constraints limit
@@ -151,9 +151,6 @@ def read_files(paths, extras=()) -> list:
 
     RequirementsFileError (exit 2) for a file that cannot be used; UsageError for --extra without a pyproject.toml.
     """
-    from envcheck.errors import UsageError
-    from envcheck.probes import requirements_file
-
     def is_pyproject(path: str) -> bool:
         return path.endswith(".toml")
 
@@ -180,8 +177,6 @@ def _outcomes(area: Area) -> list[Outcome]:
 
 
 def _markers(g: Gather) -> dict:
-    from envcheck.probes import requirements
-
     return requirements.target_marker_environment(g.python.executable)
 
 

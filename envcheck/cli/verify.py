@@ -41,7 +41,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck import profile as profiles
+    from envcheck import profile as profiles  # imported when the command runs, not for --help
     from envcheck.checks import verify
 
     if not args.profile and not args.requirements:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     profile = profiles.load(args.profile) if args.profile else None  # ProfileError is a UsageError: one line, exit 2
     report = verify.verify(target.resolve(args.python), profile, args.requirements, args.extra)
     if args.junit_xml:
-        from envcheck.render.junit import junit_xml
+        from envcheck.render.junit import junit_xml  # only the renderers in use
 
         with open(args.junit_xml, "wb") as stream:
             stream.write(junit_xml(report))
@@ -57,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         render.write_json(report.to_dict())
     elif fmt == render.RICH:
-        from envcheck.render.verify import table
+        from envcheck.render.verify import table  # only the renderer in use
 
         render.console().print(table(report))
     else:
-        from envcheck.render.verify import text
+        from envcheck.render.verify import text  # only the renderer in use
 
         render.write(text(report))
     if args.junit_xml:

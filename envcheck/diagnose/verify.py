@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
-from envcheck.model import FAIL, PASS, SKIP, Outcome, pip_install
-from envcheck.probes.system import gib
+from envcheck.model import FAIL, PASS, SKIP, Outcome, gib, pip_install
 
 
 def _pass(requirement: str, detail: str) -> Outcome:

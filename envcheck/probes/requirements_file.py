@@ -23,6 +23,7 @@ import re
 from typing import NamedTuple
 
 from envcheck.errors import UsageError
+from envcheck.probes.files import read_user_file
 
 REQUIREMENT = "requirement"
 CONSTRAINT = "constraint"
@@ -241,8 +242,6 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
     Reads with probes.files.read_user_file (regular files up to 16 MiB); a missing include, an include
     cycle or a bad line is a RequirementsFileError naming the including file and line.
     """
-    from envcheck.probes.files import read_user_file
-
     what = "--requirements" if not _including else f"{_including[-1]}: included file"
     data = read_user_file(path, what)
     try:
@@ -274,8 +273,6 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
 
 def read_pyproject(path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
     """`[project] dependencies` of a pyproject.toml, then each `[project.optional-dependencies]` group in `extras`."""
-    from envcheck.probes.files import read_user_file
-
     data = read_user_file(path, "--requirements")
     try:
         text = data.decode("utf-8-sig")
@@ -286,7 +283,7 @@ def read_pyproject(path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
 
 def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
     """A pyproject.toml's text -> entries (pure). Errors name the file, the line where known, and what is wrong."""
-    try:
+    try:  # TOML: only for a pyproject.toml
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11
         import tomli as tomllib

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import assert_one_line_error, run_cli
 
 from envcheck.probes import requirements_file as rf
 from envcheck.probes.requirements_file import NOT_CHECKED, REQUIREMENT, Entry, Include, RequirementsFileError
+
+from helpers import assert_one_line_error, run_cli
 
 
 def test_pip_format_lines():

@@ -7,9 +7,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from helpers import assert_one_line_error, run_cli
 
 from envcheck import profile as profiles
+
+from helpers import assert_one_line_error, run_cli
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -70,15 +71,18 @@ def test_unmet_requirements_fail_with_a_fix_and_junit_has_one_case_each(tmp_path
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"PASS  python >={PY}")
-    assert any(line.startswith("FAIL  package tensorflow>=99") and "2.21.0 is installed, not >=99" in line for line in lines)
+    assert any(line.startswith("FAIL  package tensorflow>=99") and "2.21.0 is installed, not >=99" in line
+               for line in lines)
     assert any("-m pip install 'tensorflow>=99'" in line for line in lines)
     assert any(line.startswith("FAIL  package not-installed-anywhere>=1") for line in lines)
     assert any(line.startswith("FAIL  system RAM ≥ 100000 GiB") for line in lines)
     assert lines[-1] == "2 of 5 requirements met (ci)."
     suite = ET.parse(junit).getroot().find("testsuite")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [f"python >={PY}", "package tensorflow>=99", "package numpy",
-                                              "package not-installed-anywhere>=1", "system RAM ≥ 100000 GiB, free disk ≥ 0 GiB"]
+    assert [c.get("name") for c in cases] == [
+        f"python >={PY}", "package tensorflow>=99", "package numpy",
+        "package not-installed-anywhere>=1", "system RAM ≥ 100000 GiB, free disk ≥ 0 GiB",
+    ]
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert len(failed) == 3 and suite.get("failures") == "3"
     assert "Fix:" in cases[1].find("failure").text
@@ -111,7 +115,8 @@ def test_tensorflow_and_cuda_fails_without_the_cuda_wheels(tmp_path):
     assert done.returncode == 1, done.stderr
     (requirement,) = json.loads(done.stdout)["requirements"]
     assert requirement["status"] == "fail" and requirement["requirement"] == "package tensorflow[and-cuda]>=2.16"
-    assert requirement["detail"].startswith("tensorflow 2.21.0 is installed, but not all it needs: missing 12 for tensorflow[and-cuda]: ")
+    assert requirement["detail"].startswith(
+        "tensorflow 2.21.0 is installed, but not all it needs: missing 12 for tensorflow[and-cuda]: ")
     for name in cuda:
         assert name in requirement["detail"]
     assert requirement["fix"] == f"{sys.executable} -m pip install 'tensorflow[and-cuda]>=2.16'"
