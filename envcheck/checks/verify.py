@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from envcheck import target
 from envcheck.checks import doctor
 from envcheck.checks.doctor import AreaSpec, Gather
 from envcheck.diagnose import verify as rules
@@ -183,11 +184,16 @@ def _markers(g: Gather) -> dict:
 PROVIDERS = {**doctor.PROVIDERS, "markers": _markers}
 
 
-def verify(python: TargetPython, profile: Profile | None = None, files=(), extras=(), on_event=None) -> VerifyReport:
-    """Check `python`'s environment against a profile and/or requirement files (paths) with pyproject `extras`.
+def verify(
+    python: TargetPython | str | None, profile: Profile | None = None, files=(), extras=(), on_event=None
+) -> VerifyReport:
+    """Check an environment against a profile and/or requirement files (paths) with pyproject `extras`.
 
+    `python`: an interpreter's path or venv directory, None for this interpreter, or a TargetPython.
     Every file is read and checked before anything runs: a bad one raises a UsageError (exit 2).
     """
+    if not isinstance(python, TargetPython):
+        python = target.resolve(python)
     entries = read_files(list(files), extras)
     area_specs = specs(profile) if profile else []
     if entries:

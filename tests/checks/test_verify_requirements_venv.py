@@ -249,3 +249,14 @@ def test_profile_and_requirements_together_and_junit(world, tmp_path):
         .get("message")
         .startswith("not checked: an editable install")
     )
+
+
+def test_the_library_call_takes_a_venv_path(world, tmp_path):
+    from envcheck.checks import verify
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("alpha[cpu]\nzeta~=1.5\n")
+    report = verify.verify(str(world["root"] / "venv"), files=[str(requirements)])
+    assert report.python.prefix == str(world["root"] / "venv")
+    assert [(o.requirement, o.status) for o in report.outcomes] == [("alpha[cpu]", "pass"), ("zeta~=1.5", "fail")]
+    assert report.to_dict()["counts"] == {"pass": 1, "fail": 1, "skip": 0, "not-checked": 0}
