@@ -263,7 +263,7 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
             raise RequirementsFileError(
                 f"{item.path}:{item.line}: includes {item.target}, which includes this file again"
             )
-        if not os.path.isfile(target):
+        if not os.path.exists(target):  # a directory or a device: read_user_file says what it is
             raise RequirementsFileError(
                 f"{item.path}:{item.line}: cannot include {item.target}: no such file ({target})"
             )
