@@ -13,9 +13,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from wheels import build_wheel, make_venv, pip_would_change_nothing
 
 from helpers import assert_one_line_error, run_cli
+from wheels import build_wheel, make_venv, pip_would_change_nothing
 
 WHEELS = [
     # alpha[gpu] needs beta[fast] (whose extra needs epsilon>=1.0) and gamma; alpha[cpu] zeta; delta only on Windows
