@@ -237,6 +237,7 @@ class Installed(NamedTuple):
     version: str
     requires: tuple  # tuple[str, ...]: raw Requires-Dist strings
     requires_python: str | None
+    extras: tuple = ()  # tuple[str, ...]: Provides-Extra, as written (an egg-info's requires.txt sections)
 
 
 # --- the interpreter (probes/python_env reads it; diagnose rules use it) ---------------------
@@ -317,3 +318,33 @@ def gib(value: int | None) -> str:
         return "?"
     amount = value / 2**30
     return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"
+
+
+# What `envcheck verify` says of one requirement.
+PASS = "pass"  # it holds
+FAIL = "fail"  # it does not: detail says why, fix says what to run
+SKIP = "skip"  # its environment marker is false for the target interpreter, so it does not apply here
+NOT_CHECKED = "not-checked"  # envcheck cannot check it offline (a URL, a VCS link, a local path, -e): detail says why
+
+
+class Outcome(NamedTuple):
+    requirement: str  # as the user wrote it: "python >=3.10", "package numpy>=1.26", "tensorflow[and-cuda]>=2.16"
+    status: str  # PASS / FAIL / SKIP / NOT_CHECKED
+    detail: str  # what was found, or what is wrong (with the numbers)
+    fix: str | None = None  # the one command that fixes a FAIL
+    source: str | None = None  # FILE:LINE the requirement came from (requirement files)
+    seconds: float = 0.0
+
+    @property
+    def title(self) -> str:
+        """The requirement as a user finds it again: `FILE:LINE requirement` when it came from a file."""
+        return f"{self.source} {self.requirement}" if self.source else self.requirement
+
+    @property
+    def passed(self) -> bool | None:
+        """True for PASS and SKIP, False for FAIL, None when it was not checked."""
+        return None if self.status == NOT_CHECKED else self.status != FAIL
+
+    def to_dict(self) -> dict:
+        return {"requirement": self.requirement, "status": self.status, "passed": self.passed, "detail": self.detail,
+                "fix": self.fix, "source": self.source, "seconds": round(self.seconds, 3)}
