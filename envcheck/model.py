@@ -109,7 +109,8 @@ class SmokeCheck(NamedTuple):
 
     name: str
     passed: bool
-    detail: str
+    detail: str  # in the reader's language
+    parts: tuple = ()  # what the detail was made of: (reason, facts) pairs from the child; not in the JSON
 
     def to_dict(self) -> dict:
         return {"name": self.name, "passed": self.passed, "detail": self.detail}

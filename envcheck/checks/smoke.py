@@ -28,10 +28,13 @@ from envcheck.diagnose.smoke import (  # noqa: F401 (the choices and words live 
     DEVICES,
     TASK_NAMES,
     TASKS,
+    detail,
     failed_names,
     summary,
 )
 from envcheck.errors import UsageError
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 from envcheck.model import SmokeCheck, SmokeReport, pip_install
 from envcheck.target import TargetPython
 
@@ -48,19 +51,22 @@ def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str 
     for name, value, allowed in (("backend", backend, BACKENDS), ("task", task, TASKS),
                                  ("activation", activation, ACTIVATIONS), ("device", device, DEVICES)):
         if value not in allowed:
-            raise UsageError(f"--{name} {value!r}: choose one of {', '.join(allowed)}")
+            raise UsageError(_("--{name} {value}: choose one of {choices}").format(
+                name=name, value=repr(value), choices=", ".join(allowed)))
     for name, value in (("hidden", hidden), ("depth", depth), ("steps", steps)):
         if value is None:
             continue
         low, high = LIMITS[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise UsageError(f"--{name} {value!r}: must be a whole number from {low} to {high}")
+            raise UsageError(_("--{name} {value}: must be a whole number from {low} to {high}").format(
+                name=name, value=repr(value), low=low, high=high))
     if lr is not None and not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 10):
-        raise UsageError(f"--lr {lr!r}: must be a number above 0 and at most 10")
+        raise UsageError(_("--lr {value}: must be a number above 0 and at most 10").format(value=repr(lr)))
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise UsageError(f"--seed {seed!r}: must be a whole number from 0 to {2**32 - 1}")
+        raise UsageError(_("--seed {value}: must be a whole number from 0 to {high}").format(
+            value=repr(seed), high=2**32 - 1))
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"--timeout {timeout!r}: must be a number of seconds above 0")
+        raise UsageError(_("--timeout {value}: must be a number of seconds above 0").format(value=repr(timeout)))
 
 
 def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",
@@ -161,19 +167,19 @@ class _Watcher:
 
 def _phase_words(phase: str | None) -> str:
     if phase is None:
-        return "while starting"
+        return _("while starting")
     if phase.startswith("import"):
-        return "while importing TensorFlow"
+        return _("while importing TensorFlow")
     if phase.startswith("train"):
-        return "while training"
-    return f"during '{phase}'"
+        return _("while training")
+    return _("during '{phase}'").format(phase=phase)
 
 
 # What to do when a check fails for a reason the person can act on (the rest say it in their detail).
 _FIXES = {
-    "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
-    "activation": "train with a differentiable activation: --activation relu (or sigmoid, tanh)",
-    "gradient flow": "for deep networks use --activation relu, whose derivative is 1 wherever it is active",
+    "device": N_("run check-cuda to see why TensorFlow cannot use a GPU here"),
+    "activation": N_("train with a differentiable activation: --activation relu (or sigmoid, tanh)"),
+    "gradient flow": N_("for deep networks use --activation relu, whose derivative is 1 wherever it is active"),
 }
 
 
@@ -193,18 +199,21 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     if data is None:
         command = result.command
         if command.status == runner.TIMED_OUT:
-            failure = (f"the training child did not finish within {timeout:g} s {_phase_words(phase)} "
-                       "and was stopped (it hung)")
-            fix = "rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck"
+            failure = _("the training child did not finish within {seconds} s {phase} and was stopped (it hung)").format(
+                seconds=f"{timeout:g}", phase=_phase_words(phase))
+            fix = _("rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck")
         elif command.status == runner.SIGNALLED:
             # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
-            failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
+            failure = _("the training child {what} {phase}").format(
+                what=command.describe().split(" ", 1)[1], phase=_phase_words(phase))
             fix = None
             if phase and phase.startswith("import"):
-                fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                       "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow"))
+                fix = _("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
+                        "reinstall with: {command}").format(
+                    command=pip_install(python.executable, "--force-reinstall", "tensorflow"))
         else:
-            failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
+            failure = _("the training child failed {phase}: {problem}").format(
+                phase=_phase_words(phase), problem=result.problem)
             fix = None
         stderr = runner.last_line(command.stderr)
         return SmokeReport(passed=False, failure=failure, fix=fix, checks=(SmokeCheck("run", False, failure),),
@@ -220,23 +229,26 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
         else:
             details[key] = value
     timings = dict(data.get("timings") or {}, wall_s=round(wall, 4))
-    checks = [SmokeCheck(c.get("name"), bool(c.get("passed")), c.get("detail")) for c in data.get("checks") or []]
+    checks = [SmokeCheck(c.get("name"), bool(c.get("passed")), detail(c.get("parts"), c.get("detail")),
+                         tuple(tuple(p) for p in c.get("parts") or ()))
+              for c in data.get("checks") or []]
     failure = fix = None
     missing = data.get("missing")
     if missing == "tensorflow":
-        failure = f"TensorFlow is not installed for {python.executable}"
-        fix = (f"install it with: {pip_install(python.executable, 'tensorflow')} "
-               "(or use --backend numpy to check NumPy alone)")
+        failure = _("TensorFlow is not installed for {executable}").format(executable=python.executable)
+        fix = _("install it with: {command} (or use --backend numpy to check NumPy alone)").format(
+            command=pip_install(python.executable, "tensorflow"))
     elif missing == "numpy":
-        failure = f"NumPy is not installed for {python.executable}"
-        fix = f"install it with: {pip_install(python.executable, 'numpy')}"
+        failure = _("NumPy is not installed for {executable}").format(executable=python.executable)
+        fix = _("install it with: {command}").format(command=pip_install(python.executable, "numpy"))
     elif data.get("error"):
-        failure = f"the training child failed {_phase_words(phase)}: {data['error']}"
+        failure = _("the training child failed {phase}: {problem}").format(
+            phase=_phase_words(phase), problem=data["error"])
         checks.append(SmokeCheck("run", False, failure))
     failed = [c for c in checks if not c.passed]
     if failed and failure is None:
         failure = "; ".join(f"{c.name}: {c.detail}" for c in failed)
-        fix = next((_FIXES[c.name] for c in failed if c.name in _FIXES), None)
+        fix = next((translate(_FIXES[c.name]) for c in failed if c.name in _FIXES), None)
     passed = bool(checks) and not failed and failure is None
     return SmokeReport(passed=passed, failure=failure, fix=fix, checks=tuple(checks), timings=timings,
                        details=details, **typed)

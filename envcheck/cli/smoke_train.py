@@ -19,6 +19,8 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -50,18 +52,18 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser)
 
 
-def _number(kind, words: str):
+def _number(kind, error: str):
     """An argparse type: `kind(text)`, or a one-line error naming what was expected."""
     def parse(text):
         try:
             return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+            raise argparse.ArgumentTypeError(translate(error).format(text=repr(text))) from None
     return parse
 
 
-_int = _number(int, "a whole number")
-_float = _number(float, "a number")
+_int = _number(int, N_("{text} is not a whole number"))
+_float = _number(float, N_("{text} is not a number"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
         render.write_lines(text_lines(result))
     if result.fix and fmt == "json":
-        render.say(args.prog, f"fix: {result.fix}")  # the other formats print it with the result
+        render.say(args.prog, _("fix: {fix}").format(fix=result.fix))  # the other formats print it with the result
     return exitcodes.OK if result.passed else exitcodes.NOT_OK
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from envcheck.i18n import _
+
 RICH = "rich"  # a terminal: tables, colour unless NO_COLOR
 
 
@@ -69,6 +71,20 @@ def say(prog: str, message: str) -> None:
     sys.stderr.write(f"{prog}: {message}\n")
 
 
+def width(text: str) -> int:
+    """Columns `text` takes on a terminal: Hangul and other wide characters take two."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import east_asian_width  # only for non-ASCII text (Korean)
+
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def ljust(text: str, columns: int) -> str:
+    """`text` padded with spaces to `columns` terminal columns (str.ljust counts characters, not columns)."""
+    return text + " " * max(0, columns - width(text))
+
+
 SYMBOLS = {"error": "✗", "warning": "!", "info": "i"}
 _STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -77,7 +93,8 @@ def finding_lines(finding, indent: str = "  ") -> list[str]:
     """A finding as plain lines: `✗ CODE  message` then `Fix: …` beneath, for text output."""
     lines = [f"{indent}{SYMBOLS.get(finding.severity, '?')} {finding.code}  {finding.message}"]
     if finding.fix:
-        lines.append(f"{indent}    Fix: {finding.fix}")
+        label = _("Fix:")
+        lines.append(f"{indent}    {label} {finding.fix}")
     return lines
 
 
@@ -88,5 +105,6 @@ def finding_markup(finding, indent: str = "  ") -> str:
     style = _STYLES.get(finding.severity, "")
     text = f"{indent}[{style}]{SYMBOLS.get(finding.severity, '?')} {finding.code}[/]  {escape(finding.message)}"
     if finding.fix:
-        text += f"\n{indent}    [bold]Fix:[/] {escape(finding.fix)}"
+        label = escape(_("Fix:"))
+        text += f"\n{indent}    [bold]{label}[/] {escape(finding.fix)}"
     return text

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 
-from envcheck.diagnose.smoke import TASK_NAMES
+from envcheck.diagnose.smoke import task_name
+from envcheck.i18n import _
 from envcheck.model import SmokeReport
+from envcheck.render import ljust, width
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -21,12 +23,19 @@ def title(result: SmokeReport) -> str:
         framework = f"TensorFlow {versions['tensorflow']}" if versions.get("tensorflow") else "TensorFlow"
     else:
         framework = f"NumPy {versions['numpy']}" if versions.get("numpy") else "NumPy"
-    where = f" on {result.device}" if result.device else ""
-    task = TASK_NAMES.get(result.task, result.task)
+    device = result.device
+    task = task_name(result.task)
     if not layers:  # the child never got as far as building the network
-        return f"{task} with {framework}{where}"
+        if device:
+            return _("{task} with {framework} on {device}").format(task=task, framework=framework, device=device)
+        return _("{task} with {framework}").format(task=task, framework=framework)
     shape = "-".join(str(n) for n in layers)
-    return f"a {shape} {result.activation or '?'} network on {task} with {framework}{where}"
+    activation = result.activation or "?"
+    if device:
+        return _("a {shape} {activation} network on {task} with {framework} on {device}").format(
+            shape=shape, activation=activation, task=task, framework=framework, device=device)
+    return _("a {shape} {activation} network on {task} with {framework}").format(
+        shape=shape, activation=activation, task=task, framework=framework)
 
 
 def sparkline(curve: list, width: int = 40) -> str:
@@ -47,41 +56,44 @@ def loss_summary(result: SmokeReport) -> str | None:
     initial, final = result.initial_loss, result.final_loss
     if initial is None and final is None:
         return None
-    return f"{_num(initial)} -> {_num(final)} over {'?' if result.steps is None else result.steps} steps"
+    return _("{initial} -> {final} over {steps} steps").format(
+        initial=_num(initial), final=_num(final), steps="?" if result.steps is None else result.steps)
 
 
 def timing_summary(result: SmokeReport) -> str:
     t = result.timings
     parts = []
-    for key, label in (("import_s", "import"), ("checks_s", "checks"), ("train_s", "train"), ("wall_s", "total")):
+    labels = (("import_s", _("import")), ("checks_s", _("checks")), ("train_s", _("train")), ("wall_s", _("total")))
+    for key, label in labels:
         if t.get(key) is not None:
-            parts.append(f"{label} {t[key]:.2f} s")
+            parts.append(_("{label} {seconds} s").format(label=label, seconds=f"{t[key]:.2f}"))
     return ", ".join(parts)
 
 
 def _num(value) -> str:
     if value is None:
-        return "n/a"
+        return _("n/a")
     return f"{value:.3f}" if value >= 0.01 else f"{value:.3g}"
 
 
 def text_lines(result: SmokeReport) -> list[str]:
     """Plain, stable lines for a pipe: one per check, then loss, time and the verdict."""
     checks = result.checks
-    width = max([len(c.name) for c in checks] + [len("result")])
-    lines = [f"{c.name.ljust(width)}  {'ok' if c.passed else 'FAIL':4}  {c.detail}" for c in checks]
+    label = {"loss": _("loss"), "time": _("time"), "fix": _("fix"), "result": _("result")}
+    column = max([width(c.name) for c in checks] + [width(text) for text in label.values()])
+    lines = [f"{ljust(c.name, column)}  {'ok' if c.passed else 'FAIL':4}  {c.detail}" for c in checks]
     loss = loss_summary(result)
     if loss:
-        lines.append(f"{'loss'.ljust(width)}  {loss}")
+        lines.append(f"{ljust(label['loss'], column)}  {loss}")
     timing = timing_summary(result)
     if timing:
-        lines.append(f"{'time'.ljust(width)}  {timing}")
+        lines.append(f"{ljust(label['time'], column)}  {timing}")
     verdict = "ok" if result.passed else "FAIL"
     failed = result.failed_names
     if result.fix:
-        lines.append(f"{'fix'.ljust(width)}  {result.fix}")
-    lines.append(f"{'result'.ljust(width)}  {verdict:4}  {title(result)}"
-                 + (f" (failed: {', '.join(failed)})" if failed else ""))
+        lines.append(f"{ljust(label['fix'], column)}  {result.fix}")
+    lines.append(f"{ljust(label['result'], column)}  {verdict:4}  {title(result)}"
+                 + (_(" (failed: {names})").format(names=", ".join(failed)) if failed else ""))
     return lines
 
 
@@ -93,14 +105,15 @@ def rich_view(result: SmokeReport):
 
     parts: list = []
     if result.passed:
-        parts.append(f"[bold green]✓[/] Learned: {escape(title(result))}")
+        parts.append("[bold green]✓[/] " + escape(_("Learned: {title}").format(title=title(result))))
     else:
         failed = result.failed_names
-        parts.append(f"[bold red]✗[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
-                     f"{escape(title(result))}")
+        parts.append("[bold red]✗[/] " + escape(_("smoke-train failed ({names}): {title}").format(
+            names=", ".join(failed) or "run", title=title(result))))
     spark = sparkline(result.loss_curve)
     if spark:
-        parts.append(f"  loss [cyan]{spark}[/]  {escape(loss_summary(result) or '')}")
+        label = escape(_("loss"))
+        parts.append(f"  {label} [cyan]{spark}[/]  {escape(loss_summary(result) or '')}")
     table = Table(show_header=False, box=None, padding=(0, 1, 0, 2))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True, style="bold")
@@ -110,7 +123,8 @@ def rich_view(result: SmokeReport):
         table.add_row(mark, escape(c.name), escape(c.detail))
     parts.append(table)
     if result.fix:
-        parts.append(f"  [bold]Fix:[/] {escape(result.fix)}")
+        label = escape(_("Fix:"))
+        parts.append(f"  [bold]{label}[/] {escape(result.fix)}")
     timing = timing_summary(result)
     if timing:
         parts.append(f"  [dim]{escape(timing)}[/]")
@@ -132,19 +146,21 @@ def progress_bar(task: str, backend: str):
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
-    what = f"{TASK_NAMES[task]} with {backend}"
-    task_id = progress.add_task(f"Starting {what}", total=None)
+    what = _("{task} with {backend}").format(task=task_name(task), backend=backend)
+    task_id = progress.add_task(_("Starting {what}").format(what=what), total=None)
+    training = _("Training on {what}").format(what=what)
 
     def on_line(line: str) -> None:
         words = line.split()
         if not words:
             return
         if words[0] == "import":
-            progress.update(task_id, description="Importing TensorFlow")
+            progress.update(task_id, description=_("Importing TensorFlow"))
         elif words[0] == "train" and len(words) == 2:
-            progress.update(task_id, description=f"Training on {what}", total=int(words[1]), completed=0)
+            progress.update(task_id, description=training, total=int(words[1]), completed=0)
         elif words[0] == "step" and len(words) == 4:
             progress.update(task_id, completed=int(words[1]),
-                            description=f"Training on {what} (loss {float(words[3]):.3g})")
+                            description=_("{training} (loss {loss})").format(training=training,
+                                                                             loss=f"{float(words[3]):.3g}"))
 
     return progress, on_line

@@ -34,6 +34,14 @@ def test_envcheck_side_choices_match_what_the_script_accepts():
     assert {smoke.DEFAULT_LR} == set(net.DEFAULT_LR.values())
 
 
+def test_envcheck_side_says_every_check_detail_the_child_can_write():
+    """The child's English templates are envcheck's gettext messages, word for word: a detail said again
+    from the child's parts (in the reader's language) is the child's own detail in English."""
+    from envcheck.diagnose import smoke as rules
+
+    assert rules.TEMPLATES == net.TEMPLATES
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_inputs=st.integers(1, 4),
@@ -106,3 +114,22 @@ def test_downsampled_curve_keeps_first_and_last():
     curve = net.downsample([float(i) for i in range(301)])
     assert curve[0] == [0, 0.0] and curve[-1] == [300, 300.0]
     assert len(curve) <= net.CURVE_POINTS + 2
+
+
+@pytest.mark.parametrize("argv", [["--activation", "step"], ["--activation", "sigmoid", "--depth", "8"],
+                                  ["--steps", "1"], ["--device", "gpu"]])
+def test_each_detail_said_again_from_its_parts_is_the_childs_english(argv, monkeypatch):
+    """English from the parts is byte for byte what the child wrote; Korean is another text (Hangul)."""
+    from envcheck import i18n
+    from envcheck.diagnose import smoke as rules
+
+    answer = net.run(net.parse_args(["--backend", "numpy", *argv]))
+    assert answer["checks"]
+    for language, same in (("en", True), ("ko", False)):
+        monkeypatch.setenv("ENVCHECK_LANG", language)
+        i18n.reset()
+        for check in answer["checks"]:
+            said = rules.detail(check["parts"], "(no parts)")
+            assert (said == check["detail"]) is same, (language, said)
+            assert same or any("\uac00" <= char <= "\ud7a3" for char in said), said
+    i18n.reset()

@@ -55,6 +55,49 @@ VANISHING_RATIO = 1e-2  # first layer's gradient norm below this fraction of the
 CURVE_POINTS = 50  # the loss curve in the answer is downsampled to about this many points
 ADAM = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-7}
 
+# Every check's detail in English, by reason. The answer carries each check's parts (reason and the
+# already-formatted numbers) beside its English detail, so envcheck can say the same in the reader's
+# language (envcheck/diagnose/smoke.py keeps the same texts as gettext messages; a test keeps them equal).
+# A detail is its parts joined by "; "; the gradient-flow norms are "layer_norm" items joined by ", ".
+TEMPLATES = {
+    "numpy_missing": "NumPy is not installed for {executable} ({error})",
+    "tensorflow_missing": "TensorFlow is not installed for {executable}",
+    "tensorflow_import_failed": "TensorFlow failed to import: {error}",
+    "gpu_not_seen": "--device gpu: TensorFlow {version} sees no GPU (tf.config.list_physical_devices('GPU') is "
+                    "empty), so nothing was trained rather than silently training on the CPU; run check-cuda to see why",
+    "numpy_backend_no_gpu": "--device gpu: the numpy backend runs on the CPU only; use --backend tensorflow",
+    "trained_on_gpus_visible": "trained on {device} ({visible} GPU(s) visible)",
+    "trained_on_no_gpu_visible": "trained on {device} (no GPU visible)",
+    "device_not_the_one_asked": "--device {requested} was asked for, but TensorFlow trained on {device} "
+                                "({visible} GPU(s) visible)",
+    "device_not_the_one_asked_no_gpu": "--device {requested} was asked for, but TensorFlow trained on {device} "
+                                       "(no GPU visible)",
+    "trained_on_cpu_numpy": "trained on the CPU with NumPy",
+    "forward_ok": "outputs finite, shape {shape}",
+    "forward_bad": "outputs shape {shape}, finite: {finite}",
+    "forward_tf_ok": "outputs finite, shape {shape}, TensorFlow vs NumPy max rel. error {error}",
+    "forward_tf_bad": "TensorFlow outputs shape {shape}, finite: {finite}, vs NumPy max rel. error {error}",
+    "tf_gradients_not_finite": "TensorFlow's gradients are not finite (NaN or inf): the stack computes nonsense",
+    "tf_gradients_differ": "TensorFlow's gradients differ from the NumPy reference: max rel. error {error} > {tolerance}",
+    "backprop_differs": "backprop differs from finite differences: max rel. error {error} > {tolerance}",
+    "gradients_tf_ok": "TF vs NumPy max rel. error {tf_error}; NumPy vs finite differences {fd_error}",
+    "gradients_numpy_ok": "NumPy backprop vs finite differences max rel. error {fd_error}",
+    "diverged": "the loss became {loss} at step {step}: training diverged",
+    "learning_one_step": "accuracy {accuracy} after {steps} step (loss {initial} → {final}; "
+                         "target: loss < {target_loss}, accuracy ≥ {target_accuracy})",
+    "learning": "accuracy {accuracy} after {steps} steps (loss {initial} → {final}; "
+                "target: loss < {target_loss}, accuracy ≥ {target_accuracy})",
+    "step_only_output_learned": "only the output layer learned: the hidden layers kept their random weights",
+    "layer_norm": "layer {layer} ‖g‖ {norm}",
+    "norms_not_finite": "gradient norms are not finite: {norms}",
+    "no_gradient_reaches_layer_1": "no gradient reaches layer 1 ({activation}'s derivative is 0)",
+    "vanishing_gradient": "vanishing gradient: layer 1 gets {ratio} of the last layer's gradient",
+    "sigmoid_derivative": "sigmoid's derivative is at most 0.25, so each layer multiplies it down - relu avoids this",
+    "step_not_trainable": "the step function's derivative is 0 everywhere (and undefined at 0), so backpropagation "
+                          "passes no error back through it: the hidden layers' weights never change. "
+                          "Use sigmoid, tanh or relu to train",
+}
+
 
 # ---------------------------------------------------------------- the task (data)
 
@@ -435,8 +478,20 @@ class Progress:
             self.say(f"step {step} {self.total} {loss:.6g}")
 
 
-def check(name: str, passed: bool, detail: str) -> dict:
-    return {"name": name, "passed": bool(passed), "detail": detail}
+def check(name: str, passed: bool, *parts) -> dict:
+    """A check: its detail in English and, in `parts`, each [reason, facts] it was made of."""
+    return {"name": name, "passed": bool(passed), "detail": "; ".join(part_text(*part) for part in parts),
+            "parts": [list(part) for part in parts]}
+
+
+def part(reason: str, **facts) -> tuple:
+    return reason, facts
+
+
+def part_text(reason: str, facts: dict) -> str:
+    if reason == "norms":  # the list of layers: "layer 1 ‖g‖ 0.21, layer 2 ‖g‖ 0.35"
+        return ", ".join(TEMPLATES["layer_norm"].format(layer=layer, norm=norm) for layer, norm in facts["norms"])
+    return TEMPLATES[reason].format(**facts)
 
 
 def fmt(value: float) -> str:
@@ -457,7 +512,7 @@ def run(options) -> dict:
     checks = answer["checks"]
     if np is None:
         answer["missing"] = "numpy"
-        checks.append(check("import", False, f"NumPy is not installed for {sys.executable} ({NUMPY_ERROR})"))
+        checks.append(check("import", False, part("numpy_missing", executable=sys.executable, error=str(NUMPY_ERROR))))
         return answer
     answer["versions"]["numpy"] = np.__version__
     answer["timings"]["import_numpy_s"] = round(NUMPY_IMPORT_S, 4)
@@ -485,8 +540,8 @@ def run(options) -> dict:
             answer["timings"]["import_tensorflow_s"] = round(time.perf_counter() - started, 4)
             missing = getattr(error, "name", None) == "tensorflow" and isinstance(error, ModuleNotFoundError)
             answer["missing"] = "tensorflow" if missing else None
-            what = (f"TensorFlow is not installed for {sys.executable}" if missing
-                    else f"TensorFlow failed to import: {error}")
+            what = (part("tensorflow_missing", executable=sys.executable) if missing
+                    else part("tensorflow_import_failed", error=str(error)))
             checks.append(check("import", False, what))
             return answer
         answer["timings"]["import_tensorflow_s"] = round(time.perf_counter() - started, 4)
@@ -494,11 +549,7 @@ def run(options) -> dict:
         gpus = tf.config.list_physical_devices("GPU")
         answer["gpus_visible"] = len(gpus)
         if options.device == "gpu" and not gpus:
-            checks.append(check(
-                "device", False,
-                f"--device gpu: TensorFlow {answer['versions']['tensorflow']} sees no GPU "
-                "(tf.config.list_physical_devices('GPU') is empty), so nothing was trained "
-                "rather than silently training on the CPU; run check-cuda to see why"))
+            checks.append(check("device", False, part("gpu_not_seen", version=answer["versions"]["tensorflow"])))
             return answer
         placement = "/GPU:0" if gpus and options.device != "cpu" else "/CPU:0"
         with tf.device(placement):
@@ -506,8 +557,7 @@ def run(options) -> dict:
         answer["device"] = short_device(net.variables[0].device)
     else:
         if options.device == "gpu":
-            checks.append(check("device", False,
-                                "--device gpu: the numpy backend runs on the CPU only; use --backend tensorflow"))
+            checks.append(check("device", False, part("numpy_backend_no_gpu")))
             return answer
         answer["device"] = "CPU"
 
@@ -546,23 +596,24 @@ def run(options) -> dict:
         ran = answer["device"] = short_device(net.ran_on)
         visible = answer["gpus_visible"]
         wanted = {"gpu": "GPU", "cpu": "CPU"}.get(options.device)  # auto takes what TensorFlow chose
-        where = f"trained on {ran} ({visible} GPU(s) visible)" if visible else f"trained on {ran} (no GPU visible)"
         if wanted is None or ran.startswith(wanted):
+            where = part("trained_on_gpus_visible", device=ran, visible=visible) if visible \
+                else part("trained_on_no_gpu_visible", device=ran)
             checks.append(check("device", True, where))
+        elif visible:
+            checks.append(check("device", False, part("device_not_the_one_asked", requested=options.device,
+                                                      device=ran, visible=visible)))
         else:
-            checks.append(check("device", False, f"--device {options.device} was asked for, but TensorFlow {where}"))
+            checks.append(check("device", False, part("device_not_the_one_asked_no_gpu", requested=options.device,
+                                                      device=ran)))
     else:
-        checks.append(check("device", True, "trained on the CPU with NumPy"))
+        checks.append(check("device", True, part("trained_on_cpu_numpy")))
     # Gradient flow, measured at the start, where it decides whether the early layers can learn at all
     norms = layer_norms(first[1] if first else grads)
     answer["gradient_norms"] = [{"layer": i + 1, "norm": norm} for i, norm in enumerate(norms)]
     checks.append(gradient_flow_check(norms, options.activation))
     if options.activation == "step":
-        checks.append(check(
-            "activation", False,
-            "the step function's derivative is 0 everywhere (and undefined at 0), so backpropagation "
-            "passes no error back through it: the hidden layers' weights never change. "
-            "Use sigmoid, tanh or relu to train"))
+        checks.append(check("activation", False, part("step_not_trainable")))
     return answer
 
 
@@ -574,14 +625,14 @@ def forward_check(logits, tf_logits=None) -> dict:
     """Outputs finite, one per point; TensorFlow's equal the reference's on the same weights."""
     ok = logits.ndim == 2 and logits.shape[1] == 1 and all_finite(logits)
     if tf_logits is None:
-        return check("forward", ok, f"outputs finite, shape {logits.shape}" if ok
-                     else f"outputs shape {logits.shape}, finite: {all_finite(logits)}")
+        return check("forward", ok, part("forward_ok", shape=str(logits.shape)) if ok
+                     else part("forward_bad", shape=str(logits.shape), finite=str(all_finite(logits))))
     error = relative_error(tf_logits, logits)
     ok = ok and tf_logits.shape == logits.shape and all_finite(tf_logits) and error < TF_TOLERANCE
     return check("forward", ok,
-                 f"outputs finite, shape {tf_logits.shape}, TensorFlow vs NumPy max rel. error {fmt(error)}" if ok
-                 else f"TensorFlow outputs shape {tf_logits.shape}, finite: {all_finite(tf_logits)}, "
-                      f"vs NumPy max rel. error {fmt(error)}")
+                 part("forward_tf_ok", shape=str(tf_logits.shape), error=fmt(error)) if ok
+                 else part("forward_tf_bad", shape=str(tf_logits.shape), finite=str(all_finite(tf_logits)),
+                           error=fmt(error)))
 
 
 def gradient_errors(grads, tf_grads, numeric, analytic) -> dict:
@@ -601,16 +652,15 @@ def gradients_check(found: dict, tensorflow: bool) -> dict:
     if tensorflow:
         tf_err = found["tensorflow_vs_numpy"]
         if not found["tensorflow_finite"]:
-            problems.append("TensorFlow's gradients are not finite (NaN or inf): the stack computes nonsense")
+            problems.append(part("tf_gradients_not_finite"))
         elif not tf_err < TF_TOLERANCE:
-            problems.append(f"TensorFlow's gradients differ from the NumPy reference: max rel. error "
-                            f"{fmt(tf_err)} > {TF_TOLERANCE:g}")
-        text = f"TF vs NumPy max rel. error {fmt(tf_err)}; NumPy vs finite differences {fmt(fd_err)}"
+            problems.append(part("tf_gradients_differ", error=fmt(tf_err), tolerance=f"{TF_TOLERANCE:g}"))
+        text = part("gradients_tf_ok", tf_error=fmt(tf_err), fd_error=fmt(fd_err))
     else:
-        text = f"NumPy backprop vs finite differences max rel. error {fmt(fd_err)}"
+        text = part("gradients_numpy_ok", fd_error=fmt(fd_err))
     if not fd_err < FD_TOLERANCE:
-        problems.append(f"backprop differs from finite differences: max rel. error {fmt(fd_err)} > {FD_TOLERANCE:g}")
-    return check("gradients", not problems, "; ".join(problems) if problems else text)
+        problems.append(part("backprop_differs", error=fmt(fd_err), tolerance=f"{FD_TOLERANCE:g}"))
+    return check("gradients", not problems, *(problems or [text]))
 
 
 def learning_check(losses, loss0, acc, steps, targets, activation) -> dict:
@@ -618,31 +668,32 @@ def learning_check(losses, loss0, acc, steps, targets, activation) -> dict:
     learned = final_loss < targets["loss"] and acc >= targets["accuracy"]
     if not math.isfinite(final_loss):
         first_bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
-        return check("learning", False, f"the loss became {final_loss} at step {first_bad}: training diverged")
-    detail = (f"accuracy {acc:.0%} after {steps} step{'s' if steps != 1 else ''} (loss {loss0:.3f} → {final_loss:.3g}; "
-              f"target: loss < {targets['loss']:g}, accuracy ≥ {targets['accuracy']:.0%})")
+        return check("learning", False, part("diverged", loss=str(final_loss), step=first_bad))
+    parts = [part("learning_one_step" if steps == 1 else "learning", accuracy=f"{acc:.0%}", steps=steps,
+                  initial=f"{loss0:.3f}", final=f"{final_loss:.3g}", target_loss=f"{targets['loss']:g}",
+                  target_accuracy=f"{targets['accuracy']:.0%}")]
     if activation == "step":
-        detail += "; only the output layer learned: the hidden layers kept their random weights"
-    return check("learning", learned, detail)
+        parts.append(part("step_only_output_learned"))
+    return check("learning", learned, *parts)
 
 
 def gradient_flow_check(norms: list[float], activation: str) -> dict:
-    shown = ", ".join(f"layer {i + 1} ‖g‖ {n:.2g}" for i, n in enumerate(norms))
+    shown = part("norms", norms=[(i + 1, f"{n:.2g}") for i, n in enumerate(norms)])
     first, last = norms[0], norms[-1]
     if not all(math.isfinite(n) for n in norms):
-        return check("gradient flow", False, f"gradient norms are not finite: {shown}")
+        return check("gradient flow", False, part("norms_not_finite", norms=part_text(*shown)))
     if len(norms) == 1:
         return check("gradient flow", True, shown)
     ratio = first / last if last > 0 else 0.0
     if ratio >= VANISHING_RATIO:
         return check("gradient flow", True, shown)
     if first == 0.0:
-        why = f"no gradient reaches layer 1 ({activation}'s derivative is 0)"
+        why = [part("no_gradient_reaches_layer_1", activation=activation)]
     else:
-        why = (f"vanishing gradient: layer 1 gets {ratio:.1e} of the last layer's gradient"
-               + ("; sigmoid's derivative is at most 0.25, so each layer multiplies it down - relu avoids this"
-                  if activation == "sigmoid" else ""))
-    return check("gradient flow", False, f"{why}; {shown}")
+        why = [part("vanishing_gradient", ratio=f"{ratio:.1e}")]
+        if activation == "sigmoid":
+            why.append(part("sigmoid_derivative"))
+    return check("gradient flow", False, *why, shown)
 
 
 def finite_or_none(value):
