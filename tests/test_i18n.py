@@ -136,7 +136,8 @@ def test_marked_messages_are_literal_strings():
             continue
         for call in _marked_calls(ast.parse(path.read_text(encoding="utf-8"))):
             literal_args = call.args[:2] if call.func.id == "ngettext" else call.args[:1]
-            if not literal_args or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in literal_args):
+            literal = all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in literal_args)
+            if not literal_args or not literal:
                 bad.append(f"{path.relative_to(ROOT)}:{call.lineno}")
     assert not bad, "mark only literal strings (use .format() after _()):\n" + "\n".join(bad)
 

@@ -199,8 +199,8 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     if data is None:
         command = result.command
         if command.status == runner.TIMED_OUT:
-            failure = _("the training child did not finish within {seconds} s {phase} and was stopped (it hung)").format(
-                seconds=f"{timeout:g}", phase=_phase_words(phase))
+            failure = _("the training child did not finish within {seconds} s {phase} and was stopped (it hung)")
+            failure = failure.format(seconds=f"{timeout:g}", phase=_phase_words(phase))
             fix = _("rerun with a larger --timeout; if it hangs again, TensorFlow or its GPU set-up is stuck")
         elif command.status == runner.SIGNALLED:
             # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name

@@ -64,7 +64,8 @@ TEMPLATES = {
     "tensorflow_missing": "TensorFlow is not installed for {executable}",
     "tensorflow_import_failed": "TensorFlow failed to import: {error}",
     "gpu_not_seen": "--device gpu: TensorFlow {version} sees no GPU (tf.config.list_physical_devices('GPU') is "
-                    "empty), so nothing was trained rather than silently training on the CPU; run check-cuda to see why",
+                    "empty), so nothing was trained rather than silently training on the CPU; run check-cuda "
+                    "to see why",
     "numpy_backend_no_gpu": "--device gpu: the numpy backend runs on the CPU only; use --backend tensorflow",
     "trained_on_gpus_visible": "trained on {device} ({visible} GPU(s) visible)",
     "trained_on_no_gpu_visible": "trained on {device} (no GPU visible)",
@@ -78,7 +79,8 @@ TEMPLATES = {
     "forward_tf_ok": "outputs finite, shape {shape}, TensorFlow vs NumPy max rel. error {error}",
     "forward_tf_bad": "TensorFlow outputs shape {shape}, finite: {finite}, vs NumPy max rel. error {error}",
     "tf_gradients_not_finite": "TensorFlow's gradients are not finite (NaN or inf): the stack computes nonsense",
-    "tf_gradients_differ": "TensorFlow's gradients differ from the NumPy reference: max rel. error {error} > {tolerance}",
+    "tf_gradients_differ": "TensorFlow's gradients differ from the NumPy reference: max rel. error {error} > "
+                           "{tolerance}",
     "backprop_differs": "backprop differs from finite differences: max rel. error {error} > {tolerance}",
     "gradients_tf_ok": "TF vs NumPy max rel. error {tf_error}; NumPy vs finite differences {fd_error}",
     "gradients_numpy_ok": "NumPy backprop vs finite differences max rel. error {fd_error}",
