@@ -60,9 +60,9 @@ def _source_messages() -> dict[str, list[str]]:
     method_map = [("envcheck/**.py", "python")]
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural is keyed by its singular
+        if msgid:
+            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
     return found
 
 

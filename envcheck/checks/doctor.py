@@ -26,6 +26,8 @@ from typing import Any, Callable, NamedTuple
 from envcheck import data, runner, target
 from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
 from envcheck.diagnose import doctor as rules
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 from envcheck.model import ERROR, Area, DoctorReport, Finding  # noqa: F401 (Area lives in the model; re-exported)
 from envcheck.probes import packages, python_env, requirements, system
 from envcheck.target import TargetPython
@@ -112,11 +114,13 @@ def run(
         if future.done():
             area = future.result()
         else:  # still running at the deadline: named, and left behind
-            area = _broken_area(spec, f"did not finish within {area_timeout:g} s", Finding(
+            seconds = f"{area_timeout:g}"
+            area = _broken_area(spec, _("did not finish within {seconds} s").format(seconds=seconds), Finding(
                 "AREA_TIMED_OUT", ERROR,
-                f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; "
-                "the other checks still report.",
-                f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
+                _("The {title} check did not finish within {seconds} s and was abandoned; "
+                  "the other checks still report.").format(title=translate(spec.title), seconds=seconds),
+                _("Run the single check for this area to see where it hangs (e.g. `{command}`).").format(
+                    command=_single_command(spec.key)),
             ))._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
@@ -141,12 +145,13 @@ def _run_area(spec: AreaSpec, gather: Gather, on_event) -> Area:
         area = spec.run(gather)
     except Exception as error:  # isolation: one broken area is a named ✗, never the end of doctor
         shown = error.error if isinstance(error, SourceFailed) else error
-        where = f" while reading {error.name}" if isinstance(error, SourceFailed) else ""
-        area = _broken_area(spec, f"the check itself failed{where}", Finding(
+        where = _(" while reading {name}").format(name=error.name) if isinstance(error, SourceFailed) else ""
+        area = _broken_area(spec, _("the check itself failed{where}").format(where=where), Finding(
             "AREA_FAILED", ERROR,
-            f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
-            f"Run `{_single_command(spec.key)}` for details; "
-            "if it is envcheck's fault, report it with `envcheck report`.",
+            _("The {title} check failed{where}: {error}").format(title=translate(spec.title), where=where,
+                                                                 error=f"{type(shown).__name__}: {shown}"),
+            _("Run `{command}` for details; if it is envcheck's fault, report it with `{report}`.").format(
+                command=_single_command(spec.key), report="envcheck report"),
         ))
     area = area._replace(seconds=time.monotonic() - started)
     if on_event:
@@ -264,11 +269,11 @@ PROVIDERS: dict[str, Callable[[Gather], Any]] = {
 }
 
 AREAS = [
-    AreaSpec("python", "Python", python_area),
-    AreaSpec("packages", "Packages", packages_area),
-    AreaSpec("numpy", "NumPy", numpy_area),
-    AreaSpec("tensorflow", "TensorFlow", tensorflow_area),
-    AreaSpec("gpu", "GPU", gpu_area),
-    AreaSpec("smoke", "Smoke training", smoke_area),
-    AreaSpec("system", "System", system_area),
+    AreaSpec("python", N_("Python"), python_area),
+    AreaSpec("packages", N_("Packages"), packages_area),
+    AreaSpec("numpy", N_("NumPy"), numpy_area),
+    AreaSpec("tensorflow", N_("TensorFlow"), tensorflow_area),
+    AreaSpec("gpu", N_("GPU"), gpu_area),
+    AreaSpec("smoke", N_("Smoke training"), smoke_area),
+    AreaSpec("system", N_("System"), system_area),
 ]

@@ -13,6 +13,7 @@ import sys
 
 from envcheck import render, target
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.i18n import _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,8 @@ def _run(args: argparse.Namespace, live: bool = True):
     from envcheck.render.doctor import LiveView
 
     view = LiveView(doctor.AREAS)
-    render.console(stderr=True).print(f"Checking Python {python.version_text} at {python.executable} …")
+    render.console(stderr=True).print(_("Checking Python {version} at {executable} …").format(
+        version=python.version_text, executable=python.executable), markup=False)
     with Live(view, console=render.console(stderr=True), refresh_per_second=8, transient=True):
         return doctor.run(python, on_event=view.event)
 

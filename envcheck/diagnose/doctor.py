@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from envcheck.diagnose import smoke as smoke_rules
+from envcheck.i18n import N_, _
 from envcheck.model import (
     ERROR,
     INFO,
@@ -45,10 +46,10 @@ def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple
 
     version = facts.version
     where = {
-        "venv": f"venv {facts.env_name}",
-        "conda": f"conda env {facts.env_name}",
-        "system": "not a virtual environment",
-    }[facts.kind]
+        "venv": _("venv {name}"),
+        "conda": _("conda env {name}"),
+        "system": _("not a virtual environment"),
+    }[facts.kind].format(name=facts.env_name)
     findings = []
     fit = ""
     if (
@@ -60,29 +61,32 @@ def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple
             Finding(
                 "PYTHON_TF_UNSUPPORTED",
                 ERROR,
-                f"TensorFlow {tf.version} requires Python {tf.requires_python}; this is Python {version}.",
-                "Recreate the environment with a supported Python, e.g. `uv venv --python 3.12 .venv`.",
+                _("TensorFlow {tf_version} requires Python {requires}; this is Python {version}.").format(
+                    tf_version=tf.version, requires=tf.requires_python, version=version),
+                _("Recreate the environment with a supported Python, e.g. `{command}`.").format(
+                    command="uv venv --python 3.12 .venv"),
             )
         )
     if tf_python_range:
         row, spec = tf_python_range
         span = _span(spec)
         if spec and SpecifierSet(spec).contains(version, prereleases=True):
-            fit = f" — supported by TensorFlow {row} ({span})"
+            fit = _(" — supported by TensorFlow {row} ({span})").format(row=row, span=span)
         elif spec:
             severity = WARNING if tf is not None else ERROR
             what = (
-                f"TensorFlow {row} is tested with Python {span}"
+                _("This is Python {version}; TensorFlow {row} is tested with Python {span}.")
                 if tf
-                else f"the newest TensorFlow ({row}) supports Python {span}"
+                else _("This is Python {version}; the newest TensorFlow ({row}) supports Python {span}.")
             )
             findings.append(
                 Finding(
                     "PYTHON_OUTSIDE_TF_RANGE",
                     severity,
-                    f"This is Python {version}; {what}.",
-                    f"Use a Python in {span}: `uv venv --python {_newest(spec)} .venv` "
-                    f"(or conda create -n tf python={_newest(spec)}).",
+                    what.format(version=version, row=row, span=span),
+                    _("Use a Python in {span}: `{command}` (or {conda}).").format(
+                        span=span, command=f"uv venv --python {_newest(spec)} .venv",
+                        conda=f"conda create -n tf python={_newest(spec)}"),
                 )
             )
     if facts.pip_version is None:
@@ -90,7 +94,7 @@ def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple
             Finding(
                 "PIP_MISSING",
                 WARNING,
-                "pip is not installed in this environment, so `pip install` will use another Python's pip.",
+                _("pip is not installed in this environment, so `pip install` will use another Python's pip."),
                 f"{facts.executable} -m ensurepip --upgrade",
             )
         )
@@ -99,12 +103,13 @@ def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple
             Finding(
                 "NOT_A_VENV",
                 INFO,
-                "This is not a virtual environment; installing TensorFlow here changes the system's Python.",
-                "Create one: scripts/setup-venv.sh (or `python3 -m venv .venv`).",
+                _("This is not a virtual environment; installing TensorFlow here changes the system's Python."),
+                _("Create one: {script} (or `{command}`).").format(script="scripts/setup-venv.sh",
+                                                                  command="python3 -m venv .venv"),
             )
         )
-    pip = f"pip {facts.pip_version}" if facts.pip_version else "no pip"
-    return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts.to_dict())
+    pip = f"pip {facts.pip_version}" if facts.pip_version else _("no pip")
+    return Area("python", N_("Python"), f"{version} ({where}, {pip}){fit}", findings, facts.to_dict())
 
 
 def _span(spec: str | None) -> str:
@@ -139,7 +144,8 @@ def packages_area(
             Finding(
                 "BROKEN_REQUIREMENTS",
                 ERROR,
-                f"{len(own)} broken requirement(s), as `pip check` reports them: " + " ".join(b.line() for b in own),
+                _("{count} broken requirement(s), as `pip check` reports them: {lines}").format(
+                    count=len(own), lines=" ".join(b.line() for b in own)),
                 pip_install(python, *sorted({b.requirement for b in own})),
             )
         )
@@ -151,15 +157,16 @@ def packages_area(
             for name, version in tf_rows
             if name.lower() in ("tensorflow", "keras", "tensorflow-cpu", "tf-nightly")
         )
-        or "no TensorFlow"
+        or _("no TensorFlow")
     )
-    broken_text = f"{len(own)} broken requirement(s)" if own else "no broken requirements"
+    broken_text = _("{count} broken requirement(s)").format(count=len(own)) if own else _("no broken requirements")
     facts = {
         "count": count,
         "tensorflow_packages": [{"name": n, "version": v} for n, v in tf_rows],
         "broken": [b.to_dict() for b in broken],
     }
-    return Area("packages", "Packages", f"{count} installed, {broken_text}; {tf_text}", findings, facts)
+    summary = _("{count} installed, {broken}; {tensorflow}").format(count=count, broken=broken_text, tensorflow=tf_text)
+    return Area("packages", N_("Packages"), summary, findings, facts)
 
 
 def numpy_area(
@@ -172,14 +179,14 @@ def numpy_area(
     if answer is None:
         return Area(
             "numpy",
-            "NumPy",
-            "could not be checked",
+            N_("NumPy"),
+            _("could not be checked"),
             [
                 Finding(
                     "NUMPY_PROBE_FAILED",
                     ERROR,
-                    f"Importing NumPy in the target Python failed: {problem}.",
-                    f"Reinstall NumPy: {pip_install(python, '--force-reinstall', 'numpy')}",
+                    _("Importing NumPy in the target Python failed: {problem}.").format(problem=problem),
+                    _("Reinstall NumPy: {command}").format(command=pip_install(python, "--force-reinstall", "numpy")),
                 )
             ],
             facts,
@@ -188,13 +195,13 @@ def numpy_area(
         if "numpy" not in installed:
             return Area(
                 "numpy",
-                "NumPy",
-                "not installed",
+                N_("NumPy"),
+                _("not installed"),
                 [
                     Finding(
                         "NUMPY_MISSING",
                         ERROR,
-                        "NumPy is not installed; TensorFlow and the smoke test need it.",
+                        _("NumPy is not installed; TensorFlow and the smoke test need it."),
                         pip_install(python, "numpy"),
                     )
                 ],
@@ -202,13 +209,13 @@ def numpy_area(
             )
         return Area(
             "numpy",
-            "NumPy",
-            "does not import",
+            N_("NumPy"),
+            _("does not import"),
             [
                 Finding(
                     "NUMPY_IMPORT_FAILED",
                     ERROR,
-                    f"`import numpy` fails: {answer.get('error')}",
+                    _("`import numpy` fails: {error}").format(error=answer.get("error")),
                     pip_install(python, "--force-reinstall", "numpy"),
                 )
             ],
@@ -224,41 +231,41 @@ def numpy_area(
                 Finding(
                     "NUMPY_TF_MISMATCH",
                     ERROR,
-                    f"NumPy {version} is installed but TensorFlow requires {req}"
-                    + (
-                        " (NumPy 2 with a TensorFlow built for NumPy 1)"
+                    (
+                        _("NumPy {version} is installed but TensorFlow requires {requirement} (NumPy 2 with a "
+                          "TensorFlow built for NumPy 1).")
                         if version.startswith("2") and "<2" in str(req.specifier).replace(" ", "")
-                        else ""
-                    )
-                    + ".",
+                        else _("NumPy {version} is installed but TensorFlow requires {requirement}.")
+                    ).format(version=version, requirement=req),
                     pip_install(python, str(req)),
                 )
             )
         else:
-            fit = " — fits TensorFlow"
+            fit = _(" — fits TensorFlow")
     if answer.get("dot_ok") is False:
         findings.append(
             Finding(
                 "NUMPY_BLAS_BROKEN",
                 ERROR,
-                f"NumPy imports but a matrix product fails: {answer.get('dot_error', 'wrong result')}.",
+                _("NumPy imports but a matrix product fails: {error}.").format(
+                    error=answer.get("dot_error") or _("wrong result")),
                 pip_install(python, "--force-reinstall", "numpy"),
             )
         )
-    return Area("numpy", "NumPy", f"{version} ({_blas_text(answer)}){fit}", findings, facts)
+    return Area("numpy", N_("NumPy"), f"{version} ({_blas_text(answer)}){fit}", findings, facts)
 
 
 def _blas_text(answer: dict) -> str:
     pools = answer.get("threadpools") or []
     if pools:
         pool = pools[0]
-        return f"{pool.get('internal_api')} {pool.get('version') or ''}, {pool.get('num_threads')} threads".replace(
-            " ,", ","
-        )
+        return _("{api} {version}, {threads} threads").format(
+            api=pool.get("internal_api"), version=pool.get("version") or "", threads=pool.get("num_threads")
+        ).replace(" ,", ",")
     blas = answer.get("blas") or {}
     if blas.get("name"):
         return f"{blas['name']} {blas.get('version') or ''}".strip()
-    return "BLAS unknown"
+    return _("BLAS unknown")
 
 
 def system_area(facts: SystemFacts) -> Area:
@@ -270,9 +277,10 @@ def system_area(facts: SystemFacts) -> Area:
             Finding(
                 "CPU_NO_AVX",
                 ERROR,
-                f"The CPU ({cpu.model or 'unknown'}) has no AVX; TensorFlow's pip wheels use AVX and "
-                "`import tensorflow` dies with SIGILL (illegal instruction).",
-                "Use a machine (or VM CPU model) with AVX, or build TensorFlow from source without AVX.",
+                _("The CPU ({model}) has no AVX; TensorFlow's pip wheels use AVX and "
+                  "`import tensorflow` dies with SIGILL (illegal instruction).").format(
+                    model=cpu.model or _("unknown")),
+                _("Use a machine (or VM CPU model) with AVX, or build TensorFlow from source without AVX."),
             )
         )
     if facts.ram_total is not None and facts.ram_total < MIN_RAM:
@@ -280,8 +288,9 @@ def system_area(facts: SystemFacts) -> Area:
             Finding(
                 "LOW_RAM",
                 WARNING,
-                f"Only {gib(facts.ram_total)} of RAM; TensorFlow with even a small model wants {gib(MIN_RAM)} or more.",
-                "Close other programs or use a machine with more memory.",
+                _("Only {ram} of RAM; TensorFlow with even a small model wants {minimum} or more.").format(
+                    ram=gib(facts.ram_total), minimum=gib(MIN_RAM)),
+                _("Close other programs or use a machine with more memory."),
             )
         )
     if facts.disk_free is not None and facts.disk_free < MIN_DISK:
@@ -289,9 +298,9 @@ def system_area(facts: SystemFacts) -> Area:
             Finding(
                 "LOW_DISK",
                 WARNING,
-                f"Only {gib(facts.disk_free)} free at {facts.disk_path}; "
-                "TensorFlow with its CUDA libraries needs about 3 GiB, plus data.",
-                "Free some space (pip cache purge; remove old environments).",
+                _("Only {free} free at {path}; TensorFlow with its CUDA libraries needs about 3 GiB, plus data.")
+                .format(free=gib(facts.disk_free), path=facts.disk_path),
+                _("Free some space ({command}; remove old environments).").format(command="pip cache purge"),
             )
         )
     if facts.wsl:
@@ -299,16 +308,23 @@ def system_area(facts: SystemFacts) -> Area:
             Finding(
                 "WSL2",
                 INFO,
-                "Running under WSL2: GPU support comes from the Windows NVIDIA driver, not a Linux one.",
-                "Install the NVIDIA driver on Windows only; never install a Linux driver inside WSL2.",
+                _("Running under WSL2: GPU support comes from the Windows NVIDIA driver, not a Linux one."),
+                _("Install the NVIDIA driver on Windows only; never install a Linux driver inside WSL2."),
             )
         )
     isa = [flag.upper() for flag in ("avx2", "fma", "avx512f") if cpu.has(flag)] or (["AVX"] if cpu.has("avx") else [])
-    isa_text = f" with {'/'.join(isa)}" if isa else (" without AVX" if x86 and cpu.flags else "")
-    summary = f"{cpu.logical_cpus or '?'} CPUs{isa_text}, {gib(facts.ram_total)} RAM, {gib(facts.disk_free)} free"
+    cpus = cpu.logical_cpus or "?"
+    if isa:
+        cpu_text = _("{cpus} CPUs with {isa}").format(cpus=cpus, isa="/".join(isa))
+    elif x86 and cpu.flags:
+        cpu_text = _("{cpus} CPUs without AVX").format(cpus=cpus)
+    else:
+        cpu_text = _("{cpus} CPUs").format(cpus=cpus)
+    summary = _("{cpus}, {ram} RAM, {free} free").format(cpus=cpu_text, ram=gib(facts.ram_total),
+                                                          free=gib(facts.disk_free))
     if facts.os_name:
         summary += f"; {facts.os_name}"
-    return Area("system", "System", summary, findings, facts.to_dict())
+    return Area("system", N_("System"), summary, findings, facts.to_dict())
 
 
 def smoke_area(report: SmokeReport) -> Area:
@@ -320,16 +336,20 @@ def smoke_area(report: SmokeReport) -> Area:
     facts["checks"] = [f"{c.name}: {'pass' if c.passed else 'FAIL'} ({c.detail})" for c in report.checks]
     if report.passed:
         losses = (report.initial_loss, report.final_loss)
-        curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
-        return Area("smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.backend}{curve}", [], facts)
-    task = str(report.task or "xor")
-    task = task.upper() if task == "xor" else task
-    where = f"on {report.device or '?'} with {report.backend}"
+        summary = _("{summary} with {backend}").format(summary=smoke_rules.summary(report), backend=report.backend)
+        if all(isinstance(x, (int, float)) for x in losses):
+            summary += _(", loss {initial} → {final}").format(initial=f"{losses[0]:.3f}", final=f"{losses[1]:.3f}")
+        return Area("smoke", N_("Smoke training"), summary, [], facts)
+    task = smoke_rules.task_name(str(report.task or "xor"))
     failed = [c for c in report.checks if not c.passed]
-    detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or "it did not pass"
-    fix = report.fix or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
-    return Area("smoke", "Smoke training", f"{task} not learned {where}",
-                [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
+    detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or _("it did not pass")
+    fix = report.fix or _("Run `{command}` to see each check; fix the TensorFlow or NumPy problem above first.").format(
+        command="smoke-train -v")
+    summary = _("{task} not learned on {device} with {backend}").format(task=task, device=report.device or "?",
+                                                                         backend=report.backend)
+    return Area("smoke", N_("Smoke training"), summary,
+                [Finding("SMOKE_TRAIN_FAILED", ERROR,
+                         _("Training a tiny network failed: {detail}").format(detail=detail), fix)], facts)
 
 
 def findings_from(dicts) -> list[Finding]:
@@ -365,14 +385,15 @@ def tensorflow_area(
     if tf is None:
         return Area(
             "tensorflow",
-            "TensorFlow",
-            "not installed",
+            N_("TensorFlow"),
+            _("not installed"),
             [
                 Finding(
                     "TF_NOT_INSTALLED",
                     ERROR,
-                    "TensorFlow is not installed in this environment.",
-                    pip_install(python, "tensorflow") + "   (with an NVIDIA GPU on Linux: tensorflow[and-cuda])",
+                    _("TensorFlow is not installed in this environment."),
+                    _("{command}   (with an NVIDIA GPU on Linux: {extra})").format(
+                        command=pip_install(python, "tensorflow"), extra="tensorflow[and-cuda]"),
                 )
             ],
             facts,
@@ -383,28 +404,31 @@ def tensorflow_area(
     imported = not error and tf_facts.get("status", "ok") == "ok" and bool(tf_facts.get("version"))
     keras_text = f", Keras {keras.version}" if keras else ""
     if not imported:
-        why = error or "check-cuda did not import TensorFlow"
+        why = error or _("check-cuda did not import TensorFlow")
         fix = pip_install(python, "--force-reinstall", f"{tf.display_name}=={tf.version}")
         if "numpy" in why.lower() and ("1.x" in why or "_ARRAY_API" in why):
-            fix = pip_install(python, "numpy<2") + " (this TensorFlow was built against NumPy 1)"
+            fix = _("{command} (this TensorFlow was built against NumPy 1)").format(
+                command=pip_install(python, "numpy<2"))
         return Area(
             "tensorflow",
-            "TensorFlow",
-            f"{tf.version} installed{keras_text} but does not import",
-            owned or [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)],
+            N_("TensorFlow"),
+            _("{version} installed{keras} but does not import").format(version=tf.version, keras=keras_text),
+            owned or [Finding("TF_IMPORT_FAILED", ERROR, _("`import tensorflow` failed: {why}").format(why=why), fix)],
             facts,
         )
     version = tf_facts.get("version") or tf.version
     seconds = tf_facts.get("import_s")
-    timing = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
+    timing = _(" in {seconds} s").format(seconds=f"{seconds:.1f}") if isinstance(seconds, (int, float)) else ""
     findings = owned
     if keras is None:
         findings.append(
             Finding(
-                "KERAS_MISSING", WARNING, "Keras is not installed; `tf.keras` will fail.", pip_install(python, "keras")
+                "KERAS_MISSING", WARNING, _("Keras is not installed; `tf.keras` will fail."),
+                pip_install(python, "keras"),
             )
         )
-    return Area("tensorflow", "TensorFlow", f"{version} imports{timing}{keras_text}", findings, facts)
+    summary = _("{version} imports{timing}{keras}").format(version=version, timing=timing, keras=keras_text)
+    return Area("tensorflow", N_("TensorFlow"), summary, findings, facts)
 
 
 def gpu_area(report: dict) -> Area:
@@ -415,8 +439,8 @@ def gpu_area(report: dict) -> Area:
     if not gpus:
         findings = [Finding(f.code, WARNING, f.message, f.fix) if f.severity == ERROR else f for f in findings]
     verdict = report.get("verdict") or {}
-    summary = verdict.get("summary") or ("ready" if verdict.get("ready") else "not ready")
+    summary = verdict.get("summary") or (_("ready") if verdict.get("ready") else _("not ready"))
     if not gpus:
-        summary = "no NVIDIA GPU; TensorFlow will use the CPU"
+        summary = _("no NVIDIA GPU; TensorFlow will use the CPU")
     facts = {key: report.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}
-    return Area("gpu", "GPU", summary, findings, facts)
+    return Area("gpu", N_("GPU"), summary, findings, facts)

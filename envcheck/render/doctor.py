@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from envcheck.i18n import _, ngettext
+from envcheck.i18n import gettext as translate
 from envcheck.render import finding_lines, finding_markup
 
 MARK = {"ok": "✓", "warning": "!", "error": "✗"}
@@ -32,7 +34,7 @@ def _scalar(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         if all(isinstance(v, (str, int, float)) for v in value):
             return ", ".join(str(v) for v in value) or "-"
@@ -43,21 +45,21 @@ def _scalar(value) -> str:
 
 
 def tally(errors: int, warnings: int) -> str:
-    def count(n: int, word: str) -> str:
-        return f"no {word}s" if n == 0 else f"1 {word}" if n == 1 else f"{n} {word}s"
-
-    return f"Doctor found {count(warnings, 'warning')}, {count(errors, 'error')}."
+    warning_text = _("no warnings") if warnings == 0 else ngettext("{n} warning", "{n} warnings", warnings)
+    error_text = _("no errors") if errors == 0 else ngettext("{n} error", "{n} errors", errors)
+    return _("Doctor found {warnings}, {errors}.").format(warnings=warning_text.format(n=warnings),
+                                                          errors=error_text.format(n=errors))
 
 
 def text(result, verbose: bool = False) -> str:
     lines = []
     for area in result.areas:
-        lines.append(f"[{MARK[area.status]}] {area.title} — {area.summary}")
+        lines.append(f"[{MARK[area.status]}] {translate(area.title)} — {area.summary}")
         for finding in area.findings:
             lines += finding_lines(finding, indent="    ")
         if verbose:
             lines += [f"    {key}: {value}" for key, value in flatten(area.facts)]
-            lines.append(f"    ({area.seconds:.2f} s)")
+            lines.append("    " + _("({seconds} s)").format(seconds=f"{area.seconds:.2f}"))
     lines += ["", tally(result.errors, result.warnings)]
     return "\n".join(lines) + "\n"
 
@@ -69,12 +71,14 @@ def rich_lines(result, verbose: bool = False) -> list[str]:
     lines = []
     for area in result.areas:
         style = STYLE[area.status]
-        lines.append(f"[{style}]\\[{MARK[area.status]}][/] [bold]{escape(area.title)}[/] — {escape(area.summary)}")
+        title = escape(translate(area.title))
+        lines.append(f"[{style}]\\[{MARK[area.status]}][/] [bold]{title}[/] — {escape(area.summary)}")
         for finding in area.findings:
             lines.append(finding_markup(finding, indent="    "))
         if verbose:
             lines += [f"    [dim]{escape(key)}:[/] {escape(value)}" for key, value in flatten(area.facts)]
-            lines.append(f"    [dim]({area.seconds:.2f} s)[/]")
+            seconds = escape(_("({seconds} s)").format(seconds=f"{area.seconds:.2f}"))
+            lines.append(f"    [dim]{seconds}[/]")
     worst = "bold red" if result.errors else "yellow" if result.warnings else "green"
     lines += ["", f"[{worst}]{tally(result.errors, result.warnings)}[/]"]
     return lines
@@ -84,7 +88,7 @@ class LiveView:
     """One line per area while doctor runs: a spinner while running, the mark when done (stderr)."""
 
     def __init__(self, specs):
-        self.titles = {spec.key: spec.title for spec in specs}
+        self.titles = {spec.key: translate(spec.title) for spec in specs}
         self.state: dict[str, object] = {key: None for key in self.titles}
 
     def event(self, key: str, kind: str, area) -> None:
@@ -100,5 +104,6 @@ class LiveView:
             if area is None or area == "running":
                 table.add_row(Spinner("dots", style="cyan"), f"{title} …")
             else:
-                table.add_row(f"[{STYLE[area.status]}]{MARK[area.status]}[/]", f"{title} [dim]{area.seconds:.1f} s[/]")
+                seconds = _("{seconds} s").format(seconds=f"{area.seconds:.1f}")
+                table.add_row(f"[{STYLE[area.status]}]{MARK[area.status]}[/]", f"{title} [dim]{seconds}[/]")
         return table
