@@ -18,6 +18,7 @@ from envcheck.checks import doctor
 from envcheck.checks.doctor import AreaSpec, Gather
 from envcheck.diagnose import verify as rules
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 from envcheck.model import ERROR, FAIL, NOT_CHECKED, PASS, SKIP, Area, Outcome
 from envcheck.probes import requirements, requirements_file
 from envcheck.profile import Profile
@@ -157,7 +158,7 @@ def read_files(paths, extras=()) -> list:
 
     if extras and not any(is_pyproject(path) for path in paths):
         raise UsageError(
-            "--extra names a [project.optional-dependencies] group: give a pyproject.toml with --requirements"
+            _("--extra names a [project.optional-dependencies] group: give a pyproject.toml with --requirements")
         )
     entries = []
     for path in paths:
@@ -198,7 +199,8 @@ def verify(
     area_specs = specs(profile) if profile else []
     if entries:
         area_specs.append(
-            _spec("requirements", f"requirements from {', '.join(files)}", lambda g: _file_outcomes(entries, g))
+            _spec("requirements", _("requirements from {files}").format(files=", ".join(files)),
+                  lambda g: _file_outcomes(entries, g))
         )
     result = doctor.run(python, area_specs, PROVIDERS, on_event=on_event)
     outcomes = tuple(outcome for area in result.areas for outcome in _outcomes(area))

@@ -11,6 +11,7 @@ import argparse
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.i18n import _
 
 DEFAULT_FORMAT = "markdown"  # a report is a document: the same on a terminal as in a file
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:
             stream.write(text)
-        render.say(args.prog, f"wrote {args.output}")
+        render.say(args.prog, _("wrote {path}").format(path=args.output))
     else:
         render.write(text)
     return exitcodes.OK
@@ -57,10 +58,10 @@ def _load(path: str) -> dict:
         with open(path, encoding="utf-8") as stream:
             data = json.load(stream)
     except OSError as error:
-        raise UsageError(f"--from {path}: cannot read: {error.strerror}") from None
+        raise UsageError(_("--from {path}: cannot read: {error}").format(path=path, error=error.strerror)) from None
     except ValueError as error:
-        raise UsageError(f"--from {path}: not JSON ({error})") from None
+        raise UsageError(_("--from {path}: not JSON ({error})").format(path=path, error=error)) from None
     if not isinstance(data, dict) or data.get("schema") != report.SCHEMA:
-        raise UsageError(f"--from {path}: not an {report.SCHEMA} report "
-                         "(write one with: envcheck report --format json)")
+        raise UsageError(_("--from {path}: not an {schema} report (write one with: {command})").format(
+            path=path, schema=report.SCHEMA, command="envcheck report --format json"))
     return report.Redactor.for_this_machine().data(data)

@@ -12,6 +12,7 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from envcheck.checks import verify
 
     if not args.profile and not args.requirements:
-        raise UsageError("give --profile FILE, --requirements FILE, or both")
+        raise UsageError(_("give --profile FILE, --requirements FILE, or both"))
     profile = profiles.load(args.profile) if args.profile else None  # ProfileError is a UsageError: one line, exit 2
     report = verify.verify(target.resolve(args.python), profile, args.requirements, args.extra)
     if args.junit_xml:
@@ -65,5 +66,5 @@ def run(args: argparse.Namespace) -> int:
 
         render.write(text(report))
     if args.junit_xml:
-        render.say(args.prog, f"wrote {args.junit_xml}")
+        render.say(args.prog, _("wrote {path}").format(path=args.junit_xml))
     return exitcodes.OK if report.passed else exitcodes.NOT_OK

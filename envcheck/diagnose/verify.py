@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
+from envcheck.i18n import _
 from envcheck.model import FAIL, PASS, SKIP, Outcome, gib, pip_install
 
 
@@ -32,9 +33,9 @@ def python_rule(spec: str, version: str) -> Outcome:
         return _pass(title, f"Python {version}")
     return _fail(
         title,
-        f"Python {version} is not in {spec}.",
-        f"Create the environment with a Python in {spec}, e.g. `uv venv --python <version> .venv`, "
-        "then rerun scripts/setup-venv.sh.",
+        _("Python {version} is not in {spec}.").format(version=version, spec=spec),
+        _("Create the environment with a Python in {spec}, e.g. `{command}`, then rerun {script}.").format(
+            spec=spec, command="uv venv --python <version> .venv", script="scripts/setup-venv.sh"),
     )
 
 
@@ -153,31 +154,37 @@ def requirement_rule(
         return Outcome(
             title,
             SKIP,
-            f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+            _("marker false here: {marker} ({facts})").format(
+                marker=requirement.marker, facts=_marker_facts(requirement.marker, environment)),
             source=source,
         )
     found = closure(requirement, installed, environment)
     fix = pip_install(executable, _without_marker(requirement))
     top = installed.get(canonicalize_name(requirement.name))
     if top is None:
-        return Outcome(title, FAIL, f"{requirement.name} is not installed.", fix, source)
+        return Outcome(title, FAIL, _("{name} is not installed.").format(name=requirement.name), fix, source)
     if not requirement.specifier.contains(top.version, prereleases=True):
         return Outcome(
-            title, FAIL, f"{top.display_name} {top.version} is installed, not {requirement.specifier}.", fix, source
+            title, FAIL, _("{name} {version} is installed, not {specifier}.").format(
+                name=top.display_name, version=top.version, specifier=requirement.specifier), fix, source
         )
-    note = f"; {', '.join(found.unknown_extras)}: no such extra (pip ignores it)" if found.unknown_extras else ""
+    note = ""
+    if found.unknown_extras:
+        note = _("; {extras}: no such extra (pip ignores it)").format(extras=", ".join(found.unknown_extras))
     if not found.missing and not found.wrong:
-        extras = f" with [{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        extras = _(" with [{extras}]").format(extras=",".join(sorted(requirement.extras))) if requirement.extras else ""
         return Outcome(title, PASS, f"{top.display_name} {top.version}{extras}" + note, source=source)
     parts = [
-        f"{what} {len(items)} for {parent}: {', '.join(items)}"
-        for what, pairs in (("missing", found.missing), ("wrong version", found.wrong))
+        what.format(count=len(items), parent=parent, items=", ".join(items))
+        for what, pairs in ((_("missing {count} for {parent}: {items}"), found.missing),
+                            (_("wrong version {count} for {parent}: {items}"), found.wrong))
         for parent, items in _by_parent(pairs).items()
     ]
     return Outcome(
         title,
         FAIL,
-        f"{top.display_name} {top.version} is installed, but not all it needs: {'; '.join(parts)}{note}.",
+        _("{name} {version} is installed, but not all it needs: {parts}{note}.").format(
+            name=top.display_name, version=top.version, parts="; ".join(parts), note=note),
         fix,
         source,
     )
@@ -204,21 +211,25 @@ def constraint_rule(
         return Outcome(
             title,
             SKIP,
-            f"marker false here: {requirement.marker} ({_marker_facts(requirement.marker, environment)})",
+            _("marker false here: {marker} ({facts})").format(
+                marker=requirement.marker, facts=_marker_facts(requirement.marker, environment)),
             source=source,
         )
     dist = installed.get(canonicalize_name(requirement.name))
     if dist is None or dist.name not in needed:
-        return Outcome(title, SKIP, f"a constraint, and no requirement here needs {requirement.name}", source=source)
+        return Outcome(title, SKIP, _("a constraint, and no requirement here needs {name}").format(
+            name=requirement.name), source=source)
     if not requirement.specifier.contains(dist.version, prereleases=True):
         return Outcome(
             title,
             FAIL,
-            f"{dist.display_name} {dist.version} is installed, not {requirement.specifier} (a constraint).",
+            _("{name} {version} is installed, not {specifier} (a constraint).").format(
+                name=dist.display_name, version=dist.version, specifier=requirement.specifier),
             pip_install(executable, _without_marker(requirement)),
             source,
         )
-    return Outcome(title, PASS, f"{dist.display_name} {dist.version} (a constraint)", source=source)
+    return Outcome(title, PASS, _("{name} {version} (a constraint)").format(name=dist.display_name,
+                                                                           version=dist.version), source=source)
 
 
 def gpu_title(gpu: dict) -> str:
@@ -239,14 +250,14 @@ def gpu_rule(gpu: dict, report: dict) -> Outcome:
     title = gpu_title(gpu)
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
-    detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
+    detail = verdict.get("summary") or _("{count} GPU(s)").format(count=len(gpus))
     fix = next(
         (f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None
     )
     if not gpu.get("required", False):
-        return _pass(title, detail + " (optional: not required by this profile)")
+        return _pass(title, detail + _(" (optional: not required by this profile)"))
     if not verdict.get("ready"):
-        return _fail(title, detail, fix or "Run `check-cuda` for what to fix.")
+        return _fail(title, detail, fix or _("Run `{command}` for what to fix.").format(command="check-cuda"))
     fitting = [
         gpu_
         for gpu_ in gpus
@@ -262,10 +273,11 @@ def gpu_rule(gpu: dict, report: dict) -> Outcome:
                 f"{x.get('name')} {(x.get('memory_mib') or 0) / 1024:.0f} GiB cc {x.get('compute_capability')}"
                 for x in gpus
             )
-            or "none"
+            or _("none")
         )
         return _fail(
-            title, f"No GPU meets the profile (found: {seen}).", "Use a machine with a bigger or newer NVIDIA GPU."
+            title, _("No GPU meets the profile (found: {seen}).").format(seen=seen),
+            _("Use a machine with a bigger or newer NVIDIA GPU.")
         )
     return _pass(title, detail)
 
@@ -284,18 +296,18 @@ def system_rule(system: dict, facts) -> Outcome:
     failures = []
     if "min_ram_gib" in system:
         if facts.ram_total is not None and facts.ram_total < system["min_ram_gib"] * 2**30:
-            failures.append(f"{gib(facts.ram_total)} RAM (needs {system['min_ram_gib']:g} GiB)")
+            failures.append(_("{ram} RAM (needs {needed} GiB)").format(
+                ram=gib(facts.ram_total), needed=f"{system['min_ram_gib']:g}"))
     if "min_free_disk_gib" in system:
         if facts.disk_free is not None and facts.disk_free < system["min_free_disk_gib"] * 2**30:
-            failures.append(
-                f"{gib(facts.disk_free)} free at {facts.disk_path} (needs {system['min_free_disk_gib']:g} GiB)"
-            )
-    detail = f"{gib(facts.ram_total)} RAM, {gib(facts.disk_free)} free"
+            failures.append(_("{free} free at {path} (needs {needed} GiB)").format(
+                free=gib(facts.disk_free), path=facts.disk_path, needed=f"{system['min_free_disk_gib']:g}"))
+    detail = _("{ram} RAM, {free} free").format(ram=gib(facts.ram_total), free=gib(facts.disk_free))
     if failures:
         return _fail(
             system_title(system),
             "; ".join(failures) + ".",
-            "Use a machine with more memory, or free disk space (pip cache purge).",
+            _("Use a machine with more memory, or free disk space ({command}).").format(command="pip cache purge"),
         )
     return _pass(system_title(system), detail)
 
@@ -307,11 +319,12 @@ def smoke_title(smoke: dict) -> str:
 def smoke_rule(smoke: dict, report: dict) -> Outcome:
     """smoke-train's report (a dict) for the device the profile asks for."""
     device = smoke.get("device", "auto")
-    detail = f"{'learned' if report.get('passed') else 'failed'} on {report.get('device') or device}"
+    where = report.get("device") or device
     if report.get("passed"):
-        return _pass(smoke_title(smoke), detail)
+        return _pass(smoke_title(smoke), _("learned on {device}").format(device=where))
     return _fail(
         smoke_title(smoke),
-        f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
-        f"Run `smoke-train --device {device} -v` to see which check fails.",
+        _("Smoke training failed: {failure}").format(
+            failure=report.get("failure") or _("see {command}").format(command="smoke-train -v")),
+        _("Run `{command}` to see which check fails.").format(command=f"smoke-train --device {device} -v"),
     )

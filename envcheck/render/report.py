@@ -6,6 +6,8 @@ one read back with --from) and return a string; the CLI writes it.
 
 from __future__ import annotations
 
+from envcheck.i18n import _
+from envcheck.i18n import gettext as translate
 from envcheck.render.doctor import MARK, flatten, tally
 
 
@@ -18,38 +20,42 @@ def markdown(report: dict) -> str:
     py = report["python"]
     plat = report["platform"]
     out = [
-        "### envcheck report",
+        "### " + _("envcheck report"),
         "",
         f"envcheck {report['envcheck']} · {report['generated']} · Python {py['version']}"
         f"{' (venv)' if py.get('venv') else ''} · {plat['system']} {plat['release']} {plat['machine']}",
         "",
-        "| | Area | Summary |",
+        "| | {area} | {summary} |".format(area=_("Area"), summary=_("Summary")),
         "|---|---|---|",
     ]
-    out += [f"| {MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
+    out += [f"| {MARK[a['status']]} | {_cell(translate(a['title']))} | {_cell(a['summary'])} |"
+            for a in doctor["areas"]]
     out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
     problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
     if problems:
-        out.append("#### Problems and fixes")
+        out.append("#### " + _("Problems and fixes"))
         out.append("")
+        fix_label = _("Fix:")
         for area, finding in problems:
             mark = MARK.get(finding["severity"], "i")
-            out.append(f"- {mark} **{finding['code']}** ({area['title']}): {finding['message']}")
+            out.append(f"- {mark} **{finding['code']}** ({translate(area['title'])}): {finding['message']}")
             if finding.get("fix"):
                 fix = finding["fix"]
-                out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
+                out.append(f"  {fix_label} {fix}" if "`" in fix or fix.endswith(".") else f"  {fix_label} `{fix}`")
         out.append("")
     facts = []
     for area in doctor["areas"]:
-        facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
+        seconds = _("({seconds} s)").format(seconds=f"{area['seconds']:.2f}")
+        facts.append(f"{translate(area['title'])} {seconds}")
         facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
-    out += _details("Facts per area", facts)
+    out += _details(_("Facts per area"), facts)
     packages = [f"{r['name']}=={r['version']}" for r in report["packages"]]
-    out += _details(f"Installed packages ({len(report['packages'])})", packages)
+    out += _details(_("Installed packages ({count})").format(count=len(report["packages"])), packages)
     environment = [f"{k}={v}" for k, v in report["environment"].items()]
-    out += _details("Environment variables (allow-listed)", environment or ["(none set)"])
+    out += _details(_("Environment variables (allow-listed)"), environment or [_("(none set)")])
     pip_index = [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
-    out += _details("pip index settings", pip_index or ["(defaults: https://pypi.org/simple)"])
+    defaults = _("(defaults: {url})").format(url="https://pypi.org/simple")
+    out += _details(_("pip index settings"), pip_index or [defaults])
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -59,18 +65,20 @@ def _details(summary: str, lines: list[str]) -> list[str]:
 
 def text(report: dict) -> str:
     doctor = report["doctor"]
-    out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
+    fix_label = _("Fix:")
+    title = _("envcheck {version} report, {generated}")
+    out = [title.format(version=report["envcheck"], generated=report["generated"])]
     out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
     out.append("")
     for area in doctor["areas"]:
-        out.append(f"[{MARK[area['status']]}] {area['title']} — {area['summary']}")
+        out.append(f"[{MARK[area['status']]}] {translate(area['title'])} — {area['summary']}")
         for finding in area["findings"]:
             out.append(f"    {MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
             if finding.get("fix"):
-                out.append(f"        Fix: {finding['fix']}")
+                out.append(f"        {fix_label} {finding['fix']}")
         out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]
-    out += ["", tally(doctor["errors"], doctor["warnings"]), "", "packages:"]
+    out += ["", tally(doctor["errors"], doctor["warnings"]), "", _("packages:")]
     out += [f"  {r['name']}=={r['version']}" for r in report["packages"]]
-    out += ["", "environment:"] + [f"  {k}={v}" for k, v in report["environment"].items()]
-    out += ["", "pip index:"] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
+    out += ["", _("environment:")] + [f"  {k}={v}" for k, v in report["environment"].items()]
+    out += ["", _("pip index:")] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
     return "\n".join(out) + "\n"

@@ -4,25 +4,28 @@ a rich table (terminal), and the tally. Renderers return strings or renderables;
 
 from __future__ import annotations
 
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 from envcheck.model import FAIL, NOT_CHECKED, PASS, SKIP
+from envcheck.render import ljust, width
 
-LABEL = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP", NOT_CHECKED: "NOT CHECKED"}
+LABEL = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP", NOT_CHECKED: "NOT CHECKED"}  # stable tokens, in every language
 MARKUP = {
-    PASS: "[green]✓ pass[/]",
-    FAIL: "[bold red]✗ fail[/]",
-    SKIP: "[cyan]- skip[/]",
-    NOT_CHECKED: "[yellow]? not checked[/]",
+    PASS: ("green", "✓", N_("pass")),
+    FAIL: ("bold red", "✗", N_("fail")),
+    SKIP: ("cyan", "-", N_("skip")),
+    NOT_CHECKED: ("yellow", "?", N_("not checked")),
 }
 
 
 def tally(report) -> str:
     """`2 of 5 requirements met (ci).`, with what was skipped or not checked when there is any."""
     checked = report.count(PASS) + report.count(FAIL)
-    text = f"{report.count(PASS)} of {checked} requirements met"
+    text = _("{met} of {checked} requirements met").format(met=report.count(PASS), checked=checked)
     if report.count(SKIP):
-        text += f", {report.count(SKIP)} skipped"
+        text += _(", {count} skipped").format(count=report.count(SKIP))
     if report.count(NOT_CHECKED):
-        text += f", {report.count(NOT_CHECKED)} not checked"
+        text += _(", {count} not checked").format(count=report.count(NOT_CHECKED))
     return text + (f" ({report.name})." if report.name else ".")
 
 
@@ -30,12 +33,13 @@ def text(report) -> str:
     """Plain lines: status, requirement, what was found; the fix beneath every failure."""
     outcomes = report.outcomes
     label_width = max((len(LABEL[o.status]) for o in outcomes), default=4)
-    width = max((len(o.title) for o in outcomes), default=0)
+    column = max((width(o.title) for o in outcomes), default=0)
+    fix_label = _("Fix:")
     lines = []
     for o in outcomes:
-        lines.append(f"{LABEL[o.status].ljust(label_width)}  {o.title.ljust(width)}  {o.detail}".rstrip())
+        lines.append(f"{LABEL[o.status].ljust(label_width)}  {ljust(o.title, column)}  {o.detail}".rstrip())
         if o.fix:
-            lines.append(f"{' ' * label_width}  {' ' * width}  Fix: {o.fix}")
+            lines.append(f"{' ' * label_width}  {' ' * column}  {fix_label} {o.fix}")
     return "\n".join(lines + [tally(report)]) + "\n"
 
 
@@ -47,9 +51,11 @@ def table(report):
     title = f"envcheck verify: {report.name}" if report.name else "envcheck verify"
     table = Table(title=title, title_justify="left", caption=tally(report), caption_justify="left")
     table.add_column("")
-    table.add_column("Requirement")
-    table.add_column("Found / fix", overflow="fold")
+    table.add_column(_("Requirement"))
+    table.add_column(_("Found / fix"), overflow="fold")
+    fix_label = escape(_("Fix:"))
     for o in report.outcomes:
-        text = escape(o.detail) + (f"\n[bold]Fix:[/] {escape(o.fix)}" if o.fix else "")
-        table.add_row(MARKUP[o.status], escape(o.title), text)
+        text = escape(o.detail) + (f"\n[bold]{fix_label}[/] {escape(o.fix)}" if o.fix else "")
+        style, mark, word = MARKUP[o.status]
+        table.add_row(f"[{style}]{mark} {escape(translate(word))}[/]", escape(o.title), text)
     return table
