@@ -8,7 +8,8 @@ data before any renderer sees it, so no format can leak what another one hides:
 - credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
   parameters named like a token, key or password, become `***`;
 - well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
-- the home directory becomes `~`, the user name `<user>` and the host name `<host>`.
+- the home directory becomes `~` (HOME, USERPROFILE; either slash, any case), the user name `<user>` and
+  the host name `<host>` (any case); any other account's `C:\\Users\\<name>` or macOS `/Users/<name>` too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import configparser
 import os
 import platform
 import re
+import sys
 from dataclasses import dataclass
 
 SCHEMA = "envcheck.report/1"
@@ -37,10 +39,22 @@ _TOKENS = re.compile(
 PIP_INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "trusted-host")
 
 
+# Any user's home folder, whoever ran the report: Windows `C:\Users\<name>` (either slash, any case) and
+# macOS `/Users/<name>`; the shared folders keep their names.
+_WINDOWS_USER_DIR = re.compile(r"(?i)\b([a-z]:[\\/]+users[\\/]+)(?!(?:public|default|all users)(?:[\\/\s\"']|$))[^\\/\s\"'<>|:*?]+")
+_MACOS_USER_DIR = re.compile(r"(?<![\w.~])(/Users/)(?!Shared(?:[/\s\"']|$))[^/\s\"'<>]+")
+
+
+def _path_pattern(path: str) -> str:
+    """A regex for `path` written with either slash (or doubled backslashes, as in a repr), any case."""
+    parts = [re.escape(part) for part in re.split(r"[\\/]+", path)]
+    return r"[\\/]+".join(parts)
+
+
 @dataclass(frozen=True)
 class Redactor:
-    homes: tuple[str, ...]  # $HOME and the account's home from the password database
-    users: tuple[str, ...]  # $USER / $LOGNAME and the account's name
+    homes: tuple[str, ...]  # $HOME / %USERPROFILE% and the account's home from the password database
+    users: tuple[str, ...]  # $USER / $LOGNAME / %USERNAME% and the account's name
     hosts: tuple[str, ...]
 
     @classmethod
@@ -48,7 +62,8 @@ class Redactor:
         import socket
 
         environ = os.environ if environ is None else environ
-        homes = [environ.get("HOME", "")]
+        homes = [environ.get("HOME", ""), environ.get("USERPROFILE", ""),
+                 environ.get("HOMEDRIVE", "") + environ.get("HOMEPATH", "") if environ.get("HOMEPATH") else ""]
         users = [environ.get(name, "") for name in ("LOGNAME", "USER", "USERNAME")]
         try:
             import pwd  # POSIX only
@@ -58,12 +73,13 @@ class Redactor:
             users.append(entry.pw_name)
         except (ImportError, KeyError, AttributeError):
             pass  # no password database entry (containers, Windows): $HOME and $USER still count
-        homes = [h.rstrip("/") for h in homes if h and h.rstrip("/")]
+        homes = [h.rstrip("/\\") for h in homes if h and h.rstrip("/\\") and not re.fullmatch(r"[A-Za-z]:", h.rstrip("/\\"))]
         host = socket.gethostname()
+        hosts = [host, host.split(".")[0], environ.get("COMPUTERNAME", "")]
         return cls(
             tuple(sorted(set(homes), key=len, reverse=True)),
             tuple(sorted({u for u in users if len(u) >= 2}, key=len, reverse=True)),
-            (host, host.split(".")[0]) if host else (),
+            tuple(dict.fromkeys(h for h in hosts if h)),
         )
 
     def text(self, value: str) -> str:
@@ -71,10 +87,12 @@ class Redactor:
         value = _QUERY_SECRETS.sub(r"\1***", value)
         value = _TOKENS.sub("<redacted>", value)
         for home in self.homes:
-            value = re.sub(re.escape(home) + r"(?![A-Za-z0-9_.\-])", "~", value)
+            value = re.sub(_path_pattern(home) + r"(?![A-Za-z0-9_.\-])", "~", value, flags=re.I)
+        value = _WINDOWS_USER_DIR.sub(r"\1<user>", value)
+        value = _MACOS_USER_DIR.sub(r"\1<user>", value)
         for names, placeholder in ((self.users, "<user>"), (self.hosts, "<host>")):
             for name in names:
-                value = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", placeholder, value)
+                value = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", placeholder, value, flags=re.I)
         return value
 
     def data(self, value):
@@ -97,24 +115,38 @@ def allowed_environment(environ) -> dict[str, str]:
     }
 
 
-def pip_config_files(environ, prefix: str) -> list[str]:
-    """Where pip reads its configuration on Linux/macOS (pip's `pip config debug` order)."""
-    home = environ.get("HOME") or os.path.expanduser("~")
-    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    files = ["/etc/xdg/pip/pip.conf", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf"),
-             os.path.join(xdg, "pip", "pip.conf"), os.path.join(prefix, "pip.conf")]
+def pip_config_files(environ, prefix: str, platform: str = sys.platform) -> list[str]:
+    """Where pip reads its configuration, in pip's `pip config debug` order, for `platform`.
+
+    Linux: /etc/xdg/pip, /etc, ~/.pip, $XDG_CONFIG_HOME/pip; macOS adds ~/Library/Application Support/pip;
+    Windows: %PROGRAMDATA%\\pip\\pip.ini, %USERPROFILE%\\pip\\pip.ini, %APPDATA%\\pip\\pip.ini. Then the
+    environment's own file and $PIP_CONFIG_FILE.
+    """
+    if platform == "win32":
+        appdata = environ.get("APPDATA") or ""
+        home = environ.get("USERPROFILE") or environ.get("HOME") or ""
+        candidates = [(environ.get("PROGRAMDATA"), "pip", "pip.ini"), (home, "pip", "pip.ini"), (appdata, "pip", "pip.ini")]
+        files = [os.path.join(*parts) for parts in candidates if parts[0]]
+        files.append(os.path.join(prefix, "pip.ini"))
+    else:
+        home = environ.get("HOME") or os.path.expanduser("~")
+        xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        files = ["/etc/xdg/pip/pip.conf", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf")]
+        if platform == "darwin":
+            files.append(os.path.join(home, "Library", "Application Support", "pip", "pip.conf"))
+        files += [os.path.join(xdg, "pip", "pip.conf"), os.path.join(prefix, "pip.conf")]
     if environ.get("PIP_CONFIG_FILE"):
         files.append(environ["PIP_CONFIG_FILE"])
     return files
 
 
-def pip_index_settings(environ, prefix: str) -> list[dict]:
+def pip_index_settings(environ, prefix: str, platform: str = sys.platform) -> list[dict]:
     """pip's index settings (index-url, extra-index-url, ...) from config files and PIP_* variables.
 
     Values are returned raw: the Redactor removes credentials from them with everything else.
     """
     settings = []
-    for path in pip_config_files(environ, prefix):
+    for path in pip_config_files(environ, prefix, platform):
         parser = configparser.ConfigParser(interpolation=None)
         try:
             if not parser.read(path, encoding="utf-8"):
