@@ -15,10 +15,11 @@ from envcheck.errors import UsageError
 
 # Printed by the target interpreter itself; standard library only, valid on any Python 3.
 _ASK = (
-    "import json, sys; print(json.dumps({'executable': sys.executable, "
+    "import json, os, sys; _machine = lambda: os.uname().machine if hasattr(os, 'uname') "
+    "else os.environ.get('PROCESSOR_ARCHITECTURE', ''); print(json.dumps({'executable': sys.executable, "
     "'version': list(sys.version_info[:3]), 'implementation': sys.implementation.name, "
     "'path': sys.path[1:], 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), "
-    "'platform': sys.platform}))"
+    "'platform': sys.platform, 'machine': _machine()}))"
 )
 ASK_TIMEOUT = 30.0
 
@@ -26,10 +27,10 @@ ASK_TIMEOUT = 30.0
 class TargetPython:
     """An interpreter's identity and sys.path. A plain class: `dataclasses` costs ~7 ms to import."""
 
-    __slots__ = ("executable", "version", "path", "prefix", "base_prefix", "implementation", "platform")
+    __slots__ = ("executable", "version", "path", "prefix", "base_prefix", "implementation", "platform", "machine")
 
     def __init__(self, executable: str, version: tuple, path: tuple, prefix: str, base_prefix: str,
-                 implementation: str = "cpython", platform: str = sys.platform) -> None:
+                 implementation: str = "cpython", platform: str = sys.platform, machine: str = "") -> None:
         self.executable = executable
         self.version = tuple(version)  # (3, 11, 7)
         self.path = tuple(path)  # sys.path without the script directory: where distributions are found
@@ -37,6 +38,7 @@ class TargetPython:
         self.base_prefix = base_prefix
         self.implementation = implementation
         self.platform = platform
+        self.machine = machine  # as the interpreter sees it: x86_64 for an Intel Python under Rosetta 2
 
     def __repr__(self) -> str:
         return f"TargetPython({self.executable!r}, {self.version_text})"
@@ -70,7 +72,15 @@ def current() -> TargetPython:
         prefix=sys.prefix,
         base_prefix=getattr(sys, "base_prefix", sys.prefix),
         implementation=sys.implementation.name,
+        machine=_machine(),
     )
+
+
+def _machine() -> str:
+    """This process's machine (x86_64, arm64, AMD64) without importing `platform` (it imports re)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    return os.environ.get("PROCESSOR_ARCHITECTURE", "")
 
 
 def resolve(spec: str | None) -> TargetPython:
@@ -196,6 +206,7 @@ def ask(executable: str) -> TargetPython:
                 base_prefix=data["base_prefix"],
                 implementation=data["implementation"],
                 platform=data["platform"],
+                machine=data.get("machine") or "",
             )
         except (ValueError, KeyError, TypeError):
             pass  # not Python's answer: reported below
