@@ -136,3 +136,14 @@ def test_amend_replaces_the_generic_words_and_keeps_errors_first():
     tf_cpu = Finding("TF_CPU_BUILD", ERROR, "cpu build", "x")
     assert codes(rules.amend([tf_cpu, cuda[1]], win)) == ["WINDOWS_NATIVE_NO_GPU", "TOOLKIT_NOT_USED"]
     assert rules.amend(cuda, []) == sorted(cuda, key=lambda f: f.severity != WARNING)
+
+
+def test_every_platform_code_is_listed_in_the_readme():
+    import re
+
+    from helpers import ROOT
+
+    source = (ROOT / "envcheck" / "diagnose" / "platform.py").read_text()
+    emitted = set(re.findall(r'"([A-Z][A-Z0-9_]+)", (?:ERROR|WARNING|INFO)', source))
+    readme = (ROOT / "README.md").read_text()
+    assert len(emitted) == 6 and all(f"`{code}`" in readme for code in emitted), emitted
