@@ -119,7 +119,7 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
         name = "python" + version.group(1)
         found = which(name)
         if not found:
-            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version.group(1)}, or pass its path)")
+            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version.group(1)} or pass its path)")
         return found
     if not is_path(spec, platform) and not os.path.exists(spec):
         found = which(spec, os_name="nt" if platform == "win32" else "posix")
@@ -172,7 +172,7 @@ _WHERE = "import sys; print(sys.executable)"
 
 def py_launcher(version: str, which=None, run=None) -> str:
     """The interpreter Windows' py launcher runs for `py -<version>`, asked with a timeout; UsageError if none."""
-    from envcheck import runner
+    from envcheck import runner  # subprocess: only when a version must be resolved
 
     launcher = (which or runner.which)("py", os_name="nt")
     if launcher is None:
@@ -184,13 +184,15 @@ def py_launcher(version: str, which=None, run=None) -> str:
     executable = runner.last_line(result.stdout) if result.status == runner.OK else ""
     if not executable:
         detail = runner.last_line(result.stderr) or runner.last_line(result.stdout) or result.describe()
-        raise UsageError(f"--python {version}: py -{version} found no interpreter ({detail}); `py --list` shows the installed ones")
+        raise UsageError(
+            f"--python {version}: py -{version} found no interpreter ({detail}); `py --list` shows the installed ones"
+        )
     return executable
 
 
 def ask(executable: str) -> TargetPython:
     """Start the interpreter once and read its sys.path and version; UsageError if it cannot answer."""
-    import json
+    import json  # only when another interpreter answers
 
     from envcheck import runner
 

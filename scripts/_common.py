@@ -60,8 +60,11 @@ def envcheck_command(environ=None, cwd: str | None = None, platform: str = sys.p
     try:
         import envcheck  # noqa: F401  (only asks whether this interpreter has it)
     except ImportError:
-        raise Failure("envcheck was not found (no .venv here, none on PATH): set up with `python3 scripts/setup_venv.py` "
-                      "(Windows: `py scripts\\setup_venv.py`) first", 2) from None
+        raise Failure(
+            "envcheck was not found (no .venv here, none on PATH): set up with `python3 scripts/setup_venv.py` "
+            "(Windows: `py scripts\\setup_venv.py`) first",
+            2,
+        ) from None
     return [sys.executable, "-m", "envcheck"]
 
 

@@ -38,7 +38,9 @@ def main(argv: list[str]) -> int:
     if not 1 <= len(positional) <= 2:
         raise Failure("usage: ci_validate.py PROFILE [JUNIT_XML] [--python PYTHON]", 2)
     profile, junit = positional[0], positional[1] if len(positional) > 1 else "envcheck-junit.xml"
-    status = run([*envcheck_command(), "verify", "--profile", profile, "--junit-xml", junit, "--format", "text", *python])
+    status = run(
+        [*envcheck_command(), "verify", "--profile", profile, "--junit-xml", junit, "--format", "text", *python]
+    )
     if status == 0:
         say(PROGRAM, f"all requirements of '{profile}' are met (JUnit report: {junit})")
     elif status == 1:

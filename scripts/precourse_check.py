@@ -60,15 +60,21 @@ def main(argv: list[str]) -> int:
         return status
     json_report, markdown = os.path.join(out, "envcheck-report.json"), os.path.join(out, "envcheck-report.md")
     say(PROGRAM, f"writing {markdown} and {json_report}")
-    for command in ([*envcheck, "report", "--format", "json", *python, "--output", json_report],
-                    [*envcheck, "report", "--from", json_report, "--format", "markdown", "--output", markdown]):
+    for command in (
+        [*envcheck, "report", "--format", "json", *python, "--output", json_report],
+        [*envcheck, "report", "--from", json_report, "--format", "markdown", "--output", markdown],
+    ):
         written = run(command)
         if written != 0:
             raise Failure(f"the report could not be written (exit {written})", written)
     if status == 0:
         say(PROGRAM, "ready for the course. Hand in envcheck-report.md and envcheck-report.json.")
     else:
-        say(PROGRAM, "some requirements are not met (above, each with its fix). Fix what you can, rerun, and hand in the reports either way.")
+        say(
+            PROGRAM,
+            "some requirements are not met (above, each with its fix). Fix what you can, rerun, and hand in the "
+            "reports either way.",
+        )
     return status
 
 

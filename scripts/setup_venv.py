@@ -67,8 +67,11 @@ def tensorflow_requirements(mode: str, platform: str = sys.platform) -> list[str
     if mode != "gpu":
         return ["tensorflow"]
     if platform == "win32":
-        raise Failure("--gpu: TensorFlow has no GPU support on native Windows since 2.11; run this program inside WSL2 "
-                      "(wsl --install -d Ubuntu), with the NVIDIA driver installed on Windows only", 2)
+        raise Failure(
+            "--gpu: TensorFlow has no GPU support on native Windows since 2.11; run this program inside WSL2 "
+            "(wsl --install -d Ubuntu), with the NVIDIA driver installed on Windows only",
+            2,
+        )
     if platform == "darwin":
         return ["tensorflow", "tensorflow-metal"]
     return ["tensorflow[and-cuda]"]
@@ -113,8 +116,11 @@ def main(argv: list[str]) -> int:
             say(PROGRAM, "found a working NVIDIA driver and GPU: installing TensorFlow with its CUDA libraries")
             requirements = tensorflow_requirements("gpu", platform)
         else:
-            say(PROGRAM, "no usable NVIDIA GPU found (or not Linux): installing the CPU build of TensorFlow"
-                + (" (--gpu installs tensorflow-metal for the Apple GPU)" if platform == "darwin" else ""))
+            say(
+                PROGRAM,
+                "no usable NVIDIA GPU found (or not Linux): installing the CPU build of TensorFlow"
+                + (" (--gpu installs tensorflow-metal for the Apple GPU)" if platform == "darwin" else ""),
+            )
             requirements = tensorflow_requirements("cpu", platform)
     step(vpy, "-m", "pip", "install", "--quiet", *requirements)
 

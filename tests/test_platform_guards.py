@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
 
@@ -28,23 +27,77 @@ from helpers import ROOT
 PACKAGE = ROOT / "envcheck"
 
 POSIX_MODULES = frozenset({"pwd", "grp", "fcntl", "termios", "tty", "pty", "resource", "posix", "crypt", "syslog"})
-POSIX_OS = frozenset({
-    "killpg", "getpgid", "getpgrp", "setsid", "setpgrp", "setpgid", "getuid", "geteuid", "getgid", "getegid",
-    "getgroups", "fork", "forkpty", "uname", "sysconf", "getloadavg", "mkfifo", "chown", "lchown", "wait3",
-    "wait4", "WNOHANG", "openpty", "nice", "sched_getaffinity",
-})
+POSIX_OS = frozenset(
+    {
+        "killpg",
+        "getpgid",
+        "getpgrp",
+        "setsid",
+        "setpgrp",
+        "setpgid",
+        "getuid",
+        "geteuid",
+        "getgid",
+        "getegid",
+        "getgroups",
+        "fork",
+        "forkpty",
+        "uname",
+        "sysconf",
+        "getloadavg",
+        "mkfifo",
+        "chown",
+        "lchown",
+        "wait3",
+        "wait4",
+        "WNOHANG",
+        "openpty",
+        "nice",
+        "sched_getaffinity",
+    }
+)
 # Signals the signal module has on POSIX but not on Windows (which has SIGABRT, SIGFPE, SIGILL,
 # SIGINT, SIGSEGV, SIGTERM, SIGBREAK, CTRL_C_EVENT and CTRL_BREAK_EVENT).
-POSIX_SIGNALS = frozenset({
-    "SIGKILL", "SIGHUP", "SIGQUIT", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGPIPE", "SIGSTOP",
-    "SIGCONT", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGBUS", "SIGTRAP", "SIGXCPU", "SIGXFSZ", "SIGWINCH",
-    "SIGPROF", "SIGVTALRM", "SIGSYS", "SIGURG", "SIGIO", "alarm", "setitimer", "pthread_kill", "siginterrupt",
-})
+POSIX_SIGNALS = frozenset(
+    {
+        "SIGKILL",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGALRM",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGCHLD",
+        "SIGPIPE",
+        "SIGSTOP",
+        "SIGCONT",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGBUS",
+        "SIGTRAP",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGWINCH",
+        "SIGPROF",
+        "SIGVTALRM",
+        "SIGSYS",
+        "SIGURG",
+        "SIGIO",
+        "alarm",
+        "setitimer",
+        "pthread_kill",
+        "siginterrupt",
+    }
+)
 POSIX_KEYWORDS = frozenset({"start_new_session", "preexec_fn", "pass_fds", "process_group"})
-POSIX_PROGRAMS = frozenset({"ldconfig", "/sbin/ldconfig", "uname", "lspci", "bash", "sh", "sysctl", "sw_vers", "lsb_release"})
+POSIX_PROGRAMS = frozenset(
+    {"ldconfig", "/sbin/ldconfig", "uname", "lspci", "bash", "sh", "sysctl", "sw_vers", "lsb_release"}
+)
 POSIX_PATHS = ("/proc/", "/sys/", "/dev/", "/usr/lib/wsl", "/etc/")
 
-_PLATFORM_TEST = re.compile(r"platform|os_name|os\.name|posix|windows|win32|linux|darwin|wsl|hasattr\((os|signal),", re.I)
+_PLATFORM_TEST = re.compile(
+    r"platform|os_name|os\.name|posix|windows|win32|linux|darwin|wsl|hasattr\((os|signal),", re.I
+)
 _POSIX_ONLY_DOC = re.compile(r"\b(POSIX|Linux|macOS|WSL2?) only\b")
 
 
@@ -71,10 +124,16 @@ def _guarded(node: ast.AST, parents: dict, kind: str, posix_only: set[str]) -> b
     """Whether `node` only runs where the platform allows it (see the module docstring)."""
     child, parent = node, parents.get(node)
     while parent is not None:
-        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test and _is_platform_test(parent.test):
+        if (
+            isinstance(parent, (ast.If, ast.IfExp, ast.While))
+            and child is not parent.test
+            and _is_platform_test(parent.test)
+        ):
             return True
         if isinstance(parent, ast.Try) and child in parent.body:
-            wanted = {"ImportError", "ModuleNotFoundError", "AttributeError"} | ({"OSError", "FileNotFoundError"} if kind == "path" else set())
+            wanted = {"ImportError", "ModuleNotFoundError", "AttributeError"} | (
+                {"OSError", "FileNotFoundError"} if kind == "path" else set()
+            )
             if any(_catches(handler, wanted) for handler in parent.handlers):
                 return True
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -83,7 +142,11 @@ def _guarded(node: ast.AST, parents: dict, kind: str, posix_only: set[str]) -> b
         body = getattr(parent, "body", None)
         if isinstance(body, list) and child in body:  # an earlier `if <platform>: return` in this block
             for earlier in body[: body.index(child)]:
-                if isinstance(earlier, ast.If) and _is_platform_test(earlier.test) and (_ends_early(earlier.body) or _ends_early(earlier.orelse)):
+                if (
+                    isinstance(earlier, ast.If)
+                    and _is_platform_test(earlier.test)
+                    and (_ends_early(earlier.body) or _ends_early(earlier.orelse))
+                ):
                     return True
         child, parent = parent, parents.get(parent)
     return False
@@ -123,7 +186,8 @@ def _posix_only_functions(trees: dict[str, ast.AST]) -> set[str]:
         node.name
         for tree in trees.values()
         for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _POSIX_ONLY_DOC.search(ast.get_docstring(node) or "")
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and _POSIX_ONLY_DOC.search(ast.get_docstring(node) or "")
     }
 
 
@@ -140,12 +204,16 @@ def violations(trees: dict[str, ast.AST]) -> list[str]:
             if isinstance(node, ast.Call):
                 called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
                 if called in posix_only and not _guarded(node, parents, "call", posix_only - {called}):
-                    found.append(f"{name}:{node.lineno}: {called}() is documented as POSIX-only but called without a platform guard")
+                    where = f"{name}:{node.lineno}: {called}()"
+                    found.append(f"{where} is documented as POSIX-only but called without a platform guard")
     return found
 
 
 def _package_trees() -> dict[str, ast.AST]:
-    return {str(path.relative_to(ROOT)): ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        str(path.relative_to(ROOT)): ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
 
 
 def test_the_package_has_no_unguarded_posix_only_call():
@@ -183,12 +251,27 @@ BAD = {
 }
 
 GOOD = {
-    "if_platform": "import os, signal, sys\ndef stop(p):\n    if sys.platform != 'win32':\n        os.killpg(p.pid, signal.SIGKILL)\n",
-    "os_name_else": "import os, signal\ndef stop(p):\n    if os.name == 'nt':\n        p.kill()\n    else:\n        os.killpg(p.pid, signal.SIGKILL)\n",
+    "if_platform": (
+        "import os, signal, sys\ndef stop(p):\n    if sys.platform != 'win32':\n"
+        "        os.killpg(p.pid, signal.SIGKILL)\n"
+    ),
+    "os_name_else": (
+        "import os, signal\ndef stop(p):\n    if os.name == 'nt':\n        p.kill()\n"
+        "    else:\n        os.killpg(p.pid, signal.SIGKILL)\n"
+    ),
     "ifexp": "import os\nMACHINE = os.uname().machine if hasattr(os, 'uname') else ''\n",
-    "try_import": "def home():\n    try:\n        import pwd\n        return pwd.getpwuid(0).pw_dir\n    except ImportError:\n        return None\n",
-    "early_return": "import sys\ndef libs(run):\n    if not sys.platform.startswith('linux'):\n        return []\n    return run(['ldconfig', '-p'], timeout=5)\n",
-    "proc_try_oserror": "def version():\n    try:\n        return open('/proc/version').read()\n    except OSError:\n        return None\n",
+    "try_import": (
+        "def home():\n    try:\n        import pwd\n        return pwd.getpwuid(0).pw_dir\n"
+        "    except ImportError:\n        return None\n"
+    ),
+    "early_return": (
+        "import sys\ndef libs(run):\n    if not sys.platform.startswith('linux'):\n        return []\n"
+        "    return run(['ldconfig', '-p'], timeout=5)\n"
+    ),
+    "proc_try_oserror": (
+        "def version():\n    try:\n        return open('/proc/version').read()\n"
+        "    except OSError:\n        return None\n"
+    ),
     "posix_only_called_guarded": (
         "import os, signal\n"
         "def _kill(p):\n    '''POSIX only: kill the group.'''\n    os.killpg(p.pid, signal.SIGKILL)\n"

@@ -73,7 +73,11 @@ def test_windows_crash_codes_read_as_the_signal_they_correspond_to():
     crashed = runner.CommandResult(("python.exe",), runner.SIGNALLED, 0xC000001D)
     assert crashed.signal_name == "SIGILL"
     assert "often a CPU without AVX" in crashed.describe()
-    code = "import sys; sys.exit(0xC0000005)" if os.name == "nt" else "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    code = (
+        "import sys; sys.exit(0xC0000005)"
+        if os.name == "nt"
+        else "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    )
     result = runner.run([sys.executable, "-c", code], timeout=30)
     assert result.status == runner.SIGNALLED and result.signal_name == "SIGSEGV"
 

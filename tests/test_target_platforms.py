@@ -38,14 +38,17 @@ def test_a_posix_venv_is_not_read_as_a_windows_one(tmp_path):
     assert target.find_executable(str(tmp_path / "venv"), platform="darwin").endswith(os.path.join("bin", "python"))
 
 
-@pytest.mark.parametrize("spec, win32, posix", [
-    (r"C:\Users\kim\.venv\Scripts\python.exe", True, False),
-    (r".venv\Scripts\python.exe", True, False),
-    ("D:python.exe", True, False),
-    ("C:/Python311/python.exe", True, True),
-    ("python3.11", False, False),
-    ("py", False, False),
-])
+@pytest.mark.parametrize(
+    "spec, win32, posix",
+    [
+        (r"C:\Users\kim\.venv\Scripts\python.exe", True, False),
+        (r".venv\Scripts\python.exe", True, False),
+        ("D:python.exe", True, False),
+        ("C:/Python311/python.exe", True, True),
+        ("python3.11", False, False),
+        ("py", False, False),
+    ],
+)
 def test_what_is_written_as_a_path_per_platform(spec, win32, posix):
     assert target.is_path(spec, "win32") is win32
     assert target.is_path(spec, "linux") is posix
@@ -101,7 +104,12 @@ def test_no_py_launcher_says_where_python_comes_from():
 
 def test_a_version_elsewhere_is_pythonX_Y_on_path(tmp_path):
     exe = _linked_python(tmp_path / "bin" / "python3.12")
-    assert target.find_executable("3.12", platform="darwin", which=lambda name, **kw: exe if name == "python3.12" else None) == exe
+    assert (
+        target.find_executable(
+            "3.12", platform="darwin", which=lambda name, **kw: exe if name == "python3.12" else None
+        )
+        == exe
+    )
     with pytest.raises(UsageError, match="no python3.13 on PATH"):
         target.find_executable("3.13", platform="linux", which=lambda name, **kw: None)
 
@@ -122,5 +130,8 @@ def test_ldconfig_is_not_run_where_there_is_no_loader_cache():
     for platform in ("win32", "darwin"):
         assert cuda_probe.ldconfig_libraries(run=must_not_run, platform=platform) == []
     ran = []
-    cuda_probe.ldconfig_libraries(run=lambda argv, timeout: ran.append(argv) or runner.CommandResult(tuple(argv), runner.NOT_FOUND), platform="linux")
+    cuda_probe.ldconfig_libraries(
+        run=lambda argv, timeout: ran.append(argv) or runner.CommandResult(tuple(argv), runner.NOT_FOUND),
+        platform="linux",
+    )
     assert ran[0] == ["ldconfig", "-p"]

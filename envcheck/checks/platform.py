@@ -46,12 +46,16 @@ def system_findings(python: TargetPython) -> list[Finding]:
     """Doctor's System line: an x86_64 Python under Rosetta 2 on Apple silicon, the last TensorFlow of Intel Macs."""
     if python.platform != "darwin":
         return []
-    from envcheck import data
+    from envcheck import data  # tomllib and the platform modules: only on a Mac
     from envcheck.diagnose import platform as rules
     from envcheck.probes import platform as probe
 
-    facts = rules.PlatformFacts(platform="darwin", machine=getattr(python, "machine", ""),
-                                apple_silicon=probe.apple_silicon(), python=python.executable)
+    facts = rules.PlatformFacts(
+        platform="darwin",
+        machine=getattr(python, "machine", ""),
+        apple_silicon=probe.apple_silicon(),
+        python=python.executable,
+    )
     return rules.system_findings(facts, data.load("platforms.toml"))
 
 

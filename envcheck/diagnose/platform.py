@@ -63,21 +63,30 @@ def system_findings(facts: PlatformFacts, table: Mapping) -> list[Finding]:
     last_x86 = row.get("last_x86_64_release", "2.16")
     x86 = facts.machine.lower() in ("x86_64", "i386", "amd64")
     if facts.apple_silicon and x86:
-        return [Finding(
-            "MACOS_ROSETTA_PYTHON", ERROR,
-            f"This Python runs as {facts.machine} under Rosetta 2 on an Apple silicon Mac: TensorFlow publishes no macOS "
-            f"x86_64 wheels after {last_x86}, and tensorflow-metal (the Apple GPU) needs an arm64 Python.",
-            "Install an arm64 Python (python.org's macOS installer, or Homebrew's in /opt/homebrew), check it with "
-            "python3 -c \"import platform; print(platform.machine())\" (arm64), then recreate the environment with it: "
-            "python3 -m venv --clear .venv && .venv/bin/python -m pip install tensorflow",
-        )]
+        return [
+            Finding(
+                "MACOS_ROSETTA_PYTHON",
+                ERROR,
+                f"This Python runs as {facts.machine} under Rosetta 2 on an Apple silicon Mac: TensorFlow publishes "
+                "no macOS "
+                f"x86_64 wheels after {last_x86}, and tensorflow-metal (the Apple GPU) needs an arm64 Python.",
+                "Install an arm64 Python (python.org's macOS installer, or Homebrew's in /opt/homebrew), check it with "
+                'python3 -c "import platform; print(platform.machine())" (arm64), then recreate the environment with '
+                "it: "
+                "python3 -m venv --clear .venv && .venv/bin/python -m pip install tensorflow",
+            )
+        ]
     if facts.apple_silicon is False and x86:
-        return [Finding(
-            "MACOS_INTEL_LAST_TF", INFO,
-            f"An Intel Mac: TensorFlow {last_x86} is the last release with macOS x86_64 wheels, so newer course "
-            "requirements cannot be installed here.",
-            f"{pip_install(facts.python, f'tensorflow=={last_x86}.*')}; for a newer TensorFlow use Linux (or Colab).",
-        )]
+        return [
+            Finding(
+                "MACOS_INTEL_LAST_TF",
+                INFO,
+                f"An Intel Mac: TensorFlow {last_x86} is the last release with macOS x86_64 wheels, so newer course "
+                "requirements cannot be installed here.",
+                f"{pip_install(facts.python, f'tensorflow=={last_x86}.*')}; for a newer TensorFlow use Linux (or "
+                "Colab).",
+            )
+        ]
     return []
 
 
@@ -88,15 +97,23 @@ def _windows(facts: PlatformFacts, row: Mapping) -> list[Finding]:
         return []  # TensorFlow <= 2.10 can still use the GPU natively (CUDA 11.2, cuDNN 8.1)
     which = f"TensorFlow {facts.tf_version}" if facts.tf_version else f"TensorFlow after {last}"
     gpus = f"; this machine's {facts.nvidia_gpus} NVIDIA GPU(s) are usable only from WSL2" if facts.nvidia_gpus else ""
-    return [Finding(
-        "WINDOWS_NATIVE_NO_GPU", ERROR if facts.nvidia_gpus else INFO,
-        f"{which} cannot use a GPU on native Windows: {last} was the last release with GPU support there{gpus}.",
-        "Use the GPU from WSL2: in PowerShell run `wsl --install -d Ubuntu`; keep the NVIDIA driver on Windows only "
-        "(install no Linux driver inside WSL); then inside Ubuntu: python3 -m venv .venv && "
-        ".venv/bin/python -m pip install 'tensorflow[and-cuda]'. For CPU work nothing needs to change."
-        + (f" (Or stay native with tensorflow<2.11 and CUDA {row.get('last_gpu_cuda', '11.2')} / cuDNN "
-           f"{row.get('last_gpu_cudnn', '8.1')}.)" if too_new else ""),
-    )]
+    return [
+        Finding(
+            "WINDOWS_NATIVE_NO_GPU",
+            ERROR if facts.nvidia_gpus else INFO,
+            f"{which} cannot use a GPU on native Windows: {last} was the last release with GPU support there{gpus}.",
+            "Use the GPU from WSL2: in PowerShell run `wsl --install -d Ubuntu`; keep the NVIDIA driver on Windows "
+            "only "
+            "(install no Linux driver inside WSL); then inside Ubuntu: python3 -m venv .venv && "
+            ".venv/bin/python -m pip install 'tensorflow[and-cuda]'. For CPU work nothing needs to change."
+            + (
+                f" (Or stay native with tensorflow<2.11 and CUDA {row.get('last_gpu_cuda', '11.2')} / cuDNN "
+                f"{row.get('last_gpu_cudnn', '8.1')}.)"
+                if too_new
+                else ""
+            ),
+        )
+    ]
 
 
 def _wsl(facts: PlatformFacts, row: Mapping) -> list[Finding]:
@@ -104,22 +121,32 @@ def _wsl(facts: PlatformFacts, row: Mapping) -> list[Finding]:
     lib_dir = row.get("library_dir", "/usr/lib/wsl/lib")
     inside = [path for path in facts.loader_driver_paths if not path.startswith(lib_dir.rstrip("/") + "/")]
     if inside:
-        return [Finding(
-            "WSL_LINUX_DRIVER", ERROR,
-            f"A Linux NVIDIA driver is installed inside WSL2: the loader finds {', '.join(sorted(set(inside)))}, which "
-            f"hides the Windows driver's libraries in {lib_dir}. Under WSL2 the Windows driver is the only driver.",
-            "Remove the Linux driver inside WSL (sudo apt-get purge 'nvidia-driver-*' 'libnvidia-compute-*' "
-            "'nvidia-utils-*', or `sudo nvidia-uninstall` after a .run installer), run `wsl --shutdown` in PowerShell, "
-            "reopen WSL and check nvidia-smi.",
-        )]
+        return [
+            Finding(
+                "WSL_LINUX_DRIVER",
+                ERROR,
+                f"A Linux NVIDIA driver is installed inside WSL2: the loader finds {', '.join(sorted(set(inside)))}, "
+                "which "
+                f"hides the Windows driver's libraries in {lib_dir}. Under WSL2 the Windows driver is the only driver.",
+                "Remove the Linux driver inside WSL (sudo apt-get purge 'nvidia-driver-*' 'libnvidia-compute-*' "
+                "'nvidia-utils-*', or `sudo nvidia-uninstall` after a .run installer), run `wsl --shutdown` in "
+                "PowerShell, "
+                "reopen WSL and check nvidia-smi.",
+            )
+        ]
     if "libcuda.so.1" in facts.wsl_driver_libraries and not facts.loader_driver_paths:
-        return [Finding(
-            "WSL_DRIVER_NOT_ON_LOADER_PATH", ERROR,
-            f"The Windows driver's libcuda.so.1 is in {lib_dir}, but the loader does not search there, so TensorFlow "
-            "cannot load it.",
-            f"echo {lib_dir} | sudo tee /etc/ld.so.conf.d/ld.wsl.conf && sudo ldconfig   (WSL normally writes this file; "
-            "`wsl --update` in PowerShell restores it)",
-        )]
+        return [
+            Finding(
+                "WSL_DRIVER_NOT_ON_LOADER_PATH",
+                ERROR,
+                f"The Windows driver's libcuda.so.1 is in {lib_dir}, but the loader does not search there, so "
+                "TensorFlow "
+                "cannot load it.",
+                f"echo {lib_dir} | sudo tee /etc/ld.so.conf.d/ld.wsl.conf && sudo ldconfig   (WSL normally writes "
+                "this file; "
+                "`wsl --update` in PowerShell restores it)",
+            )
+        ]
     return []
 
 
@@ -130,13 +157,18 @@ def _macos_gpu(facts: PlatformFacts, row: Mapping) -> list[Finding]:
     first_arm = row.get("first_arm64_release", "2.13")
     needs = ""
     if facts.tf_version and _version(facts.tf_version) < _version(first_arm):
-        needs = f" after upgrading to TensorFlow {first_arm} or later ({pip_install(facts.python, f'tensorflow>={first_arm}')})"
-    return [Finding(
-        "MACOS_NO_CUDA", WARNING,
-        "macOS has no CUDA: TensorFlow cannot use an NVIDIA GPU on a Mac, and without Apple's Metal plug-in it runs on the CPU.",
-        f"For the Apple GPU (Apple silicon or AMD): {pip_install(facts.python, plugin)}{needs}. "
-        "Nothing to fix for CPU work; for CUDA use a Linux machine.",
-    )]
+        upgrade = pip_install(facts.python, f"tensorflow>={first_arm}")
+        needs = f" after upgrading to TensorFlow {first_arm} or later ({upgrade})"
+    return [
+        Finding(
+            "MACOS_NO_CUDA",
+            WARNING,
+            "macOS has no CUDA: TensorFlow cannot use an NVIDIA GPU on a Mac, and without Apple's Metal plug-in it "
+            "runs on the CPU.",
+            f"For the Apple GPU (Apple silicon or AMD): {pip_install(facts.python, plugin)}{needs}. "
+            "Nothing to fix for CPU work; for CUDA use a Linux machine.",
+        )
+    ]
 
 
 # check-cuda's findings that a platform finding replaces: its generic words for what the platform explains.
@@ -151,6 +183,7 @@ SUPERSEDED = {
 def amend(found: list[Finding], platform_found: list[Finding]) -> list[Finding]:
     """check-cuda's findings with the platform's added, the ones they supersede dropped, errors first."""
     dropped = set().union(*(SUPERSEDED.get(f.code, ()) for f in platform_found)) if platform_found else set()
-    merged = [f for f in found if f.code not in dropped] + [f for f in platform_found if all(f.code != g.code for g in found)]
+    merged = [f for f in found if f.code not in dropped]
+    merged += [f for f in platform_found if all(f.code != g.code for g in found)]
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(merged, key=lambda f: order.get(f.severity, 3))

@@ -23,7 +23,8 @@ def wsl_driver_libraries(lib_dir: str = WSL_LIB_DIR) -> tuple[str, ...]:
 
 
 def parse_sysctl_arm64(result: runner.CommandResult) -> bool | None:
-    """`sysctl -n hw.optional.arm64` -> True on Apple silicon (1), False on Intel (0, or no such key), None if unknown."""
+    """`sysctl -n hw.optional.arm64` -> True on Apple silicon (1), False on Intel (0, or no such key), None if "
+    "unknown."""
     if result.ok:
         value = result.stdout.strip()
         return value == "1" if value in ("0", "1") else None

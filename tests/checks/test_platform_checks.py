@@ -8,17 +8,19 @@ import sys
 
 import pytest
 
-from cuda_fakes import fake_nvidia_smi
-from envcheck import runner, target
+from envcheck import target
 from envcheck.checks import cuda as cuda_check
 from envcheck.checks import platform as platform_check
 from envcheck.probes import platform as probe
 
+from cuda_fakes import fake_nvidia_smi
+
 
 def _as(platform: str, machine: str = "x86_64") -> target.TargetPython:
     here = target.current()
-    return target.TargetPython(here.executable, here.version, here.path, here.prefix, here.base_prefix,
-                               here.implementation, platform, machine)
+    return target.TargetPython(
+        here.executable, here.version, here.path, here.prefix, here.base_prefix, here.implementation, platform, machine
+    )
 
 
 @pytest.fixture
@@ -36,7 +38,9 @@ def test_check_cuda_on_native_windows_with_the_h200_says_wsl2(h200_path):
     # --no-tf answers "a GPU with a working driver is present", which holds; the finding says TensorFlow cannot use it
     assert report["gpus"] and report["verdict"]["ready"] is True
     windows = next(f for f in report["findings"] if f["code"] == "WINDOWS_NATIVE_NO_GPU")
-    assert windows["severity"] == "error" and "TensorFlow 2.21" in windows["message"] and "wsl --install" in windows["fix"]
+    assert (
+        windows["severity"] == "error" and "TensorFlow 2.21" in windows["message"] and "wsl --install" in windows["fix"]
+    )
 
 
 def test_check_cuda_on_a_mac_says_no_cuda_and_not_the_generic_no_gpu(monkeypatch):
@@ -67,25 +71,3 @@ def test_doctor_system_area_carries_the_platform_findings():
     rosetta = Finding("MACOS_ROSETTA_PYTHON", ERROR, "x86_64 under Rosetta 2", "install an arm64 Python")
     area = doctor_rules.system_area(system.read(), [rosetta])
     assert area.status == "error" and area.findings[0].code == "MACOS_ROSETTA_PYTHON"
-
-
-# --- the probes ----------------------------------------------------------------------------------
-
-
-def test_wsl_driver_libraries_reads_the_mapped_directory(tmp_path):
-    for name in ("libcuda.so.1", "libcuda.so.1.1", "libnvidia-ml.so.1", "libd3d12.so", "nvidia-smi"):
-        (tmp_path / name).write_text("")
-    assert probe.wsl_driver_libraries(str(tmp_path)) == ("libcuda.so.1", "libcuda.so.1.1", "libnvidia-ml.so.1", "nvidia-smi")
-    assert probe.wsl_driver_libraries(str(tmp_path / "missing")) == ()
-
-
-@pytest.mark.parametrize("status, code, out, expected", [
-    (runner.OK, 0, "1\n", True),        # Apple silicon, whatever the Python's architecture
-    (runner.OK, 0, "0\n", False),
-    (runner.EXITED, 1, "", False),      # Intel: sysctl: unknown oid 'hw.optional.arm64'
-    (runner.NOT_FOUND, None, "", None),
-    (runner.TIMED_OUT, None, "", None),
-])
-def test_apple_silicon_from_sysctl(status, code, out, expected):
-    result = runner.CommandResult(("sysctl", "-n", "hw.optional.arm64"), status, code, out)
-    assert probe.apple_silicon(run=lambda argv, timeout: result) is expected

@@ -1,8 +1,8 @@
 """envcheck report: what doctor gathered, plus the context a helper needs, made safe to share.
 
-Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered as JSON, markdown (for a
-GitHub issue or a course forum: long parts in collapsed <details>) or text. Redaction happens on the
-data before any renderer sees it, so no format can leak what another one hides:
+Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered (`envcheck.render.report`)
+as JSON, markdown (for a GitHub issue or a course forum: long parts in collapsed <details>) or text.
+Redaction happens on the data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
 - credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
@@ -41,7 +41,9 @@ PIP_INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "trusted-host")
 
 # Any user's home folder, whoever ran the report: Windows `C:\Users\<name>` (either slash, any case) and
 # macOS `/Users/<name>`; the shared folders keep their names.
-_WINDOWS_USER_DIR = re.compile(r"(?i)\b([a-z]:[\\/]+users[\\/]+)(?!(?:public|default|all users)(?:[\\/\s\"']|$))[^\\/\s\"'<>|:*?]+")
+_WINDOWS_USER_DIR = re.compile(
+    r"(?i)\b([a-z]:[\\/]+users[\\/]+)(?!(?:public|default|all users)(?:[\\/\s\"']|$))[^\\/\s\"'<>|:*?]+"
+)
 _MACOS_USER_DIR = re.compile(r"(?<![\w.~])(/Users/)(?!Shared(?:[/\s\"']|$))[^/\s\"'<>]+")
 
 
@@ -59,7 +61,7 @@ class Redactor:
 
     @classmethod
     def for_this_machine(cls, environ=None) -> "Redactor":
-        import socket
+        import socket  # only to redact this machine's host name
 
         environ = os.environ if environ is None else environ
         homes = [environ.get("HOME", ""), environ.get("USERPROFILE", ""),
@@ -73,7 +75,8 @@ class Redactor:
             users.append(entry.pw_name)
         except (ImportError, KeyError, AttributeError):
             pass  # no password database entry (containers, Windows): $HOME and $USER still count
-        homes = [h.rstrip("/\\") for h in homes if h and h.rstrip("/\\") and not re.fullmatch(r"[A-Za-z]:", h.rstrip("/\\"))]
+        homes = [h.rstrip("/\\") for h in homes if h.rstrip("/\\")]
+        homes = [h for h in homes if not re.fullmatch(r"[A-Za-z]:", h)]  # a bare drive (HOMEDRIVE alone) is no home
         host = socket.gethostname()
         hosts = [host, host.split(".")[0], environ.get("COMPUTERNAME", "")]
         return cls(
@@ -125,8 +128,7 @@ def pip_config_files(environ, prefix: str, platform: str = sys.platform) -> list
     if platform == "win32":
         appdata = environ.get("APPDATA") or ""
         home = environ.get("USERPROFILE") or environ.get("HOME") or ""
-        candidates = [(environ.get("PROGRAMDATA"), "pip", "pip.ini"), (home, "pip", "pip.ini"), (appdata, "pip", "pip.ini")]
-        files = [os.path.join(*parts) for parts in candidates if parts[0]]
+        files = [os.path.join(base, "pip", "pip.ini") for base in (environ.get("PROGRAMDATA"), home, appdata) if base]
         files.append(os.path.join(prefix, "pip.ini"))
     else:
         home = environ.get("HOME") or os.path.expanduser("~")
@@ -157,7 +159,8 @@ def pip_index_settings(environ, prefix: str, platform: str = sys.platform) -> li
         for section in parser.sections():
             for key in PIP_INDEX_KEYS:
                 if parser.has_option(section, key):
-                    settings.append({"source": f"{path} [{section}]", "key": key, "value": " ".join(parser.get(section, key).split())})
+                    value = " ".join(parser.get(section, key).split())
+                    settings.append({"source": f"{path} [{section}]", "key": key, "value": value})
     for key in PIP_INDEX_KEYS:
         name = "PIP_" + key.upper().replace("-", "_")
         if environ.get(name):
@@ -167,7 +170,7 @@ def pip_index_settings(environ, prefix: str, platform: str = sys.platform) -> li
 
 def build(result, environ=None, redactor: Redactor | None = None) -> dict:
     """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
-    from envcheck import __version__
+    from envcheck import __version__  # the report names the envcheck that wrote it
     from envcheck.probes import packages
 
     environ = dict(os.environ if environ is None else environ)
@@ -178,8 +181,9 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         from envcheck.probes import requirements
 
         installed = requirements.read_installed(packages.scan(result.python.path))
-    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()), key=lambda r: packages.canonicalize(r["name"]))
-    import datetime
+    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()),
+                  key=lambda r: packages.canonicalize(r["name"]))
+    import datetime  # only the report carries a timestamp
 
     report = {
         "schema": SCHEMA,
@@ -193,75 +197,3 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         "pip_index": pip_index_settings(environ, result.python.prefix),
     }
     return redactor.data(report)
-
-
-# --- renderers ------------------------------------------------------------------------------
-
-_MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-
-
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    py = report["python"]
-    plat = report["platform"]
-    out = [
-        "### envcheck report",
-        "",
-        f"envcheck {report['envcheck']} · {report['generated']} · Python {py['version']}"
-        f"{' (venv)' if py.get('venv') else ''} · {plat['system']} {plat['release']} {plat['machine']}",
-        "",
-        "| | Area | Summary |",
-        "|---|---|---|",
-    ]
-    out += [f"| {_MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
-    out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
-    problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
-    if problems:
-        out.append("#### Problems and fixes")
-        out.append("")
-        for area, finding in problems:
-            out.append(f"- {_MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
-            if finding.get("fix"):
-                fix = finding["fix"]
-                out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
-        out.append("")
-    facts = []
-    for area in doctor["areas"]:
-        facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
-        facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
-    out += _details("Facts per area", facts)
-    out += _details(f"Installed packages ({len(report['packages'])})", [f"{r['name']}=={r['version']}" for r in report["packages"]])
-    out += _details("Environment variables (allow-listed)", [f"{k}={v}" for k, v in report["environment"].items()] or ["(none set)"])
-    out += _details("pip index settings", [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]] or ["(defaults: https://pypi.org/simple)"])
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _details(summary: str, lines: list[str]) -> list[str]:
-    return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
-
-
-def text(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
-    out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
-    out.append("")
-    for area in doctor["areas"]:
-        out.append(f"[{_MARK[area['status']]}] {area['title']} — {area['summary']}")
-        for finding in area["findings"]:
-            out.append(f"    {_MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
-            if finding.get("fix"):
-                out.append(f"        Fix: {finding['fix']}")
-        out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]
-    out += ["", tally(doctor["errors"], doctor["warnings"]), "", "packages:"]
-    out += [f"  {r['name']}=={r['version']}" for r in report["packages"]]
-    out += ["", "environment:"] + [f"  {k}={v}" for k, v in report["environment"].items()]
-    out += ["", "pip index:"] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
-    return "\n".join(out) + "\n"
