@@ -93,6 +93,12 @@ def resolve(spec: str | None) -> TargetPython:
     return ask(executable)
 
 
+def of(python: TargetPython | str | None) -> TargetPython:
+    """What a library caller has (a TargetPython, an interpreter's path or venv, None for this one) as a
+    TargetPython; UsageError when a path is not a working Python."""
+    return python if isinstance(python, TargetPython) else resolve(None if python is None else str(python))
+
+
 # `--python 3.11` (or the py launcher's own spelling, `--python "py -3.11"`): a version, not a path.
 _VERSION_REQUEST = r"(?:py\s+-)?(3\.\d+)(-(?:32|64|arm64))?"
 

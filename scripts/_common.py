@@ -68,6 +68,14 @@ def envcheck_command(environ=None, cwd: str | None = None, platform: str = sys.p
     return [sys.executable, "-m", "envcheck"]
 
 
+def verify_against(profile: str) -> list[str]:
+    """verify's option for what a course or CI job ships: a requirements file (*.txt, *.in, a
+    pyproject.toml) is --requirements, anything else (a TOML profile, a shipped profile's name) --profile."""
+    if profile.endswith((".txt", ".in")) or os.path.basename(profile) == "pyproject.toml":
+        return ["--requirements", profile]
+    return ["--profile", profile]
+
+
 def run(argv: list[str]) -> int:
     """Run one step, its output going straight to the user; its exit status (127: the program is missing)."""
     try:

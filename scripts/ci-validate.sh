@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# For a CI step: verify the environment against a profile and write a JUnit XML report.
+# For a CI step: verify the environment against a profile or a requirements file, write JUnit XML.
 #
-#   scripts/ci-validate.sh PROFILE [JUNIT_XML] [--python PYTHON]
+#   scripts/ci-validate.sh PROFILE|REQUIREMENTS [JUNIT_XML] [--python PYTHON]
 #
 # One implementation for every platform: this runs scripts/ci_validate.py (standard library only; its --help
 # says more), which Windows users run as `py scripts\ci_validate.py`. It finds the project's .venv itself.

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""For a CI step: verify the environment against a profile and write a JUnit XML report.
+"""For a CI step: verify the environment against a profile or a requirements file, write JUnit XML.
 
-  python3 scripts/ci_validate.py PROFILE [JUNIT_XML] [--python PYTHON]
+  python3 scripts/ci_validate.py PROFILE|REQUIREMENTS [JUNIT_XML] [--python PYTHON]
 
-JUNIT_XML defaults to envcheck-junit.xml. envcheck is found without activating anything: $ENVCHECK,
-the project's .venv, `envcheck` on PATH, or this interpreter's. Exit status is verify's: 0 all
-requirements met, 1 one is not (the step fails), 2 a bad profile or bad usage.
+A *.txt / *.in file or a pyproject.toml is a requirements file; anything else a profile. JUNIT_XML
+defaults to envcheck-junit.xml. envcheck is found without activating anything: $ENVCHECK, the
+project's .venv, `envcheck` on PATH, or this interpreter's. Exit status is verify's: 0 all
+requirements met, 1 one is not (the step fails), 2 a bad profile, a bad requirements file or bad usage.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import Failure, envcheck_command, main_wrapper, run, say  # noqa: E402
+from _common import Failure, envcheck_command, main_wrapper, run, say, verify_against  # noqa: E402
 
 PROGRAM = "ci-validate"
 
@@ -36,11 +37,10 @@ def main(argv: list[str]) -> int:
         else:
             positional.append(arg)
     if not 1 <= len(positional) <= 2:
-        raise Failure("usage: ci_validate.py PROFILE [JUNIT_XML] [--python PYTHON]", 2)
+        raise Failure("usage: ci_validate.py PROFILE|REQUIREMENTS [JUNIT_XML] [--python PYTHON]", 2)
     profile, junit = positional[0], positional[1] if len(positional) > 1 else "envcheck-junit.xml"
-    status = run(
-        [*envcheck_command(), "verify", "--profile", profile, "--junit-xml", junit, "--format", "text", *python]
-    )
+    verify = [*envcheck_command(), "verify", *verify_against(profile), "--junit-xml", junit, "--format", "text"]
+    status = run([*verify, *python])
     if status == 0:
         say(PROGRAM, f"all requirements of '{profile}' are met (JUnit report: {junit})")
     elif status == 1:

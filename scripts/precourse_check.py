@@ -2,14 +2,15 @@
 """Before the first class: check this environment against the course profile, then write
 envcheck-report.md and envcheck-report.json to hand in (secrets redacted).
 
-  python3 scripts/precourse_check.py [PROFILE] [--python PYTHON] [--out DIR]
+  python3 scripts/precourse_check.py [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]
   py scripts\\precourse_check.py [...]     (Windows PowerShell)
 
-PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course). envcheck is found
+PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course), or a requirements
+file the course ships: a *.txt / *.in file in pip's format, or a pyproject.toml. envcheck is found
 without activating anything: the project's .venv (here, or in this checkout), `envcheck` on PATH, or
 $ENVCHECK. --python inspects another interpreter or environment instead of the one envcheck runs in.
 Exit status: 0 when every requirement is met, 1 when one is not (the reports are written either
-way: hand them in), 2 for bad usage or a bad profile.
+way: hand them in), 2 for bad usage, a bad profile or a bad requirements file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import Failure, envcheck_command, main_wrapper, run, say  # noqa: E402
+from _common import Failure, envcheck_command, main_wrapper, run, say, verify_against  # noqa: E402
 
 PROGRAM = "precourse-check"
 
@@ -55,7 +56,7 @@ def main(argv: list[str]) -> int:
         raise Failure(f"cannot create {out}: {error.strerror}", 2) from None
 
     say(PROGRAM, f"checking this environment against '{profile}'")
-    status = run([*envcheck, "verify", "--profile", profile, *python])
+    status = run([*envcheck, "verify", *verify_against(profile), *python])
     if status not in (0, 1):
         return status
     json_report, markdown = os.path.join(out, "envcheck-report.json"), os.path.join(out, "envcheck-report.md")

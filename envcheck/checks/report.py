@@ -5,7 +5,8 @@ as JSON, markdown (for a GitHub issue or a course forum: long parts in collapsed
 Redaction happens on the data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
-- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
+- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or the configuration files pip
+  names in `pip config debug`), and query
   parameters named like a token, key or password, become `***`;
 - well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
 - the home directory becomes `~` (HOME, USERPROFILE; either slash, any case), the user name `<user>` and
@@ -14,12 +15,10 @@ Redaction happens on the data before any renderer sees it, so no format can leak
 
 from __future__ import annotations
 
-import configparser
 import os
 import platform
 import re
-import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SCHEMA = "envcheck.report/1"
 
@@ -36,7 +35,6 @@ _TOKENS = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{16,}"
     r"|xox[abprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_\-]{16,})"
 )
-PIP_INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "trusted-host")
 
 
 # Any user's home folder, whoever ran the report: Windows `C:\Users\<name>` (either slash, any case) and
@@ -53,8 +51,7 @@ def _path_pattern(path: str) -> str:
     return r"[\\/]+".join(parts)
 
 
-@dataclass(frozen=True)
-class Redactor:
+class Redactor(NamedTuple):
     homes: tuple[str, ...]  # $HOME / %USERPROFILE% and the account's home from the password database
     users: tuple[str, ...]  # $USER / $LOGNAME / %USERNAME% and the account's name
     hosts: tuple[str, ...]
@@ -118,65 +115,14 @@ def allowed_environment(environ) -> dict[str, str]:
     }
 
 
-def pip_config_files(environ, prefix: str, platform: str = sys.platform) -> list[str]:
-    """Where pip reads its configuration, in pip's `pip config debug` order, for `platform`.
-
-    Linux: /etc/xdg/pip, /etc, ~/.pip, $XDG_CONFIG_HOME/pip; macOS adds ~/Library/Application Support/pip;
-    Windows: %PROGRAMDATA%\\pip\\pip.ini, %USERPROFILE%\\pip\\pip.ini, %APPDATA%\\pip\\pip.ini. Then the
-    environment's own file and $PIP_CONFIG_FILE.
-    """
-    if platform == "win32":
-        appdata = environ.get("APPDATA") or ""
-        home = environ.get("USERPROFILE") or environ.get("HOME") or ""
-        files = [os.path.join(base, "pip", "pip.ini") for base in (environ.get("PROGRAMDATA"), home, appdata) if base]
-        files.append(os.path.join(prefix, "pip.ini"))
-    else:
-        home = environ.get("HOME") or os.path.expanduser("~")
-        xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        files = ["/etc/xdg/pip/pip.conf", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf")]
-        if platform == "darwin":
-            files.append(os.path.join(home, "Library", "Application Support", "pip", "pip.conf"))
-        files += [os.path.join(xdg, "pip", "pip.conf"), os.path.join(prefix, "pip.conf")]
-    if environ.get("PIP_CONFIG_FILE"):
-        files.append(environ["PIP_CONFIG_FILE"])
-    return files
-
-
-def pip_index_settings(environ, prefix: str, platform: str = sys.platform) -> list[dict]:
-    """pip's index settings (index-url, extra-index-url, ...) from config files and PIP_* variables.
-
-    Values are returned raw: the Redactor removes credentials from them with everything else.
-    """
-    settings = []
-    for path in pip_config_files(environ, prefix, platform):
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            if not parser.read(path, encoding="utf-8"):
-                continue
-        except (configparser.Error, UnicodeDecodeError) as error:
-            settings.append({"source": path, "key": "-", "value": f"unreadable: {type(error).__name__}"})
-            continue
-        for section in parser.sections():
-            for key in PIP_INDEX_KEYS:
-                if parser.has_option(section, key):
-                    value = " ".join(parser.get(section, key).split())
-                    settings.append({"source": f"{path} [{section}]", "key": key, "value": value})
-    for key in PIP_INDEX_KEYS:
-        name = "PIP_" + key.upper().replace("-", "_")
-        if environ.get(name):
-            settings.append({"source": f"${name}", "key": key, "value": environ[name]})
-    return settings
-
-
 def build(result, environ=None, redactor: Redactor | None = None) -> dict:
     """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
     from envcheck import __version__  # the report names the envcheck that wrote it
-    from envcheck.probes import packages
+    from envcheck.probes import packages, pip_config  # what the report adds to doctor's answer
 
     environ = dict(os.environ if environ is None else environ)
     redactor = redactor or Redactor.for_this_machine(environ)
-    values = result.gather.values() if result.gather else {}
-    installed = values.get("installed")
+    installed = result.sources.get("installed")
     if installed is None:  # doctor did not get that far (or an area was injected): read it now
         from envcheck.probes import requirements
 
@@ -194,6 +140,6 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         "doctor": result.to_dict(),
         "packages": rows,
         "environment": allowed_environment(environ),
-        "pip_index": pip_index_settings(environ, result.python.prefix),
+        "pip_index": pip_config.index_settings(result.python.executable, result.python.prefix, environ),
     }
     return redactor.data(report)

@@ -1,5 +1,5 @@
 """Redaction on Windows and macOS: C:\\Users\\<name>, USERPROFILE, USERNAME, COMPUTERNAME, either slash, any
-case, doubled backslashes (a repr in an error message), and macOS /Users/<name>; pip.ini where Windows keeps it."""
+case, doubled backslashes (a repr in an error message), and macOS /Users/<name>."""
 
 from __future__ import annotations
 
@@ -73,22 +73,3 @@ def test_a_whole_windows_report_structure_leaks_nothing(windows):
     dumped = json.dumps(windows.data(data))
     assert "kim" not in dumped.lower() and "LAPTOP" not in dumped, dumped
     assert r"~\\.venv\\Scripts;C:\\Windows\\system32" in dumped
-
-
-def test_pip_config_files_per_platform():
-    win = report.pip_config_files(WINDOWS_ENV, r"C:\Users\Kim.Minji\.venv", platform="win32")
-    assert [f.replace("\\", "/").split("/")[-2:] for f in win] == [["pip", "pip.ini"]] * 3 + [[".venv", "pip.ini"]]
-    assert win[0].startswith(r"C:\ProgramData") and win[2].startswith(WINDOWS_ENV["APPDATA"])
-    mac = report.pip_config_files({"HOME": "/Users/choi"}, "/Users/choi/.venv", platform="darwin")
-    assert "/Users/choi/Library/Application Support/pip/pip.conf" in mac
-    linux = report.pip_config_files({"HOME": "/home/ada"}, "/home/ada/.venv", platform="linux")
-    assert linux[:2] == ["/etc/xdg/pip/pip.conf", "/etc/pip.conf"] and not any("Library" in f for f in linux)
-
-
-def test_pip_ini_on_windows_is_read(tmp_path):
-    appdata = tmp_path / "AppData" / "Roaming"
-    (appdata / "pip").mkdir(parents=True)
-    (appdata / "pip" / "pip.ini").write_text("[global]\nindex-url = https://kim:pw@idx.example/simple\n")
-    env = {"APPDATA": str(appdata), "USERPROFILE": str(tmp_path)}
-    settings = report.pip_index_settings(env, str(tmp_path / "venv"), platform="win32")
-    assert [(s["key"], s["value"]) for s in settings] == [("index-url", "https://kim:pw@idx.example/simple")]
