@@ -2,6 +2,7 @@
 """For a CI step: verify the environment against a profile or a requirements file, write JUnit XML.
 
   python3 scripts/ci_validate.py PROFILE|REQUIREMENTS [JUNIT_XML] [--python PYTHON]
+  scripts/ci-validate.sh PROFILE|REQUIREMENTS [JUNIT_XML] [--python PYTHON]   (bash: runs this program)
 
 A *.txt / *.in file or a pyproject.toml is a requirements file; anything else a profile. JUNIT_XML
 defaults to envcheck-junit.xml. envcheck is found without activating anything: $ENVCHECK, the

@@ -4,6 +4,7 @@ envcheck-report.md and envcheck-report.json to hand in (secrets redacted).
 
   python3 scripts/precourse_check.py [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]
   py scripts\\precourse_check.py [...]     (Windows PowerShell)
+  scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]   (bash: runs this program)
 
 PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course), or a requirements
 file the course ships: a *.txt / *.in file in pip's format, or a pyproject.toml. envcheck is found

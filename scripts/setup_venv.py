@@ -3,6 +3,7 @@
 
   python3 scripts/setup_venv.py [--cpu | --gpu] [--venv DIR] [--python PYTHON] [--dry-run]
   py scripts\\setup_venv.py [...]          (Windows PowerShell; no bash needed)
+  scripts/setup-venv.sh [--cpu | --gpu] [--venv DIR] [--python PYTHON] [--dry-run]   (bash: runs this program)
 
 TensorFlow's GPU build is chosen when `check-cuda --no-tf` finds a working NVIDIA driver and GPU on
 Linux (WSL2 included): tensorflow[and-cuda]; plain tensorflow otherwise. --gpu forces it; on macOS
