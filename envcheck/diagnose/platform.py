@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
+from envcheck.i18n import _
 from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
 
 DRIVER_SONAMES = ("libcuda.so.1", "libnvidia-ml.so.1")  # what the NVIDIA driver, and only it, provides
@@ -67,13 +68,13 @@ def system_findings(facts: PlatformFacts, table: Mapping) -> list[Finding]:
             Finding(
                 "MACOS_ROSETTA_PYTHON",
                 ERROR,
-                f"This Python runs as {facts.machine} under Rosetta 2 on an Apple silicon Mac: TensorFlow publishes "
-                "no macOS "
-                f"x86_64 wheels after {last_x86}, and tensorflow-metal (the Apple GPU) needs an arm64 Python.",
-                "Install an arm64 Python (python.org's macOS installer, or Homebrew's in /opt/homebrew), check it with "
-                'python3 -c "import platform; print(platform.machine())" (arm64), then recreate the environment with '
-                "it: "
-                "python3 -m venv --clear .venv && .venv/bin/python -m pip install tensorflow",
+                _("This Python runs as {machine} under Rosetta 2 on an Apple silicon Mac: TensorFlow publishes no "
+                  "macOS x86_64 wheels after {last}, and tensorflow-metal (the Apple GPU) needs an arm64 Python.")
+                .format(machine=facts.machine, last=last_x86),
+                _("Install an arm64 Python (python.org's macOS installer, or Homebrew's in /opt/homebrew), check it "
+                  "with {check} (arm64), then recreate the environment with it: {command}").format(
+                    check='python3 -c "import platform; print(platform.machine())"',
+                    command="python3 -m venv --clear .venv && .venv/bin/python -m pip install tensorflow"),
             )
         ]
     if facts.apple_silicon is False and x86:
@@ -81,10 +82,10 @@ def system_findings(facts: PlatformFacts, table: Mapping) -> list[Finding]:
             Finding(
                 "MACOS_INTEL_LAST_TF",
                 INFO,
-                f"An Intel Mac: TensorFlow {last_x86} is the last release with macOS x86_64 wheels, so newer course "
-                "requirements cannot be installed here.",
-                f"{pip_install(facts.python, f'tensorflow=={last_x86}.*')}; for a newer TensorFlow use Linux (or "
-                "Colab).",
+                _("An Intel Mac: TensorFlow {last} is the last release with macOS x86_64 wheels, so newer course "
+                  "requirements cannot be installed here.").format(last=last_x86),
+                _("{command}; for a newer TensorFlow use Linux (or Colab).").format(
+                    command=pip_install(facts.python, f"tensorflow=={last_x86}.*")),
             )
         ]
     return []
@@ -95,20 +96,23 @@ def _windows(facts: PlatformFacts, row: Mapping) -> list[Finding]:
     too_new = facts.tf_version is not None and _version(facts.tf_version) > _version(last)
     if not too_new and not (facts.tf_version is None and facts.nvidia_gpus):
         return []  # TensorFlow <= 2.10 can still use the GPU natively (CUDA 11.2, cuDNN 8.1)
-    which = f"TensorFlow {facts.tf_version}" if facts.tf_version else f"TensorFlow after {last}"
-    gpus = f"; this machine's {facts.nvidia_gpus} NVIDIA GPU(s) are usable only from WSL2" if facts.nvidia_gpus else ""
+    which = f"TensorFlow {facts.tf_version}" if facts.tf_version else _("TensorFlow after {last}").format(last=last)
+    gpus = ""
+    if facts.nvidia_gpus:
+        gpus = _("; this machine's {count} NVIDIA GPU(s) are usable only from WSL2").format(count=facts.nvidia_gpus)
     return [
         Finding(
             "WINDOWS_NATIVE_NO_GPU",
             ERROR if facts.nvidia_gpus else INFO,
-            f"{which} cannot use a GPU on native Windows: {last} was the last release with GPU support there{gpus}.",
-            "Use the GPU from WSL2: in PowerShell run `wsl --install -d Ubuntu`; keep the NVIDIA driver on Windows "
-            "only "
-            "(install no Linux driver inside WSL); then inside Ubuntu: python3 -m venv .venv && "
-            ".venv/bin/python -m pip install 'tensorflow[and-cuda]'. For CPU work nothing needs to change."
+            _("{which} cannot use a GPU on native Windows: {last} was the last release with GPU support there"
+              "{gpus}.").format(which=which, last=last, gpus=gpus),
+            _("Use the GPU from WSL2: in PowerShell run `{install}`; keep the NVIDIA driver on Windows only (install "
+              "no Linux driver inside WSL); then inside Ubuntu: {command}. For CPU work nothing needs to change.")
+            .format(install="wsl --install -d Ubuntu",
+                command="python3 -m venv .venv && .venv/bin/python -m pip install 'tensorflow[and-cuda]'")
             + (
-                f" (Or stay native with tensorflow<2.11 and CUDA {row.get('last_gpu_cuda', '11.2')} / cuDNN "
-                f"{row.get('last_gpu_cudnn', '8.1')}.)"
+                _(" (Or stay native with tensorflow<2.11 and CUDA {cuda} / cuDNN {cudnn}.)").format(
+                    cuda=row.get("last_gpu_cuda", "11.2"), cudnn=row.get("last_gpu_cudnn", "8.1"))
                 if too_new
                 else ""
             ),
@@ -125,13 +129,13 @@ def _wsl(facts: PlatformFacts, row: Mapping) -> list[Finding]:
             Finding(
                 "WSL_LINUX_DRIVER",
                 ERROR,
-                f"A Linux NVIDIA driver is installed inside WSL2: the loader finds {', '.join(sorted(set(inside)))}, "
-                "which "
-                f"hides the Windows driver's libraries in {lib_dir}. Under WSL2 the Windows driver is the only driver.",
-                "Remove the Linux driver inside WSL (sudo apt-get purge 'nvidia-driver-*' 'libnvidia-compute-*' "
-                "'nvidia-utils-*', or `sudo nvidia-uninstall` after a .run installer), run `wsl --shutdown` in "
-                "PowerShell, "
-                "reopen WSL and check nvidia-smi.",
+                _("A Linux NVIDIA driver is installed inside WSL2: the loader finds {paths}, which hides the Windows "
+                  "driver's libraries in {lib_dir}. Under WSL2 the Windows driver is the only driver.").format(
+                    paths=", ".join(sorted(set(inside))), lib_dir=lib_dir),
+                _("Remove the Linux driver inside WSL ({purge}, or `{uninstall}` after a .run installer), run "
+                  "`{shutdown}` in PowerShell, reopen WSL and check nvidia-smi.").format(
+                    purge="sudo apt-get purge 'nvidia-driver-*' 'libnvidia-compute-*' 'nvidia-utils-*'",
+                    uninstall="sudo nvidia-uninstall", shutdown="wsl --shutdown"),
             )
         ]
     if "libcuda.so.1" in facts.wsl_driver_libraries and not facts.loader_driver_paths:
@@ -139,12 +143,11 @@ def _wsl(facts: PlatformFacts, row: Mapping) -> list[Finding]:
             Finding(
                 "WSL_DRIVER_NOT_ON_LOADER_PATH",
                 ERROR,
-                f"The Windows driver's libcuda.so.1 is in {lib_dir}, but the loader does not search there, so "
-                "TensorFlow "
-                "cannot load it.",
-                f"echo {lib_dir} | sudo tee /etc/ld.so.conf.d/ld.wsl.conf && sudo ldconfig   (WSL normally writes "
-                "this file; "
-                "`wsl --update` in PowerShell restores it)",
+                _("The Windows driver's libcuda.so.1 is in {lib_dir}, but the loader does not search there, so "
+                  "TensorFlow cannot load it.").format(lib_dir=lib_dir),
+                _("{command}   (WSL normally writes this file; `{update}` in PowerShell restores it)").format(
+                    command=f"echo {lib_dir} | sudo tee /etc/ld.so.conf.d/ld.wsl.conf && sudo ldconfig",
+                    update="wsl --update"),
             )
         ]
     return []
@@ -158,15 +161,16 @@ def _macos_gpu(facts: PlatformFacts, row: Mapping) -> list[Finding]:
     needs = ""
     if facts.tf_version and _version(facts.tf_version) < _version(first_arm):
         upgrade = pip_install(facts.python, f"tensorflow>={first_arm}")
-        needs = f" after upgrading to TensorFlow {first_arm} or later ({upgrade})"
+        needs = _(" after upgrading to TensorFlow {first} or later ({upgrade})").format(first=first_arm,
+                                                                                          upgrade=upgrade)
     return [
         Finding(
             "MACOS_NO_CUDA",
             WARNING,
-            "macOS has no CUDA: TensorFlow cannot use an NVIDIA GPU on a Mac, and without Apple's Metal plug-in it "
-            "runs on the CPU.",
-            f"For the Apple GPU (Apple silicon or AMD): {pip_install(facts.python, plugin)}{needs}. "
-            "Nothing to fix for CPU work; for CUDA use a Linux machine.",
+            _("macOS has no CUDA: TensorFlow cannot use an NVIDIA GPU on a Mac, and without Apple's Metal plug-in it "
+              "runs on the CPU."),
+            _("For the Apple GPU (Apple silicon or AMD): {command}{needs}. Nothing to fix for CPU work; for CUDA use "
+              "a Linux machine.").format(command=pip_install(facts.python, plugin), needs=needs),
         )
     ]
 
