@@ -10,6 +10,10 @@ import pytest
 
 from helpers import FIXTURES
 
+# The suite reads envcheck's English whatever the developer's locale (a Korean machine included), in this
+# process and in every envcheck it starts; tests/cli/test_korean.py chooses the language per run.
+os.environ["ENVCHECK_LANG"] = "en"
+
 
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:

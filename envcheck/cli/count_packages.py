@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.i18n import _
 from envcheck.probes import packages
 
 SCHEMA = "envcheck.count-packages/1"
@@ -23,7 +24,7 @@ def run(args) -> int:
     python = target.resolve(args.python)
     scan = packages.scan(python.path)
     for problem in scan.problems:
-        render.say(args.prog, f"warning: {problem}")
+        render.say(args.prog, _("warning: {problem}").format(problem=problem))
     count = len(scan.found)
     per_location: dict[str, int] = {}
     for found in scan.found:

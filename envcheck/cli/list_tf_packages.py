@@ -9,6 +9,7 @@ from __future__ import annotations
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 from envcheck.probes import packages
 from envcheck.render.packages import shown as shown_version
 
@@ -37,7 +38,7 @@ def run(args) -> int:
     wanted = [found for found in scan.found if packages.matches(found, canonical_prefixes)]
     rows = sorted((packages.describe(found, scan.problems) for found in wanted), key=packages.sort_key)
     for problem in scan.problems:
-        render.say(args.prog, f"warning: {problem}")
+        render.say(args.prog, _("warning: {problem}").format(problem=problem))
 
     fmt = render.output_format(args.format)
     if fmt == "json":
@@ -52,10 +53,12 @@ def run(args) -> int:
         render.write_lines(f"{row.name} {shown_version(row.version)}" for row in rows)
 
     if not rows:
-        shown = " or ".join(repr(prefix) for prefix in prefixes)
-        hint = f"no installed distribution name starts with {shown} in {python.executable}"
+        shown = _(" or ").join(repr(prefix) for prefix in prefixes)
+        hint = _("no installed distribution name starts with {prefixes} in {executable}").format(
+            prefixes=shown, executable=python.executable)
         if DEFAULT_PREFIX in prefixes:
-            hint += f"; install TensorFlow with: {python.executable} -m pip install tensorflow"
+            hint += _("; install TensorFlow with: {command}").format(
+                command=f"{python.executable} -m pip install tensorflow")
         render.say(args.prog, hint)
         return exitcodes.NOT_OK
     return exitcodes.OK

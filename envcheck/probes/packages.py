@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 
+from envcheck.i18n import _
+
 # pip skips these names in `pip list` (pip._internal.metadata.base.stdlib_pkgs).
 _STDLIB_NAMES = frozenset({"python", "wsgiref", "argparse"})
 # A canonical name is valid (PEP 508, as pip checks it) when made of these and not starting or
@@ -131,14 +133,16 @@ def _collect(location: str, site: str, children: list[str], seen: set[str], resu
         if not name:
             name = first(read_metadata(info_path, result.problems), "name")
             if not name:
-                result.problems.append(f"skipped {info_path}: it names no distribution (no Name in METADATA)")
+                result.problems.append(_("skipped {path}: it names no distribution (no Name in METADATA)").format(
+                    path=info_path))
                 continue
         canonical = canonicalize(name)
         if canonical in seen:
             continue  # an earlier sys.path entry (or directory entry) already provides it: pip keeps the first
         seen.add(canonical)
         if not is_valid_name(canonical):
-            result.problems.append(f"skipped {info_path}: {name!r} is not a valid project name")
+            result.problems.append(_("skipped {path}: {name} is not a valid project name").format(
+                path=info_path, name=repr(name)))
             continue
         if canonical in _STDLIB_NAMES:
             continue
@@ -153,7 +157,8 @@ def _children(directory: str, problems: list[str]) -> list[str]:
     except NotADirectoryError:
         return _zip_children(directory, problems)
     except OSError as error:
-        problems.append(f"cannot read {directory}: {error.strerror}; its distributions are not counted")
+        problems.append(_("cannot read {path}: {error}; its distributions are not counted").format(
+            path=directory, error=error.strerror))
         return []
 
 
@@ -175,7 +180,7 @@ def _egg_link_target(egg_link: str, problems: list[str]) -> str | None:
         with open(egg_link, encoding="utf-8") as stream:
             return next((line.strip() for line in stream if line.strip()), None)
     except (OSError, UnicodeDecodeError) as error:
-        problems.append(f"cannot read {egg_link}: {error}")
+        problems.append(_("cannot read {path}: {error}").format(path=egg_link, error=error))
         return None
 
 
@@ -200,7 +205,7 @@ def read_metadata(info_path: str, problems: list[str] | None = None, parse=None)
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         if problems is not None:
-            problems.append(f"{info_path}: METADATA is not UTF-8; read it as Latin-1")
+            problems.append(_("{path}: METADATA is not UTF-8; read it as Latin-1").format(path=info_path))
         text = raw.decode("latin-1")
     return (parse or parse_headers)(text)
 
@@ -266,7 +271,7 @@ def describe(found: Found, problems: list[str]) -> Distribution:
     name = first(headers, "name") or found.canonical_name
     raw_version = found.dir_version or first(headers, "version")
     if raw_version is None:
-        problems.append(f"{found.info_path}: METADATA has no Version")
+        problems.append(_("{path}: METADATA has no Version").format(path=found.info_path))
     project = _editable_project(found, name)
     return Distribution(
         name=name,

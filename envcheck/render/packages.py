@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from envcheck.i18n import _
+
 
 def shown(version: str | None) -> str:
     return "?" if version is None else version  # METADATA without a Version: keep two columns
@@ -10,11 +12,13 @@ def shown(version: str | None) -> str:
 def tf_packages_table(rows, prefixes):
     from rich.table import Table  # terminal only
 
-    table = Table(title=f"Installed distributions starting with {', '.join(prefixes)}", title_justify="left")
-    for column in ("Name", "Version", "Location", "Installer"):
+    title = _("Installed distributions starting with {prefixes}").format(prefixes=", ".join(prefixes))
+    table = Table(title=title, title_justify="left")
+    for column in (_("Name"), _("Version"), _("Location"), _("Installer")):
         table.add_column(column, overflow="fold")
     for row in rows:
-        location = row.location + (f"  (editable: {row.editable_project_location})" if row.editable else "")
+        editable = _("  (editable: {location})").format(location=row.editable_project_location) if row.editable else ""
+        location = row.location + editable
         table.add_row(row.name, shown(row.version), location, row.installer or "-")
     return table
 
@@ -22,9 +26,10 @@ def tf_packages_table(rows, prefixes):
 def count_table(count, per_location, python):
     from rich.table import Table  # terminal only
 
-    table = Table(title=f"{count} distributions for {python.executable}", title_justify="left")
-    table.add_column("Location", overflow="fold")
-    table.add_column("Distributions", justify="right")
+    title = _("{count} distributions for {executable}").format(count=count, executable=python.executable)
+    table = Table(title=title, title_justify="left")
+    table.add_column(_("Location"), overflow="fold")
+    table.add_column(_("Distributions"), justify="right")
     for location, n in per_location.items():
         table.add_row(location, str(n))
     return table
