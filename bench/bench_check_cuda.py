@@ -38,14 +38,17 @@ def timed(argv, env) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def interleaved(commands: dict[str, list[str]], runs: int, env) -> dict[str, tuple[float, float]]:
-    """name -> (median wall, median CPU), runs interleaved A, B, A, B ..."""
+def interleaved(commands: dict[str, list[str]], runs: int, env, extra_env=None) -> dict[str, tuple[float, float]]:
+    """name -> (median wall, median CPU), runs interleaved A, B, A, B ...; extra_env: name -> variables
+    that command alone runs with (ENVCHECK_LANG=ko)."""
+    extra_env = extra_env or {}
+    envs = {name: dict(env, **extra_env.get(name, {})) for name in commands}
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for argv in commands.values():
-        timed(argv, env)  # warm the page cache once
+    for name, argv in commands.items():
+        timed(argv, envs[name])  # warm the page cache once
     for _ in range(runs):
         for name, argv in commands.items():
-            samples[name].append(timed(argv, env))
+            samples[name].append(timed(argv, envs[name]))
     return {
         name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
         for name, values in samples.items()
@@ -103,6 +106,16 @@ def main() -> int:
         commands["count-packages"] = [str(bin_dir / "count-packages")]
     no_gpu = interleaved(commands, args.runs, env)
     show("host without GPU (no nvidia-smi on PATH)" if not real_smi else f"host with nvidia-smi at {real_smi}", no_gpu)
+    print()
+
+    # 1b. The same answer printed for a person, in English and in Korean (the catalogue is loaded
+    # only when Korean text is printed): the Korean run must stay within the same target.
+    english, korean = "check-cuda --no-tf (text, en)", "check-cuda --no-tf (text, ENVCHECK_LANG=ko)"
+    text = base + ["--no-tf", "--format", "text"]
+    printed = interleaved({english: text, korean: text}, args.runs, env,
+                          {english: {"ENVCHECK_LANG": "en"}, korean: {"ENVCHECK_LANG": "ko"}})
+    show("printed text, English and Korean", printed)
+    print(ratio(printed, korean, english))
     print()
 
     # 2. The captured H200 host, through a fake nvidia-smi first on PATH.
