@@ -81,7 +81,7 @@ def _system_outcome(system: dict, g: Gather) -> Outcome:
 def _smoke_outcome(smoke_options: dict, g: Gather) -> Outcome:
     from envcheck.checks import smoke  # smoke-train's library function
 
-    report = smoke.check(
+    report = smoke.run(
         g.python,
         backend=smoke_options.get("backend", "tensorflow"),
         device=smoke_options.get("device", "auto"),
