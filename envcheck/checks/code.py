@@ -1,0 +1,158 @@
+"""check-code: will a course's code find every module and API it uses in the target environment?
+
+Composes: probes.course_code finds and reads the files (notebooks turned into Python, line numbers kept),
+probes.python_source reads each with `ast` (never runs it), ONE child in the target interpreter
+(probes/inside/resolve_names.py) imports the libraries and walks every attribute chain, and diagnose.code
+turns the answers into findings. The report is `envcheck.check-code/1`.
+
+Grammar: a file's syntax is judged by the target's Python. When envcheck runs the same Python minor version
+as the target, its own parser is that grammar; otherwise the child compiles every file too (ast.parse's
+feature_version is best-effort and cannot make an older parser accept newer syntax, so it is not used).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import NamedTuple
+
+from envcheck import data, runner
+from envcheck.diagnose import code as rules
+from envcheck.model import ERROR
+from envcheck.probes import course_code, python_source
+from envcheck.target import TargetPython
+
+SCHEMA = "envcheck.check-code/1"
+LIBRARIES = ("tensorflow", "keras", "numpy")  # versions named in the verdict, read from metadata
+
+
+class CodeReport(NamedTuple):
+    python: TargetPython
+    roots: tuple[str, ...]
+    files: int
+    findings: tuple
+    install: str | None  # one pip command for every missing distribution
+    versions: dict  # {"tensorflow": "2.21.0", ...} of LIBRARIES that are installed
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def files_with_problems(self) -> int:
+        return len({(f.root, f.file) for f in self.findings if f.severity == ERROR and f.file})
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA, "ok": self.ok, "python": self.python.to_dict(), "versions": self.versions,
+                "roots": list(self.roots), "files": self.files, "files_with_problems": self.files_with_problems,
+                "findings": [f.to_dict() for f in self.findings], "install": self.install,
+                "seconds": round(self.seconds, 3)}
+
+
+def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIMEOUT) -> CodeReport:
+    """Scan `paths` (files and folders) and check them against `python`'s environment.
+
+    Raises UsageError for a path that does not exist; everything the environment does (a crash or hang
+    while importing a library) becomes a finding.
+    """
+    started = time.monotonic()
+    found = course_code.find_sources(paths)
+    changes = data.load("api_changes.toml")
+    returns = {k: v for k, v in changes.get("returns", {}).items() if k != "source"}
+    same_grammar = tuple(python.version[:2]) == tuple(sys.version_info[:2])
+    sources = [course_code.read_source(item) for item in found]
+    facts = [python_source.analyse(s.text, returns, s.found.path) if s.text is not None else None for s in sources]
+    cache: dict = {}
+    root_dirs = [root if os.path.isdir(root) else os.path.dirname(root) or "." for root in paths]
+    locals_ = [_local_names(s.found.path, root_dirs, cache) for s in sources]
+    request = _request(sources, facts, locals_, changes, same_grammar)
+    resolved = None
+    if request["top"] or request["modules"] or request.get("compile"):
+        resolved = course_code.resolve(python.executable, request, timeout)
+    answer = resolved.data if resolved is not None else None
+    files = [_code_file(str(i), s, f, local, answer, same_grammar, python)
+             for i, (s, f, local) in enumerate(zip(sources, facts, locals_))]
+    programs = _programs(changes, files)
+    findings = rules.diagnose(
+        files, answer, python=python.executable, python_version=python.version_text, changes=changes,
+        import_names=data.load("import_names.toml"), programs=programs,
+        resolve_problem=resolved.problem if resolved is not None else None,
+        last_import=resolved.last_import if resolved is not None else None, asked_chains=request["chains"])
+    versions = {k: v for k, v in (answer or {}).get("versions", {}).items() if v}
+    return CodeReport(python, tuple(paths), len(found), tuple(findings),
+                      rules.install_command(findings, python.executable), versions, time.monotonic() - started)
+
+
+def _local_names(path: str, root_dirs: list[str], cache: dict) -> frozenset:
+    """The module names Python would find as the course's own: beside the file, and in the scanned roots."""
+    names: set[str] = set()
+    for directory in [os.path.dirname(path) or "."] + root_dirs:
+        names |= course_code.local_modules(directory, cache)
+    return frozenset(names)
+
+
+def _request(sources, facts, locals_, changes: dict, same_grammar: bool) -> dict:
+    tops, modules, chains = {}, {}, {}
+    for source_facts, local in zip(facts, locals_):
+        if source_facts is None or source_facts.syntax_error:
+            continue
+        for item in source_facts.imports:
+            if item.level or not item.module or item.module == "__future__":
+                continue
+            top = item.module.partition(".")[0]
+            if top not in local:
+                tops[top] = None
+                modules[item.module] = None
+        for use in source_facts.uses:
+            if use.module.partition(".")[0] not in local:
+                chains[(use.module, use.attrs, use.kind)] = None
+    alternatives = {}
+    for row in changes.get("change", []):
+        if row.get("found_in"):
+            for pattern in row["match"]:
+                alternatives[pattern.partition(".")[0]] = row["found_in"]
+    request = {"top": sorted(tops), "modules": list(modules), "alternatives": alternatives,
+               "chains": [[module, list(attrs), kind] for module, attrs, kind in chains],
+               "versions": list(LIBRARIES)}
+    if not same_grammar:
+        request["compile"] = {str(i): s.text for i, s in enumerate(sources) if s.text is not None}
+    return request
+
+
+def _code_file(key: str, source, facts, local, answer, same_grammar: bool, python: TargetPython) -> rules.CodeFile:
+    base = dict(root=source.found.root, rel=source.found.rel, kind=source.kind, local=local,
+                cells=source.cells, cell_lines=source.cell_lines, pip_installs=source.pip_installs)
+    if source.syntax_error:
+        return rules.CodeFile(**base, syntax_error=source.syntax_error)
+    if source.text is None:
+        return rules.CodeFile(**base, problem=source.problem)
+    syntax = facts.syntax_error
+    not_analysed = None
+    if not same_grammar and answer is not None:
+        verdict = answer.get("compile", {}).get(key)
+        if verdict is not None:
+            target_error = None if verdict.get("ok") else (verdict.get("line"), verdict.get("message") or "invalid syntax")
+            if target_error is None and syntax is not None:
+                not_analysed = (f"Python {python.version_text} accepts this file but envcheck's own Python "
+                                f"{sys.version_info[0]}.{sys.version_info[1]} cannot parse it, so its imports were not checked")
+            syntax = target_error
+    if syntax:
+        return rules.CodeFile(**base, syntax_error=syntax)
+    if not_analysed:
+        return rules.CodeFile(**base, not_analysed=not_analysed)
+    return rules.CodeFile(**base, imports=facts.imports, uses=facts.uses)
+
+
+def _programs(changes: dict, files) -> dict:
+    """For each program a [[system]] row names, used by a module the code imports: is it there?"""
+    imported = {item.module.partition(".")[0] for f in files for item in f.imports if not item.level}
+    found = {}
+    for row in changes.get("system", []):
+        if imported & set(row.get("modules", ())):
+            program = row["program"]
+            found[program] = runner.which(program) is not None or (
+                program == "java" and bool(os.environ.get("JAVA_HOME"))
+                and os.path.isfile(os.path.join(os.environ["JAVA_HOME"], "bin", "java")))
+    return found
