@@ -66,6 +66,7 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
     facts = [python_source.analyse(s.text, returns, s.found.path) if s.text is not None else None for s in sources]
     cache: dict = {}
     root_dirs = [root if os.path.isdir(root) else os.path.dirname(root) or "." for root in paths]
+    root_dirs += [d for root in root_dirs for d in _project_ancestors(root)]
     locals_ = [_local_names(s.found.path, root_dirs, cache) for s in sources]
     request = _request(sources, facts, locals_, changes, same_grammar)
     resolved = None
@@ -91,6 +92,25 @@ def _local_names(path: str, root_dirs: list[str], cache: dict) -> frozenset:
     for directory in [os.path.dirname(path) or "."] + root_dirs:
         names |= course_code.local_modules(directory, cache)
     return frozenset(names)
+
+
+def _project_ancestors(directory: str, limit: int = 8) -> list[str]:
+    """The folders above `directory` up to its repository's top (the one holding .git); none outside a repository.
+
+    A course is often checked one week at a time (`check-code course/week2`) while `utils.py` sits at the
+    course's top, from where the course runs it: a module found there is the course's own, not a missing one.
+    """
+    ancestors = []
+    current = os.path.abspath(directory)
+    for _ in range(limit):
+        if os.path.exists(os.path.join(current, ".git")):
+            return ancestors
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        ancestors.append(parent)
+        current = parent
+    return []
 
 
 def _request(sources, facts, locals_, changes: dict, same_grammar: bool) -> dict:

@@ -174,7 +174,7 @@ def _file_findings(file: CodeFile, context: _Context, answer: dict | None, progr
             key = ("api", item.line, not_found)
             if key not in reported:
                 reported.add(key)
-                found.append(_api_missing_module(file, item.line, not_found, top, context))
+                found.append(_api_missing_module(file, item.line, not_found, item.module, context))
             continue
         found.append(_import_failed(file, item.line, item.module, state, not_found, context))
     for use in file.uses:
@@ -219,15 +219,16 @@ def _not_installed(file: CodeFile, line: int, name: str, module: str, context: _
         message = f"{name} is not installed (pip: {distribution})"
         fix = pip_install(context.python, distribution)
     elif note:
-        message = f"{name} is not installed"
+        message = f"{name} is not installed, and pip cannot install it"
         fix = None
     else:
         message = f"{name} is not installed, and envcheck does not know which distribution provides it"
         fix = (f"install the package the course names for `import {name}` "
-               f"(often, but not always, {pip_install(context.python, name.partition('.')[0])})")
-    if note:
+               f"(often, but not always, {pip_install(context.python, name.partition('.')[0])}); "
+               f"if {name} is the course's own module, also pass the folder that holds it to check-code")
+    if note and fix:
         message += f"; {note}"
-        fix = fix or note
+    fix = fix or note
     installer = _installed_by_notebook(file, distribution or name)
     if installer is not None:
         severity = WARNING
@@ -266,10 +267,11 @@ def _import_failed(file: CodeFile, line: int, module: str, state: dict, not_foun
                        name=module, **_place(file, line))
 
 
-def _api_missing_module(file: CodeFile, line: int, missing: str, top: str, context: _Context) -> CodeFinding:
-    row = _row(context.rows, missing, None)
-    reason, fix = _explain(row, missing, context.library(top))
-    message = f"module {missing} does not exist in {context.library(top)}" + (f"; {reason}" if reason else "")
+def _api_missing_module(file: CodeFile, line: int, missing: str, module: str, context: _Context) -> CodeFinding:
+    library = context.library(module.partition(".")[0])
+    row = _row(context.rows, module, None) or _row(context.rows, missing, None)
+    reason, fix = _explain(row, missing, library)
+    message = f"module {missing} does not exist in {library}" + (f"; {reason}" if reason else "")
     return CodeFinding("API_MISSING", ERROR, message, fix, name=missing, **_place(file, line))
 
 

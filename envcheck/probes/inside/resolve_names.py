@@ -120,6 +120,9 @@ def _chain(module, attrs, kind, imported, alternatives):
         return answer
     walk = attrs[:-1] if kind == "method" else attrs
     obj, reached, path = _walk(obj, module, walk, submodules=True)
+    if reached < len(walk) and kind == "method":  # the class itself is missing: reported where it is named
+        answer.update(ok=True, unchecked="the class was not found")
+        return answer
     if reached < len(walk):
         answer.update(missing_at=reached, owner=_describe_owner(obj), owner_top=_top_of(obj))
         alternative = alternatives.get(module.partition(".")[0])
