@@ -153,10 +153,13 @@ def _code_file(key: str, source, facts, local, answer, same_grammar: bool, pytho
     if not same_grammar and answer is not None:
         verdict = answer.get("compile", {}).get(key)
         if verdict is not None:
-            target_error = None if verdict.get("ok") else (verdict.get("line"), verdict.get("message") or "invalid syntax")
+            target_error = None
+            if not verdict.get("ok"):
+                target_error = (verdict.get("line"), verdict.get("message") or "invalid syntax")
             if target_error is None and syntax is not None:
-                not_analysed = (f"Python {python.version_text} accepts this file but envcheck's own Python "
-                                f"{sys.version_info[0]}.{sys.version_info[1]} cannot parse it, so its imports were not checked")
+                mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+                not_analysed = (f"Python {python.version_text} accepts this file but envcheck's own Python {mine} "
+                                "cannot parse it, so its imports were not checked")
             syntax = target_error
     if syntax:
         return rules.CodeFile(**base, syntax_error=syntax)

@@ -17,7 +17,8 @@ from envcheck.errors import UsageError
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="course files and folders (.py and .ipynb files are read)")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="course files and folders (.py and .ipynb files are read)")
     parser.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS",
                         help="how long the child that imports the libraries may take (default 180)")
     add_python_option(parser)
@@ -25,14 +26,14 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck.checks import code
+    from envcheck.checks import code  # the command's own check, imported only when it runs
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout {args.timeout:g}: must be a number of seconds above 0")
     python = target.resolve(args.python)
     report = code.check(args.paths, python, timeout=args.timeout)
     fmt = render.output_format(args.format)
-    from envcheck.render import check_code as renderer
+    from envcheck.render import check_code as renderer  # after the check: --help and errors never need it
 
     if fmt == "json":
         render.write_json(report.to_dict())

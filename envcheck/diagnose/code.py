@@ -14,10 +14,6 @@ from typing import NamedTuple
 
 from envcheck.model import ERROR, INFO, WARNING, pip_install
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing more of typing
-if TYPE_CHECKING:  # the records come from the probes; diagnose only reads their fields
-    from envcheck.probes.python_source import Import, Use
-
 CODES = ("SYNTAX_ERROR", "MODULE_NOT_INSTALLED", "MODULE_IMPORT_FAILED", "API_MISSING", "DATASET_DOWNLOAD",
          "SYSTEM_COMPONENT", "FILE_UNREADABLE", "CODE_NOT_ANALYSED", "RESOLVE_FAILED")
 
@@ -207,7 +203,8 @@ def _syntax(file: CodeFile, line: int | None, message: str, python_version: str)
     if "Missing parentheses in call to 'print'" in message or "Missing parentheses in call to 'exec'" in message:
         fix = "this is Python 2 code: port it to Python 3 (print(...) is a function; see https://docs.python.org/3/howto/pyporting.html)"
     else:
-        fix = f"correct the line so Python {python_version} accepts it (the course may have been written for another Python version)"
+        fix = (f"correct the line so Python {python_version} accepts it "
+               "(the course may have been written for another Python version)")
     return CodeFinding("SYNTAX_ERROR", ERROR, f"does not parse under Python {python_version}: {message}", fix,
                        **_place(file, line))
 

@@ -102,8 +102,8 @@ def read_source(found: Found) -> Source:
 
 def decode_python(data: bytes) -> tuple[str | None, str]:
     """Source bytes as text the way Python decodes them (PEP 263 coding line, BOM, else UTF-8)."""
-    import io
-    import tokenize  # the interpreter's own rule for a source file's encoding
+    import io  # both only for .py files: tokenize has the interpreter's own rule for a source's encoding
+    import tokenize
 
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

@@ -208,8 +208,8 @@ class _Collector(ast.NodeVisitor):
 
     def visit_If(self, node) -> None:
         self.visit(node.test)
-        guarded = any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) or getattr(n, "attr", "")) in _GUARD_WORDS
-                      for n in ast.walk(node.test))
+        guarded = any((getattr(n, "id", None) or getattr(n, "attr", None)) in _GUARD_WORDS
+                      for n in ast.walk(node.test) if isinstance(n, (ast.Name, ast.Attribute)))
         self.guard += guarded
         for child in [*node.body, *node.orelse]:
             self.visit(child)
@@ -385,6 +385,7 @@ class _Resolver:
                 attrs = attrs[:-1]  # `tf.logging.verbosity = 1` needs tf.logging, not the attribute it sets
             meaning = self.meaning(name, scope)
             if isinstance(meaning, _Ref) and attrs:
-                uses[Use(node.lineno, meaning.module, meaning.attrs + attrs, "attr", _text(name, attrs), guarded)] = None
+                use = Use(node.lineno, meaning.module, meaning.attrs + attrs, "attr", _text(name, attrs), guarded)
+                uses[use] = None
         ordered = sorted(uses, key=lambda use: (use.line, use.dotted, use.kind))
         return SourceFacts(tuple(self.collector.imports), tuple(ordered), None)

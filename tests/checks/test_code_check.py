@@ -29,7 +29,9 @@ def test_a_file_only_the_target_can_parse_is_reported_as_not_analysed(tmp_path, 
     real = python_source.analyse
 
     def older_parser(source, returns=None, filename="<course>"):  # envcheck's Python older than the target's
-        return python_source.SourceFacts(syntax_error=(1, "invalid syntax")) if "json" in source else real(source, returns)
+        if "json" in source:
+            return python_source.SourceFacts(syntax_error=(1, "invalid syntax"))
+        return real(source, returns)
 
     monkeypatch.setattr(python_source, "analyse", older_parser)
     report = code.check([str(tmp_path)], _other_version_python())

@@ -75,7 +75,8 @@ def test_valid_tensorflow2_course_code_gives_no_finding_at_all(tmp_path):
                 def call(self, x):
                     return tf.nn.relu(x)
         """,
-        "week2/lab.ipynb": _notebook(["%matplotlib inline\n", "!nvidia-smi\n", "import numpy as np\n", "x = np.float64(1)"],
+        "week2/lab.ipynb": _notebook(["%matplotlib inline\n", "!nvidia-smi\n", "import numpy as np\n",
+                                      "x = np.float64(1)"],
                                      ["%%writefile out.txt\n", "this is not python at all\n"],
                                      ["%%time\n", "y = np.mean([1, 2])\n", "files = !ls\n", "np?"]),
     })
@@ -139,7 +140,8 @@ def test_a_path_that_does_not_exist_is_exit_2(tmp_path):
 
 
 def test_a_hanging_import_is_a_finding_naming_the_module_not_a_hang(tmp_path):
-    _write(tmp_path, {"lab.py": "import slow_lib_envcheck\n", "site/slow_lib_envcheck.py": "import time\ntime.sleep(60)\n"})
+    _write(tmp_path, {"lab.py": "import slow_lib_envcheck\n",
+                      "site/slow_lib_envcheck.py": "import time\ntime.sleep(60)\n"})
     result = run_cli("check-code", str(tmp_path / "lab.py"), "--timeout", "2", "--format", "json",
                      env={"PYTHONPATH": str(tmp_path / "site")})
     data = _json(result)

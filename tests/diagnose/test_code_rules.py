@@ -13,7 +13,8 @@ NAMES = data.load("import_names.toml")
 
 def _file(source: str, rel: str = "lab.py", **extra) -> CodeFile:
     facts = analyse(source, {"load_model": "Model"})
-    return CodeFile(root="course", rel=rel, kind=extra.pop("kind", "py"), imports=facts.imports, uses=facts.uses, **extra)
+    kind = extra.pop("kind", "py")
+    return CodeFile(root="course", rel=rel, kind=kind, imports=facts.imports, uses=facts.uses, **extra)
 
 
 def _run(files, answer, asked=(), **options):
@@ -44,9 +45,10 @@ def test_a_name_the_table_lists_that_exists_in_the_installed_version_is_no_findi
 def test_the_tf1_explanation_needs_the_name_under_compat_v1_in_the_target():
     file = _file("import tensorflow as tf\ntf.placeholder\ntf.contrib\n")
     asked = [("tensorflow", ("placeholder",), "attr"), ("tensorflow", ("contrib",), "attr")]
+    compat = "tensorflow.compat.v1"
     answer = dict(TF, chains=[
-        {"ok": False, "missing_at": 0, "owner_top": "tensorflow", "alternative": {"base": "tensorflow.compat.v1", "ok": True}},
-        {"ok": False, "missing_at": 0, "owner_top": "tensorflow", "alternative": {"base": "tensorflow.compat.v1", "ok": False}}])
+        {"ok": False, "missing_at": 0, "owner_top": "tensorflow", "alternative": {"base": compat, "ok": True}},
+        {"ok": False, "missing_at": 0, "owner_top": "tensorflow", "alternative": {"base": compat, "ok": False}}])
     placeholder, contrib = _run([file], answer, asked=asked)
     assert "tf.compat.v1" in placeholder.message and placeholder.fix.startswith("import tensorflow.compat.v1 as tf")
     assert "tf.contrib was removed in TensorFlow 2.0" in contrib.message and "compat.v1" not in contrib.fix
@@ -54,11 +56,11 @@ def test_the_tf1_explanation_needs_the_name_under_compat_v1_in_the_target():
 
 def test_missing_modules_name_their_distribution_and_one_install_command():
     file = _file("import cv2\nfrom sklearn.svm import SVC\nimport brandnewthing\nimport cv2 as again\n")
-    answer = {"top": {"cv2": {"where": "missing"}, "sklearn": {"where": "missing"}, "brandnewthing": {"where": "missing"}},
-              "modules": {}, "chains": []}
+    missing = {"where": "missing"}
+    answer = {"top": {"cv2": missing, "sklearn": missing, "brandnewthing": missing}, "modules": {}, "chains": []}
     found = _run([file], answer)
-    assert [(f.line, f.name, f.distribution) for f in found] == [(1, "cv2", "opencv-python"), (2, "sklearn", "scikit-learn"),
-                                                                 (3, "brandnewthing", None)]
+    assert [(f.line, f.name, f.distribution) for f in found] == [
+        (1, "cv2", "opencv-python"), (2, "sklearn", "scikit-learn"), (3, "brandnewthing", None)]
     assert found[0].fix == f"{PY} -m pip install opencv-python"
     assert "does not know which distribution" in found[2].message
     assert install_command(found, PY) == f"{PY} -m pip install opencv-python scikit-learn"
@@ -93,13 +95,15 @@ def test_a_namespace_package_without_the_submodule_is_a_missing_module():
 def test_a_broken_installed_module_is_an_import_failure_with_the_missing_dependency():
     file = _file("import sklearn\n")
     answer = {"top": {"sklearn": {"where": "installed"}},
-              "modules": {"sklearn": {"ok": False, "not_found": "scipy", "error": "ModuleNotFoundError: No module named 'scipy'"}}}
+              "modules": {"sklearn": {"ok": False, "not_found": "scipy",
+                                      "error": "ModuleNotFoundError: No module named 'scipy'"}}}
     [finding] = _run([file], answer)
     assert finding.code == "MODULE_IMPORT_FAILED" and finding.fix == f"{PY} -m pip install scipy"
 
 
 def test_syntax_errors_unreadable_files_and_a_failed_child():
-    files = [CodeFile("course", "py2.py", "py", syntax_error=(3, "Missing parentheses in call to 'print'. Did you mean print(...)?")),
+    python2 = "Missing parentheses in call to 'print'. Did you mean print(...)?"
+    files = [CodeFile("course", "py2.py", "py", syntax_error=(3, python2)),
              CodeFile("course", "bad.ipynb", "ipynb", problem="not a Jupyter notebook (not JSON: x)")]
     found = _run(files, None, resolve_problem="crashed (SIGILL: illegal instruction, often a CPU without AVX)",
                  last_import="tensorflow")
@@ -115,7 +119,8 @@ def test_system_components_and_downloads():
               "modules": {"konlpy.tag": {"ok": True}, "keras": {"ok": True}}, "chains": [{"ok": True}, {"ok": True}]}
     asked = [("konlpy.tag", ("Okt",), "from"), ("keras", ("datasets", "mnist", "load_data"), "attr")]
     found = _run([file], answer, asked=asked, programs={"java": False})
-    assert [(f.code, f.severity, f.line) for f in found] == [("SYSTEM_COMPONENT", "warning", 1), ("DATASET_DOWNLOAD", "info", 3)]
+    assert [(f.code, f.severity, f.line) for f in found] == [
+        ("SYSTEM_COMPONENT", "warning", 1), ("DATASET_DOWNLOAD", "info", 3)]
     assert _run([file], answer, asked=asked, programs={"java": True})[0].code == "DATASET_DOWNLOAD"
 
 

@@ -26,7 +26,8 @@ def test_magics_shell_escapes_and_help_become_pass_and_the_lines_keep_their_cell
         ("code", ["%%time\n", "import numpy as np"]),
     ))
     assert analyse(text).syntax_error is None
-    assert text.splitlines()[:8] == ["pass", "pass", "import cv2", "for f in []:", "    pass", "files = None", "pass", "pass"]
+    assert text.splitlines()[:8] == ["pass", "pass", "import cv2", "for f in []:", "    pass", "files = None",
+                                     "pass", "pass"]
     assert cells == (2,) * 8 + (3,) * 3 + (4,) * 2  # markdown cells count too, as Jupyter shows them
     assert lines[2] == 3 and lines[-1] == 2
     assert installs == ((1, ("opencv-python", "scikit-learn>=1.0")), (8, ("tf-keras",)))
@@ -35,7 +36,8 @@ def test_magics_shell_escapes_and_help_become_pass_and_the_lines_keep_their_cell
 
 
 def test_nbformat3_worksheets_are_read():
-    text, cells, _, _ = course_code.notebook_source({"worksheets": [{"cells": [{"cell_type": "code", "input": "import os"}]}]})
+    version3 = {"worksheets": [{"cells": [{"cell_type": "code", "input": "import os"}]}]}
+    text, cells, _, _ = course_code.notebook_source(version3)
     assert text == "import os\n" and cells == (1,)
 
 
@@ -69,7 +71,8 @@ def test_find_sources_walks_folders_and_skips_checkpoints_caches_and_virtual_env
     (tmp_path / "__pycache__" / "x.py").write_text("")
     (tmp_path / "a.ipynb").write_text("{}")
     found = course_code.find_sources([str(tmp_path), str(tmp_path / "week1" / "lab.py")])
-    assert [item.rel for item in found] == ["a.ipynb", os.path.join("week1", "lab.py")]  # the file named again is read once
+    # the file named again is read once
+    assert [item.rel for item in found] == ["a.ipynb", os.path.join("week1", "lab.py")]
 
 
 def test_a_path_that_does_not_exist_is_bad_usage(tmp_path):

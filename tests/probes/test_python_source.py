@@ -119,7 +119,8 @@ def test_assigning_an_attribute_needs_only_its_owner():
 
 
 def test_relative_and_future_imports_bind_nothing_to_check():
-    facts = analyse("from __future__ import print_function\nfrom . import helpers\nfrom .io import load\nhelpers.x\nload.y\n")
+    facts = analyse("from __future__ import print_function\nfrom . import helpers\nfrom .io import load\n"
+                    "helpers.x\nload.y\n")
     assert facts.uses == ()
     assert [(i.module, i.level) for i in facts.imports] == [("__future__", 0), ("", 1), ("io", 1)]
 

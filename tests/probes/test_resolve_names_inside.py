@@ -69,7 +69,8 @@ def test_distributions_and_versions_come_from_metadata(tf_answer):
 
 
 def test_compile_uses_the_interpreters_own_grammar():
-    resolved = course_code.resolve(sys.executable, {"compile": {"0": 'print "x"\n', "1": "match x:\n    case 1: pass\n"}})
+    sources = {"0": 'print "x"\n', "1": "match x:\n    case 1: pass\n"}
+    resolved = course_code.resolve(sys.executable, {"compile": sources})
     assert resolved.data["compile"]["0"]["ok"] is False and resolved.data["compile"]["0"]["line"] == 1
     assert resolved.data["compile"]["1"]["ok"] is True  # match is 3.10+; this interpreter is newer
     assert resolved.data["python"] == list(sys.version_info[:3])
@@ -78,8 +79,8 @@ def test_compile_uses_the_interpreters_own_grammar():
 def test_a_hung_import_is_a_problem_naming_the_module(tmp_path, monkeypatch):
     (tmp_path / "slow_envcheck_module.py").write_text("import time\ntime.sleep(60)\n")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    resolved = course_code.resolve(sys.executable, {"top": ["slow_envcheck_module"], "modules": ["slow_envcheck_module"]},
-                                   timeout=3)
+    request = {"top": ["slow_envcheck_module"], "modules": ["slow_envcheck_module"]}
+    resolved = course_code.resolve(sys.executable, request, timeout=3)
     assert resolved.data is None
     assert "did not finish within 3 s" in resolved.problem
     assert resolved.last_import == "slow_envcheck_module"

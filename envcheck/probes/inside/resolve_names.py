@@ -205,7 +205,7 @@ def _top_of(obj):
 def _distributions(tops):
     """{top-level module: [[distribution, version], ...]} from importlib.metadata (3.10+; 3.8-3.9 by RECORD)."""
     try:
-        import importlib.metadata as metadata
+        import importlib.metadata as metadata  # 3.8+; only once there is something to look up
     except ImportError:
         return {}
     found = {}
@@ -216,7 +216,8 @@ def _distributions(tops):
         for dist in metadata.distributions():
             names = (dist.read_text("top_level.txt") or "").split()
             if not names:
-                names = {f.parts[0].split(".")[0] for f in (dist.files or []) if f.parts and not f.parts[0].endswith(".dist-info")}
+                names = {f.parts[0].split(".")[0] for f in (dist.files or [])
+                         if f.parts and not f.parts[0].endswith(".dist-info")}
             for name in names:
                 mapping.setdefault(name, []).append(dist.metadata["Name"])
     for top in tops:
@@ -233,7 +234,7 @@ def _distributions(tops):
 def _versions(names):
     """{distribution: version or None} for the named distributions, read from their metadata (no import)."""
     try:
-        import importlib.metadata as metadata
+        import importlib.metadata as metadata  # 3.8+; only once there is something to look up
     except ImportError:
         return {}
     found = {}
