@@ -67,7 +67,13 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
     cache: dict = {}
     root_dirs = [root if os.path.isdir(root) else os.path.dirname(root) or "." for root in paths]
     root_dirs += [d for root in root_dirs for d in _project_ancestors(root)]
-    locals_ = [_local_names(s.found.path, root_dirs, cache) for s in sources]
+    locals_ = [_local_names(s.found.path, root_dirs, cache) | frozenset(s.writes) for s in sources]
+    if any(f is not None and f.changes_path for f in facts):
+        # Code that extends sys.path may import any module of the course, from any of its folders.
+        everywhere = frozenset().union(*(course_code.local_modules(os.path.dirname(s.found.path) or ".", cache)
+                                         for s in sources))
+        locals_ = [local | everywhere if f is not None and f.changes_path else local
+                   for local, f in zip(locals_, facts)]
     request = _request(sources, facts, locals_, changes, same_grammar)
     resolved = None
     if request["top"] or request["modules"] or request.get("compile"):

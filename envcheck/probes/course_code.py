@@ -43,6 +43,7 @@ class Source(NamedTuple):
     cells: tuple[int, ...] = ()  # notebooks: the cell number (1-based, all cells counted) of each line
     cell_lines: tuple[int, ...] = ()  # notebooks: the line within its cell of each line
     pip_installs: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (line, requirements) of `!pip install` lines
+    writes: tuple[str, ...] = ()  # notebooks: modules its `%%writefile NAME.py` cells create beside it
     syntax_error: tuple[int | None, str] | None = None  # a .py file Python could not even decode
 
 
@@ -97,7 +98,7 @@ def read_source(found: Found) -> Source:
     if converted is None:
         return Source(found, kind, None, "not a Jupyter notebook (no cells)")
     text, cells, cell_lines, installs = converted
-    return Source(found, kind, text, None, cells, cell_lines, installs)
+    return Source(found, kind, text, None, cells, cell_lines, installs, writes=written_modules(notebook))
 
 
 def decode_python(data: bytes) -> tuple[str | None, str]:
@@ -166,6 +167,20 @@ def notebook_source(notebook) -> tuple[str, tuple[int, ...], tuple[int, ...], tu
             cell_of.append(number)
             line_in.append(index + 1)
     return "\n".join(lines) + "\n", tuple(cell_of), tuple(line_in), tuple(installs)
+
+
+def written_modules(notebook) -> tuple[str, ...]:
+    """Modules a notebook writes itself (`%%writefile helpers.py`), which its later cells may import."""
+    names = []
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        first = ("".join(source) if isinstance(source, list) else str(source)).lstrip().split("\n", 1)[0].split()
+        if len(first) >= 2 and first[0] == "%%writefile" and first[-1].endswith(".py"):
+            names.append(os.path.basename(first[-1])[:-3])
+    return tuple(names)
 
 
 _PIP = re.compile(r"^[!%]\s*(?:(?:\S*/)?python3?(?:\.\d+)?\s+-m\s+)?pip3?\s+install\s+(.*)$")

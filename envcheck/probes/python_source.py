@@ -49,6 +49,7 @@ class SourceFacts(NamedTuple):
     imports: tuple[Import, ...] = ()
     uses: tuple[Use, ...] = ()
     syntax_error: tuple[int | None, str] | None = None  # (line, message) when the source does not parse
+    changes_path: bool = False  # sys.path.append / insert / extend: imports may come from anywhere in the course
 
 
 class _Ref(NamedTuple):  # a name that is a module or an attribute chain of one
@@ -131,6 +132,7 @@ class _Collector(ast.NodeVisitor):
         self.imports: list[Import] = []
         self.from_uses: list[Use] = []
         self.sites: list[tuple[_Scope, ast.AST, bool]] = []
+        self.changes_path = False
 
     # scopes -------------------------------------------------------------------------------------------
     def _in_scope(self, node, scope: _Scope, body) -> None:
@@ -298,6 +300,8 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Call(self, node) -> None:
         func = node.func
+        if _chain(func) in (("sys", ("path", "append")), ("sys", ("path", "insert")), ("sys", ("path", "extend"))):
+            self.changes_path = True
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self.sites.append((self.scope, node, self.guard > 0))  # maybe a method of an instance
         self.generic_visit(node)
@@ -388,4 +392,4 @@ class _Resolver:
                 use = Use(node.lineno, meaning.module, meaning.attrs + attrs, "attr", _text(name, attrs), guarded)
                 uses[use] = None
         ordered = sorted(uses, key=lambda use: (use.line, use.dotted, use.kind))
-        return SourceFacts(tuple(self.collector.imports), tuple(ordered), None)
+        return SourceFacts(tuple(self.collector.imports), tuple(ordered), None, self.collector.changes_path)

@@ -78,12 +78,19 @@ def test_valid_tensorflow2_course_code_gives_no_finding_at_all(tmp_path):
         "week2/lab.ipynb": _notebook(["%matplotlib inline\n", "!nvidia-smi\n", "import numpy as np\n",
                                       "x = np.float64(1)"],
                                      ["%%writefile out.txt\n", "this is not python at all\n"],
-                                     ["%%time\n", "y = np.mean([1, 2])\n", "files = !ls\n", "np?"]),
+                                     ["%%writefile mylib.py\n", "def f():\n", "    return 1\n"],
+                                     ["%%time\n", "y = np.mean([1, 2])\n", "files = !ls\n", "np?\n", "import mylib"]),
+        "week3/extend.py": """
+            import sys
+            sys.path.append("../shared")
+            import shared_helpers
+        """,
+        "shared/shared_helpers.py": "VALUE = 1\n",
     })
     result = run_cli("check-code", str(tmp_path), "--format", "json")
     data = _json(result)
     assert data["findings"] == [], data["findings"]
-    assert result.returncode == 0 and data["ok"] is True and data["files"] == 6
+    assert result.returncode == 0 and data["ok"] is True and data["files"] == 8
     assert data["versions"]["tensorflow"] and data["versions"]["keras"].startswith("3.")
 
 

@@ -112,3 +112,9 @@ def test_notebook_json_with_a_bom_is_read(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(_notebook(("code", "import os"))).encode())
     source = course_code.read_source(course_code.find_sources([str(path)])[0])
     assert source.text == "import os\n" and source.kind == "ipynb"
+
+
+def test_modules_a_notebook_writes_itself_are_known():
+    notebook = _notebook(("code", ["%%writefile helpers.py\n", "def f():\n", "    return 1\n"]),
+                         ("code", "%%writefile notes.txt\nhello"), ("code", "import helpers"))
+    assert course_code.written_modules(notebook) == ("helpers",)

@@ -142,3 +142,8 @@ def test_comprehension_and_lambda_scopes():
     """)
     assert (5, "numpy", "int64", "attr") in found
     assert not any(line in (3, 4) for line, *_ in found)
+
+
+def test_code_that_extends_sys_path_is_marked():
+    assert analyse("import sys\nsys.path.insert(0, '../common')\n").changes_path
+    assert not analyse("import sys\nprint(sys.path)\n").changes_path
