@@ -7,9 +7,10 @@ Sequential()` (a method looked up on the class the call returns). Names are foll
 scopes: a name bound more than once with different meanings (`model = Sequential()` and later `model =
 SVC()`), a function parameter, a loop variable, is not followed, so nothing is claimed about it.
 
-Imports and uses inside `try:` blocks that catch ImportError, AttributeError or Exception, and inside
-`if` blocks that test a version (`__version__`, `sys.version_info`) or `hasattr`, are marked `guarded`:
-the code expects them to fail somewhere.
+Imports and uses inside `try:` blocks that catch ImportError, AttributeError or Exception (and in their
+`except` fallbacks), and inside
+`if` blocks that test a version (`__version__`, `sys.version_info`), a platform or `hasattr`, and in every
+`elif` / `else` branch, are marked `guarded`: the code expects them to fail, or not to run, somewhere.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class _Inst(NamedTuple):  # a name bound to what a call of a _Ref returned
 
 
 _GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"}
-_GUARD_WORDS = ("__version__", "version_info", "hasattr", "VERSION", "version")
+_GUARD_WORDS = ("__version__", "version_info", "hasattr", "VERSION", "version", "platform", "system")
 
 
 def syntax_error(error: SyntaxError) -> tuple[int | None, str]:
@@ -203,7 +204,12 @@ class _Collector(ast.NodeVisitor):
         for child in node.body:
             self.visit(child)
         self.guard -= guarded
-        for child in [*node.handlers, *node.orelse, *node.finalbody]:
+        for handler in node.handlers:  # the fallback runs only where the first import failed: guarded too
+            fallback = _catches_import_or_attribute(handler.type)
+            self.guard += fallback
+            self.visit(handler)
+            self.guard -= fallback
+        for child in [*node.orelse, *node.finalbody]:
             self.visit(child)
 
     visit_TryStar = visit_Try
@@ -213,9 +219,12 @@ class _Collector(ast.NodeVisitor):
         guarded = any((getattr(n, "id", None) or getattr(n, "attr", None)) in _GUARD_WORDS
                       for n in ast.walk(node.test) if isinstance(n, (ast.Name, ast.Attribute)))
         self.guard += guarded
-        for child in [*node.body, *node.orelse]:
+        for child in node.body:
             self.visit(child)
-        self.guard -= guarded
+        self.guard += 1  # elif / else: an alternative (another backend, another platform) that may never run
+        for child in node.orelse:
+            self.visit(child)
+        self.guard -= guarded + 1
 
     def visit_ExceptHandler(self, node) -> None:
         if node.type is not None:

@@ -112,6 +112,12 @@ def test_guarded_imports_and_uses_are_marked():
     guarded = {(u.line, u.attrs) for u in facts.uses if u.guarded}
     assert guarded == {(8, ("Session",)), (10, ("placeholder",))}
     assert [i.guarded for i in facts.imports] == [False, True]
+    branches = analyse('if backend() == "tensorflow":\n    import tensorflow\n'
+                       'elif backend() == "jax":\n    import jax\n'
+                       'if sys.platform == "win32":\n    import winreg\n')
+    assert [(i.module, i.guarded) for i in branches.imports] == [("tensorflow", False), ("jax", True), ("winreg", True)]
+    fallback = analyse("try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli as tomllib\n")
+    assert [i.guarded for i in fallback.imports] == [True, True]
 
 
 def test_assigning_an_attribute_needs_only_its_owner():
