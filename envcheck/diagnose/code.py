@@ -325,8 +325,9 @@ def _download(file: CodeFile, use, context: _Context) -> CodeFinding | None:
     dotted = use.dotted
     for row in context.downloads:
         if any(fnmatchcase(dotted, pattern) for pattern in row.get("match", ())):
-            return CodeFinding("DATASET_DOWNLOAD", INFO, f"{use.text}() {row['what']}", row.get("fix"),
-                               name=use.text, **_place(file, use.line))
+            written = use.attrs[-1] if use.kind == "from" else use.text
+            return CodeFinding("DATASET_DOWNLOAD", INFO, f"{written}() {row['what']}", row.get("fix"),
+                               name=written, **_place(file, use.line))
     return None
 
 

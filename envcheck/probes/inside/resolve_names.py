@@ -30,6 +30,9 @@ _MISSING = object()
 
 
 def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        del sys.path[0]  # envcheck's own scripts are no module of the course's environment
     with open(argv[1], encoding="utf-8") as stream:
         request = json.load(stream)
     stdlib = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
