@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Before the first class: check this environment against the course profile, then write
-# envcheck-report.md and envcheck-report.json to hand in (secrets redacted).
+# Before the first class: check this environment against the course profile (and, with --code, that
+# the course's code finds every module and API it uses), then write envcheck-report.md and
+# envcheck-report.json to hand in (secrets redacted).
 #
-#   scripts/precourse-check.sh [PROFILE] [--python PYTHON] [--out DIR]
+#   scripts/precourse-check.sh [PROFILE] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
 #
 # PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course).
 # Exit status: 0 when every requirement is met, 1 when one is not (the reports are written either
-# way: hand them in), 2 for bad usage or a bad profile.
+# way: hand them in), 2 for bad usage, a bad profile or a course folder that does not exist.
 set -euo pipefail
 
 say() { printf 'precourse-check: %s\n' "$*" >&2; }
@@ -16,11 +17,13 @@ envcheck=${ENVCHECK:-envcheck}
 profile=cpu-course
 out=.
 python_args=()
+code_paths=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --python) [ $# -ge 2 ] || die "--python needs an interpreter" 2; python_args=(--python "$2"); shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory" 2; out=$2; shift ;;
-    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --code) [ $# -ge 2 ] || die "--code needs the course's folder" 2; code_paths+=("$2"); shift ;;
+    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" 2 ;;
     *) profile=$1 ;;
   esac
@@ -34,6 +37,15 @@ status=0
 "$envcheck" verify --profile "$profile" ${python_args[@]+"${python_args[@]}"} || status=$?
 if [ "$status" -eq 2 ]; then
   exit 2
+fi
+if [ ${#code_paths[@]} -gt 0 ]; then
+  say "checking the course's code in ${code_paths[*]}"
+  code_status=0
+  "$envcheck" check-code "${code_paths[@]}" ${python_args[@]+"${python_args[@]}"} || code_status=$?
+  if [ "$code_status" -eq 2 ]; then
+    exit 2
+  fi
+  [ "$code_status" -eq 0 ] || status=1
 fi
 
 say "writing $out/envcheck-report.md and $out/envcheck-report.json"
