@@ -19,12 +19,13 @@ from typing import NamedTuple
 
 from envcheck import data, runner
 from envcheck.diagnose import code as rules
-from envcheck.model import ERROR
+from envcheck.model import ERROR, Area, Finding
 from envcheck.probes import course_code, python_source
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.check-code/1"
 LIBRARIES = ("tensorflow", "keras", "numpy")  # versions named in the verdict, read from metadata
+AREA_TIMEOUT = 120.0  # inside doctor: below doctor's own 150 s per area, so the finding names the import
 
 
 class CodeReport(NamedTuple):
@@ -90,6 +91,34 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
     versions = {k: v for k, v in (answer or {}).get("versions", {}).items() if v}
     return CodeReport(python, tuple(paths), len(found), tuple(findings),
                       rules.install_command(findings, python.executable), versions, time.monotonic() - started)
+
+
+def area(paths, g) -> Area:
+    """check-code as one doctor area or verify requirement (key "code"): `g` is doctor's Gather.
+
+    The findings keep their place in their message (`week1/lab.py:4: tf.placeholder does not exist …`).
+    """
+    report = check(paths, g.python, timeout=g.options.get("code_timeout", AREA_TIMEOUT))
+    several = len(report.roots) > 1
+    findings = [Finding(f.code, f.severity, f"{_place(f, several)}{f.message}", f.fix) for f in report.findings]
+    errors = sum(1 for f in report.findings if f.severity == ERROR)
+    if errors:
+        summary = (f"{errors} line{'s' if errors != 1 else ''} in {report.files_with_problems} of {report.files} "
+                   "files would fail")
+    else:
+        summary = f"{report.files} files: every module and API they use resolves"
+    facts = {"roots": list(report.roots), "files": report.files, "install": report.install}
+    return Area("code", "Course code", summary, findings, facts)
+
+
+def _place(finding, several_roots: bool) -> str:
+    if finding.file is None:
+        return ""
+    name = finding.file
+    if several_roots:  # which root it came from matters once there are several
+        name = os.path.normpath(os.path.join(finding.root, name)) if os.path.isdir(finding.root) else finding.root
+    where = f"cell {finding.cell}:{finding.line}" if finding.cell is not None else str(finding.line or "")
+    return f"{name}:{where}: " if where else f"{name}: "
 
 
 def _local_names(path: str, root_dirs: list[str], cache: dict) -> frozenset:

@@ -174,3 +174,11 @@ def test_python_option_takes_a_venv_directory(tmp_path, flag):
     result = run_cli("check-code", str(tmp_path), flag, venv)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("✓ ")
+
+
+def test_doctor_checks_code_only_when_asked(tmp_path):
+    _write(tmp_path, {"lab.py": "import numpy as np\nx = np.float(1)\n"})
+    assert_one_line_error(run_cli("doctor", "--code", str(tmp_path / "missing")))
+    data = json.loads(run_cli("doctor", "--code", str(tmp_path), "--format", "json").stdout)
+    code = next(area for area in data["areas"] if area["key"] == "code")
+    assert code["status"] == "error" and code["findings"][0]["message"].startswith("lab.py:2: np.float does not exist")
