@@ -93,7 +93,7 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
                       rules.install_command(findings, python.executable), versions, time.monotonic() - started)
 
 
-def area(paths, g) -> Area:
+def area(paths, g, title: str = "Course code") -> Area:
     """check-code as one doctor area or verify requirement (key "code"): `g` is doctor's Gather.
 
     The findings keep their place in their message (`week1/lab.py:4: tf.placeholder does not exist …`).
@@ -108,7 +108,7 @@ def area(paths, g) -> Area:
     else:
         summary = f"{report.files} files: every module and API they use resolves"
     facts = {"roots": list(report.roots), "files": report.files, "install": report.install}
-    return Area("code", "Course code", summary, findings, facts)
+    return Area("code", title, summary, findings, facts)
 
 
 def _place(finding, several_roots: bool) -> str:

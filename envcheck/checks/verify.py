@@ -7,6 +7,7 @@ for runs: no [gpu] table, no GPU check; no required smoke test, no training.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import partial
 
@@ -151,6 +152,12 @@ def specs(profile: Profile) -> list[AreaSpec]:
         result.append(AreaSpec("gpu", gpu_title(profile.gpu), partial(gpu_requirement, profile.gpu)))
     if profile.system:
         result.append(AreaSpec("system", system_title(profile.system), partial(system_requirement, profile.system)))
+    if profile.code:
+        from envcheck.checks import code  # check-code's library function, only for a profile with [code]
+
+        shown = ", ".join(os.path.relpath(path) for path in profile.code)
+        title = f"course code in {shown}"
+        result.append(AreaSpec("code", title, partial(code.area, list(profile.code), title=title)))
     if profile.smoke.get("required"):
         result.append(AreaSpec("smoke", f"smoke-train on {profile.smoke.get('device', 'auto')} ({profile.smoke.get('backend', 'tensorflow')})", partial(smoke_requirement, profile.smoke)))
     return result

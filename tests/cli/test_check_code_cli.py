@@ -182,3 +182,16 @@ def test_doctor_checks_code_only_when_asked(tmp_path):
     data = json.loads(run_cli("doctor", "--code", str(tmp_path), "--format", "json").stdout)
     code = next(area for area in data["areas"] if area["key"] == "code")
     assert code["status"] == "error" and code["findings"][0]["message"].startswith("lab.py:2: np.float does not exist")
+
+
+def test_a_verify_profile_may_name_the_course_code(tmp_path):
+    _write(tmp_path, {"course/lab.py": "import numpy as np\nx = np.float(1)\n",
+                      "course.toml": '[packages]\nnumpy = ""\n[code]\npaths = ["course"]\n',
+                      "bad.toml": '[code]\npaths = ["no-such-folder"]\n'})
+    result = run_cli("verify", "--profile", str(tmp_path / "course.toml"), cwd=str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = next(line for line in result.stdout.splitlines() if line.startswith("FAIL"))
+    assert "course code in course" in failed and "lab.py:2: np.float does not exist" in failed
+    bad = run_cli("verify", "--profile", str(tmp_path / "bad.toml"))
+    assert_one_line_error(bad)
+    assert "bad.toml:2: [code] paths: no-such-folder does not exist" in bad.stderr
