@@ -65,21 +65,25 @@ def text(report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich_lines(report) -> list[str]:
-    """The same as text(), as rich markup lines (terminal only)."""
+def rich_lines(report) -> list:
+    """The same as text(), as rich renderables (terminal only): a grid per file, so long messages wrap
+    beneath themselves instead of under the line numbers."""
     from rich.markup import escape  # terminal only
+    from rich.table import Table
 
     style = "bold red" if not report.ok else "green"
-    lines = [f"[{style}]{escape(verdict(report))}[/]", f"  [dim]{escape(environment(report))}[/]"]
+    lines: list = [f"[{style}]{escape(verdict(report))}[/]", f"  [dim]{escape(environment(report))}[/]"]
     for name, findings in _groups(report).items():
         lines += ["", f"[bold]{escape(name)}[/]"]
-        width = max(len(_where(f)) for f in findings)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, justify="right")
+        grid.add_column(overflow="fold")
         for finding in findings:
             colour = _STYLES.get(finding.severity, "")
-            lines.append(f"  {escape(_where(finding).ljust(width))}  [{colour}]{SYMBOLS.get(finding.severity, '?')} "
-                         f"{finding.code}[/]  {escape(finding.message)}")
-            if finding.fix:
-                lines.append(f"  {' ' * width}    [bold]Fix:[/] {escape(finding.fix)}")
+            text = (f"[{colour}]{SYMBOLS.get(finding.severity, '?')} {finding.code}[/]  {escape(finding.message)}"
+                    + (f"\n[bold]Fix:[/] {escape(finding.fix)}" if finding.fix else ""))
+            grid.add_row(f"  {escape(_where(finding))}", text)
+        lines.append(grid)
     if report.install:
         lines += ["", f"[bold]Missing packages, one command:[/] {escape(report.install)}"]
     return lines

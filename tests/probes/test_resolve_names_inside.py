@@ -84,3 +84,19 @@ def test_a_hung_import_is_a_problem_naming_the_module(tmp_path, monkeypatch):
     assert resolved.data is None
     assert "did not finish within 3 s" in resolved.problem
     assert resolved.last_import == "slow_envcheck_module"
+
+
+def test_before_python_3_10_the_standard_library_is_told_by_where_a_module_lies():
+    import importlib.util
+    import os
+
+    from envcheck import runner
+
+    path = os.path.join(runner.INSIDE_DIR, "resolve_names.py")
+    spec = importlib.util.spec_from_file_location("resolve_names_script", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    names = ("os", "json", "sys", "numpy", "no_such_mod_x")
+    layout = {name: script._classify(name, None)["where"] for name in names}  # None: no sys.stdlib_module_names
+    assert layout == {"os": "stdlib", "json": "stdlib", "sys": "stdlib", "numpy": "installed",
+                      "no_such_mod_x": "missing"}
