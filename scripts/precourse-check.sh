@@ -3,11 +3,12 @@
 # the course's code finds every module and API it uses), then write envcheck-report.md and
 # envcheck-report.json to hand in (secrets redacted).
 #
-#   scripts/precourse-check.sh [PROFILE] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
+#   scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
 #
-# PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course).
+# PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course), or a requirements
+# file the course ships: a *.txt / *.in file in pip's format, or a pyproject.toml.
 # Exit status: 0 when every requirement is met, 1 when one is not (the reports are written either
-# way: hand them in), 2 for bad usage, a bad profile or a course folder that does not exist.
+# way: hand them in), 2 for bad usage, a bad profile, a bad requirements file or a missing course folder.
 set -euo pipefail
 
 say() { printf 'precourse-check: %s\n' "$*" >&2; }
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --python) [ $# -ge 2 ] || die "--python needs an interpreter" 2; python_args=(--python "$2"); shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory" 2; out=$2; shift ;;
     --code) [ $# -ge 2 ] || die "--code needs the course's folder" 2; code_paths+=("$2"); shift ;;
-    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" 2 ;;
     *) profile=$1 ;;
   esac
@@ -31,10 +32,14 @@ while [ $# -gt 0 ]; do
 done
 command -v "$envcheck" >/dev/null 2>&1 || die "'$envcheck' not found: run scripts/setup-venv.sh, then activate .venv" 2
 mkdir -p "$out"
+case "$profile" in
+  *.txt|*.in|pyproject.toml|*/pyproject.toml) against=(--requirements "$profile") ;;
+  *) against=(--profile "$profile") ;;
+esac
 
 say "checking this environment against '$profile'"
 status=0
-"$envcheck" verify --profile "$profile" ${python_args[@]+"${python_args[@]}"} || status=$?
+"$envcheck" verify "${against[@]}" ${python_args[@]+"${python_args[@]}"} || status=$?
 if [ "$status" -eq 2 ]; then
   exit 2
 fi
