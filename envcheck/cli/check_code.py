@@ -1,4 +1,4 @@
-"""envcheck check-code PATH...: will this course's code find every module and API it uses here?
+"""envcheck check-code PATH...: whether a course's code finds every module and API it uses here.
 
 Reads every .py file and Jupyter notebook under the given files and folders (never running them) and
 checks, in ONE child of the target interpreter, that each imported module is installed and each

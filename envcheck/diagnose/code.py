@@ -211,7 +211,6 @@ def _syntax(file: CodeFile, line: int | None, message: str, python_version: str)
 
 def _not_installed(file: CodeFile, line: int, name: str, module: str, context: _Context) -> CodeFinding:
     distribution, note, _ = context.distribution(module)
-    severity = ERROR
     if distribution:
         message = f"{name} is not installed (pip: {distribution})"
         fix = pip_install(context.python, distribution)
@@ -227,11 +226,12 @@ def _not_installed(file: CodeFile, line: int, name: str, module: str, context: _
         message += f"; {note}"
     fix = fix or note
     installer = _installed_by_notebook(file, distribution or name)
-    if installer is not None:
-        severity = WARNING
+    if installer is not None:  # it will be there once the notebook ran that cell (with the network)
         where = _place(file, installer[0])
         message += f"; the notebook installs it itself (cell {where.get('cell')}: pip install {' '.join(installer[1])})"
-    return CodeFinding("MODULE_NOT_INSTALLED", severity, message, fix, name=name, distribution=distribution,
+        return CodeFinding("MODULE_NOT_INSTALLED", WARNING, message, fix, name=name, distribution=distribution,
+                           **_place(file, line))
+    return CodeFinding("MODULE_NOT_INSTALLED", ERROR, message, fix, name=name, distribution=distribution,
                        **_place(file, line))
 
 
