@@ -141,9 +141,7 @@ def notebook_source(notebook) -> tuple[str, tuple[int, ...], tuple[int, ...], tu
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", cell.get("input", ""))
-        text = "".join(source) if isinstance(source, list) else str(source)
-        cell_lines = text.split("\n")
+        cell_lines = _cell_text(cell).split("\n")
         python_body = True
         for index, line in enumerate(cell_lines):
             stripped = line.lstrip()
@@ -169,6 +167,14 @@ def notebook_source(notebook) -> tuple[str, tuple[int, ...], tuple[int, ...], tu
     return "\n".join(lines) + "\n", tuple(cell_of), tuple(line_in), tuple(installs)
 
 
+def _cell_text(cell: dict) -> str:
+    """A cell's source as one string: nbformat stores a string or a list of lines (anything else is text too)."""
+    source = cell.get("source", cell.get("input", ""))
+    if isinstance(source, list):
+        return "".join(part if isinstance(part, str) else str(part) for part in source)
+    return source if isinstance(source, str) else str(source)
+
+
 def written_modules(notebook) -> tuple[str, ...]:
     """Modules a notebook writes itself (`%%writefile helpers.py`), which its later cells may import."""
     names = []
@@ -176,8 +182,7 @@ def written_modules(notebook) -> tuple[str, ...]:
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        first = ("".join(source) if isinstance(source, list) else str(source)).lstrip().split("\n", 1)[0].split()
+        first = _cell_text(cell).lstrip().split("\n", 1)[0].split()
         if len(first) >= 2 and first[0] == "%%writefile" and first[-1].endswith(".py"):
             names.append(os.path.basename(first[-1])[:-3])
     return tuple(names)

@@ -118,3 +118,15 @@ def test_modules_a_notebook_writes_itself_are_known():
     notebook = _notebook(("code", ["%%writefile helpers.py\n", "def f():\n", "    return 1\n"]),
                          ("code", "%%writefile notes.txt\nhello"), ("code", "import helpers"))
     assert course_code.written_modules(notebook) == ("helpers",)
+
+
+def test_hostile_notebooks_and_links_are_read_or_reported_never_a_crash(tmp_path):
+    (tmp_path / "weird.ipynb").write_text(json.dumps(
+        {"cells": [{"cell_type": "code", "source": 5}, {"cell_type": "code", "source": [1, "\nimport os"]}, "x"]}))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to("..")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere")
+    found = {item.rel: course_code.read_source(item) for item in course_code.find_sources([str(tmp_path)])}
+    assert sorted(found) == ["dangling.py", "weird.ipynb"]  # the loop is not followed
+    assert found["weird.ipynb"].text == "5\n1\nimport os\n"
+    assert "No such file" in found["dangling.py"].problem
