@@ -88,7 +88,7 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
         import_names=data.load("import_names.toml"), programs=programs,
         resolve_problem=resolved.problem if resolved is not None else None,
         last_import=resolved.last_import if resolved is not None else None, asked_chains=request["chains"])
-    versions = {k: v for k, v in (answer or {}).get("versions", {}).items() if v}
+    versions = {k: v for k, v in (answer or {}).get("versions", {}).items() if v and k in LIBRARIES}
     return CodeReport(python, tuple(paths), len(found), tuple(findings),
                       rules.install_command(findings, python.executable), versions, time.monotonic() - started)
 
@@ -170,10 +170,16 @@ def _request(sources, facts, locals_, changes: dict, same_grammar: bool) -> dict
                 alternatives[pattern.partition(".")[0]] = row["found_in"]
     request = {"top": sorted(tops), "modules": list(modules), "alternatives": alternatives,
                "chains": [[module, list(attrs), kind] for module, attrs, kind in chains],
-               "versions": list(LIBRARIES)}
+               "versions": list(dict.fromkeys([*LIBRARIES, *_pip_installed_names(sources)]))}
     if not same_grammar:
         request["compile"] = {str(i): s.text for i, s in enumerate(sources) if s.text is not None}
     return request
+
+
+def _pip_installed_names(sources) -> list[str]:
+    """Distributions the notebooks `!pip install` themselves: their installed versions are asked too."""
+    return [name for s in sources for _, requirements in s.pip_installs
+            for name in map(rules.requirement_name, requirements) if name]
 
 
 def _code_file(key: str, source, facts, local, answer, same_grammar: bool, python: TargetPython) -> rules.CodeFile:

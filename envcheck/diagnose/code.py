@@ -15,7 +15,7 @@ from typing import NamedTuple
 from envcheck.model import ERROR, INFO, WARNING, pip_install
 
 CODES = ("SYNTAX_ERROR", "MODULE_NOT_INSTALLED", "MODULE_IMPORT_FAILED", "API_MISSING", "DATASET_DOWNLOAD",
-         "SYSTEM_COMPONENT", "FILE_UNREADABLE", "CODE_NOT_ANALYSED", "RESOLVE_FAILED")
+         "SYSTEM_COMPONENT", "NOTEBOOK_PIP_PIN", "FILE_UNREADABLE", "CODE_NOT_ANALYSED", "RESOLVE_FAILED")
 
 
 class CodeFile(NamedTuple):
@@ -196,6 +196,7 @@ def _file_findings(file: CodeFile, context: _Context, answer: dict | None, progr
             reported.add(key)
             found.append(finding)
     found.extend(_system_findings(file, context, programs))
+    found.extend(_pip_pins(file, answer.get("versions", {})))
     return sorted(found, key=lambda f: ((f.cell or 0), f.line or 0, f.code))
 
 
@@ -235,16 +236,48 @@ def _not_installed(file: CodeFile, line: int, name: str, module: str, context: _
                        **_place(file, line))
 
 
+def requirement_name(requirement: str) -> str:
+    """The distribution a pip requirement names (`tensorflow==1.15` -> `tensorflow`); "" for a path or URL."""
+    name = requirement.split(";")[0]
+    for stop in "<>=!~[ @":
+        name = name.split(stop)[0]
+    return "" if "/" in name or name.endswith((".whl", ".zip", ".gz")) else name.strip()
+
+
 def _installed_by_notebook(file: CodeFile, distribution: str):
     wanted = _canonical(distribution)
     for line, requirements in file.pip_installs:
         for requirement in requirements:
-            name = requirement.split(";")[0]
-            for stop in "<>=!~[ @":
-                name = name.split(stop)[0]
-            if _canonical(name) == wanted:
+            if _canonical(requirement_name(requirement)) == wanted:
                 return line, requirements
     return None
+
+
+def _pip_pins(file: CodeFile, versions: dict) -> list[CodeFinding]:
+    """`!pip install tensorflow==1.15` in a notebook whose environment has another TensorFlow: running
+    that cell would replace it (or fail), and the notebook was written for that version."""
+    found = []
+    for line, requirements in file.pip_installs:
+        for requirement in requirements:
+            name = requirement_name(requirement)
+            installed = versions.get(name)
+            spec = requirement[len(name):].split(";")[0].strip()
+            if not installed or not spec or spec.startswith("["):
+                continue
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet  # PEP 440, only for pinned installs
+
+            try:
+                if SpecifierSet(spec).contains(installed, prereleases=True):
+                    continue
+            except InvalidSpecifier:
+                continue
+            found.append(CodeFinding(
+                "NOTEBOOK_PIP_PIN", WARNING,
+                f"the notebook runs pip install {requirement}, but this environment has {name} {installed}: "
+                "running that cell would replace it (or fail), and the notebook was written for that version",
+                f"delete the line to use {name} {installed} (then check the notebook against it), or give this "
+                f"notebook its own environment with {requirement}", name=requirement, **_place(file, line)))
+    return found
 
 
 def _canonical(name: str) -> str:

@@ -36,6 +36,7 @@ BROKEN = [
     ("week05_numpy/arrays.py", None, 8, "API_MISSING", "np.product", "np.prod"),
     ("week06_legacy/py2_utils.py", None, 6, "SYNTAX_ERROR", None, "Python 2"),
     ("week07_colab/colab_setup.ipynb", 1, 1, "MODULE_NOT_INSTALLED", "google.colab", "Google Colab"),
+    ("week07_colab/colab_setup.ipynb", 2, 4, "NOTEBOOK_PIP_PIN", "tensorflow==2.3.0", "would replace it"),
 ]
 # Modules this venv does not install: named only where they really are missing here.
 MISSING = [

@@ -138,3 +138,12 @@ def test_every_table_row_names_its_public_source():
     assert CHANGES["returns"]["source"].startswith("https://")
     for name, row in NAMES["modules"].items():
         assert row["source"].startswith("https://"), name
+
+
+def test_a_notebook_that_pins_another_version_than_the_installed_one_is_a_warning():
+    file = _file("pass\npass\n", rel="lab.ipynb", kind="ipynb", cells=(1, 1), cell_lines=(1, 2),
+                 pip_installs=((1, ("tensorflow==1.15", "numpy>=1.20", "keras[tf]")), (2, ("./local.whl",))))
+    answer = {"top": {}, "modules": {}, "chains": [], "versions": {"tensorflow": "2.21.0", "numpy": "2.4.6"}}
+    [finding] = _run([file], answer)
+    assert (finding.code, finding.severity, finding.cell, finding.line) == ("NOTEBOOK_PIP_PIN", "warning", 1, 1)
+    assert "tensorflow 2.21.0" in finding.message and finding.name == "tensorflow==1.15"
