@@ -67,7 +67,11 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
     facts = [python_source.analyse(s.text, returns, s.found.path) if s.text is not None else None for s in sources]
     cache: dict = {}
     root_dirs = [root if os.path.isdir(root) else os.path.dirname(root) or "." for root in paths]
-    root_dirs += [d for root in root_dirs for d in _project_ancestors(root)]
+    # Above the scanned folders, up to the repository's top: where the course's own modules may sit when one
+    # week is checked alone. Only a fallback: a name found there counts as the course's own when the
+    # environment does not have it, never instead of an installed library.
+    above = frozenset().union(*(course_code.local_modules(d, cache) for root in root_dirs
+                                for d in _project_ancestors(root)))
     locals_ = [_local_names(s.found.path, root_dirs, cache) | frozenset(s.writes) for s in sources]
     if any(f is not None and f.changes_path for f in facts):
         # Code that extends sys.path may import any module of the course, from any of its folders.
@@ -80,7 +84,7 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
     if request["top"] or request["modules"] or request.get("compile"):
         resolved = course_code.resolve(python.executable, request, timeout)
     answer = resolved.data if resolved is not None else None
-    files = [_code_file(str(i), s, f, local, answer, same_grammar, python)
+    files = [_code_file(str(i), s, f, local, answer, same_grammar, python)._replace(local_fallback=above)
              for i, (s, f, local) in enumerate(zip(sources, facts, locals_))]
     programs = _programs(changes, files)
     findings = rules.diagnose(

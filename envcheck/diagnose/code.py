@@ -30,6 +30,7 @@ class CodeFile(NamedTuple):
     imports: tuple = ()  # python_source.Import
     uses: tuple = ()  # python_source.Use
     local: frozenset = frozenset()  # top-level names that are the course's own modules, seen from this file
+    local_fallback: frozenset = frozenset()  # the course's own only when the environment lacks them (folders above)
     cells: tuple[int, ...] = ()  # notebooks: cell number of each line
     cell_lines: tuple[int, ...] = ()  # notebooks: line within the cell of each line
     pip_installs: tuple = ()  # notebooks: (line, requirements) of `!pip install` lines
@@ -150,6 +151,8 @@ def _file_findings(file: CodeFile, context: _Context, answer: dict | None, progr
         state = modules.get(item.module)
         if info.get("where") == "missing":
             failed_modules.add(item.module)
+            if top in file.local_fallback:
+                continue  # the course's own module, in a folder above the one checked
             if not item.guarded and ("missing", top) not in reported:
                 reported.add(("missing", top))
                 found.append(_not_installed(file, item.line, top, item.module, context))

@@ -147,3 +147,11 @@ def test_a_notebook_that_pins_another_version_than_the_installed_one_is_a_warnin
     [finding] = _run([file], answer)
     assert (finding.code, finding.severity, finding.cell, finding.line) == ("NOTEBOOK_PIP_PIN", "warning", 1, 1)
     assert "tensorflow 2.21.0" in finding.message and finding.name == "tensorflow==1.15"
+
+
+def test_a_module_above_the_checked_folder_counts_as_the_courses_own_only_when_the_environment_lacks_it():
+    file = _file("import utils\nimport numpy as np\nnp.float\n", local_fallback=frozenset({"utils", "numpy"}))
+    answer = dict(TF, top={"utils": {"where": "missing"}, "numpy": {"where": "installed"}},
+                  chains=[{"ok": False, "missing_at": 0, "owner_top": "numpy"}])
+    [finding] = _run([file], answer, asked=[("numpy", ("float",), "attr")])
+    assert (finding.code, finding.name) == ("API_MISSING", "np.float")  # numpy/ above is no excuse: it is installed
