@@ -50,7 +50,7 @@ class CodeFinding(NamedTuple):
 
     def to_dict(self) -> dict:
         data = {"code": self.code, "severity": self.severity, "file": self.file, "line": self.line,
-                "name": self.name, "message": self.message, "fix": self.fix}
+                "name": self.name, "message": self.message, "fix": self.fix, "root": self.root}
         if self.cell is not None:
             data["cell"] = self.cell
         if self.code == "MODULE_NOT_INSTALLED":

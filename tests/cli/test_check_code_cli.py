@@ -117,7 +117,8 @@ def test_broken_lines_are_named_with_file_line_and_fix_and_valid_ones_are_not(tm
                      ("old/py2.py", 2, "SYNTAX_ERROR", None)]
     assert result.returncode == 1 and data["ok"] is False and data["files_with_problems"] == 2
     for finding in data["findings"]:
-        assert set(finding) >= {"code", "severity", "file", "line", "name", "message", "fix"}
+        assert set(finding) >= {"code", "severity", "file", "line", "name", "message", "fix", "root"}
+        assert finding["root"] == str(tmp_path)
         assert finding["fix"]
     assert data["findings"][0]["distribution"] is None  # unknown name: not guessed
     assert "np.float64" in data["findings"][2]["fix"]
