@@ -9,8 +9,9 @@ SVC()`), a function parameter, a loop variable, is not followed, so nothing is c
 
 Imports and uses inside `try:` blocks that catch ImportError, AttributeError or Exception (and in their
 `except` fallbacks), and inside
-`if` blocks that test a version (`__version__`, `sys.version_info`), a platform or `hasattr`, and in every
-`elif` / `else` branch, are marked `guarded`: the code expects them to fail, or not to run, somewhere.
+`if` blocks that test a version (`__version__`, `sys.version_info`), a platform or `hasattr` are marked
+`guarded`: the code expects them to fail, or not to run, somewhere. So are imports in `elif` / `else`
+branches (another backend's, another platform's module); attribute uses there are still checked.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class _Collector(ast.NodeVisitor):
         self.module = _Scope(None)
         self.scope = self.module
         self.guard = 0
+        self.alternative = 0  # inside elif / else: imports there are guarded (another backend, platform)
         self.imports: list[Import] = []
         self.from_uses: list[Use] = []
         self.sites: list[tuple[_Scope, ast.AST, bool]] = []
@@ -221,10 +223,11 @@ class _Collector(ast.NodeVisitor):
         self.guard += guarded
         for child in node.body:
             self.visit(child)
-        self.guard += 1  # elif / else: an alternative (another backend, another platform) that may never run
+        self.alternative += 1  # elif / else: an alternative import (another backend or platform) may never run
         for child in node.orelse:
             self.visit(child)
-        self.guard -= guarded + 1
+        self.alternative -= 1
+        self.guard -= guarded
 
     def visit_ExceptHandler(self, node) -> None:
         if node.type is not None:
@@ -235,9 +238,13 @@ class _Collector(ast.NodeVisitor):
             self.visit(child)
 
     # bindings -----------------------------------------------------------------------------------------
+    @property
+    def _import_guarded(self) -> bool:
+        return self.guard > 0 or self.alternative > 0
+
     def visit_Import(self, node) -> None:
         for alias in node.names:
-            self.imports.append(Import(node.lineno, alias.name, 0, self.guard > 0))
+            self.imports.append(Import(node.lineno, alias.name, 0, self._import_guarded))
             if alias.asname:
                 self.scope.bind(alias.asname, ("ref", _Ref(alias.name, ())))
             else:
@@ -246,7 +253,7 @@ class _Collector(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node) -> None:
         module = node.module or ""
-        self.imports.append(Import(node.lineno, module, node.level or 0, self.guard > 0))
+        self.imports.append(Import(node.lineno, module, node.level or 0, self._import_guarded))
         for alias in node.names:
             if alias.name == "*":
                 continue
@@ -257,7 +264,7 @@ class _Collector(ast.NodeVisitor):
             self.scope.bind(bound, ("ref", _Ref(module, (alias.name,))))
             line = getattr(alias, "lineno", node.lineno)  # alias positions exist from Python 3.10
             self.from_uses.append(Use(line, module, (alias.name,), "from", f"from {module} import {alias.name}",
-                                      self.guard > 0))
+                                      self._import_guarded))
 
     def visit_Assign(self, node) -> None:
         self.visit(node.value)

@@ -116,6 +116,8 @@ def test_guarded_imports_and_uses_are_marked():
                        'elif backend() == "jax":\n    import jax\n'
                        'if sys.platform == "win32":\n    import winreg\n')
     assert [(i.module, i.guarded) for i in branches.imports] == [("tensorflow", False), ("jax", True), ("winreg", True)]
+    otherwise = analyse("import numpy as np\nif gpu:\n    pass\nelse:\n    np.float(1)\n")
+    assert [u.guarded for u in otherwise.uses] == [False]  # a use in an else branch is still checked
     fallback = analyse("try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli as tomllib\n")
     assert [i.guarded for i in fallback.imports] == [True, True]
 
