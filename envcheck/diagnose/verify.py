@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
 from envcheck.i18n import _
-from envcheck.model import FAIL, PASS, SKIP, Outcome, gib, pip_install
+from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
 
 
 def _pass(requirement: str, detail: str) -> Outcome:
@@ -316,15 +316,15 @@ def smoke_title(smoke: dict) -> str:
     return f"smoke-train on {smoke.get('device', 'auto')} ({smoke.get('backend', 'tensorflow')})"
 
 
-def smoke_rule(smoke: dict, report: dict) -> Outcome:
-    """smoke-train's report (a dict) for the device the profile asks for."""
+def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
+    """smoke-train's report for the device the profile asks for."""
     device = smoke.get("device", "auto")
-    where = report.get("device") or device
-    if report.get("passed"):
+    where = report.device or device
+    if report.passed:
         return _pass(smoke_title(smoke), _("learned on {device}").format(device=where))
     return _fail(
         smoke_title(smoke),
         _("Smoke training failed: {failure}").format(
-            failure=report.get("failure") or _("see {command}").format(command="smoke-train -v")),
+            failure=report.failure or _("see {command}").format(command="smoke-train -v")),
         _("Run `{command}` to see which check fails.").format(command=f"smoke-train --device {device} -v"),
     )
