@@ -152,3 +152,31 @@ def test_english_loads_no_catalogue_and_korean_loads_it(monkeypatch):
     i18n.gettext("anything")
     assert isinstance(i18n._catalogue, stdlib_gettext.GNUTranslations)
     i18n.reset()
+
+
+def _bound_in_scope(function) -> set:
+    """Names the function itself binds (arguments, assignments, loop targets), not its comprehensions'
+    or nested functions' own."""
+    bound = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    todo = list(ast.iter_child_nodes(function))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+                             ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue  # a scope of its own
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        todo.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+def test_no_function_that_translates_rebinds_the_underscore():
+    """`a, _ = pair` in a function that also calls `_()` makes `_` a local: the call then fails at run time."""
+    bad = []
+    for path in sorted((ROOT / "envcheck").rglob("*.py")):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if "_" in _bound_in_scope(function) and any(call.func.id == "_" for call in _marked_calls(function)):
+                bad.append(f"{path.relative_to(ROOT)}:{function.lineno}")
+    assert not bad, "rename the throwaway `_` in:\n" + "\n".join(bad)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from envcheck import data, runner
 from envcheck.diagnose import code as rules
+from envcheck.i18n import N_, _, ngettext
 from envcheck.model import ERROR, Area, Finding
 from envcheck.probes import course_code, python_source
 from envcheck.target import TargetPython
@@ -97,7 +98,7 @@ def check(paths, python: TargetPython, timeout: float = course_code.DEFAULT_TIME
                       rules.install_command(findings, python.executable), versions, time.monotonic() - started)
 
 
-def area(paths, g, title: str = "Course code") -> Area:
+def area(paths, g, title: str = N_("Course code")) -> Area:
     """check-code as one doctor area or verify requirement (key "code"): `g` is doctor's Gather.
 
     The findings keep their place in their message (`week1/lab.py:4: tf.placeholder does not exist …`).
@@ -107,10 +108,11 @@ def area(paths, g, title: str = "Course code") -> Area:
     findings = [Finding(f.code, f.severity, f"{_place(f, several)}{f.message}", f.fix) for f in report.findings]
     errors = sum(1 for f in report.findings if f.severity == ERROR)
     if errors:
-        summary = (f"{errors} line{'s' if errors != 1 else ''} in {report.files_with_problems} of {report.files} "
-                   "files would fail")
+        summary = ngettext("{count} line in {failing} of {files} files would fail",
+                           "{count} lines in {failing} of {files} files would fail", errors).format(
+            count=errors, failing=report.files_with_problems, files=report.files)
     else:
-        summary = f"{report.files} files: every module and API they use resolves"
+        summary = _("{files} files: every module and API they use resolves").format(files=report.files)
     facts = {"roots": list(report.roots), "files": report.files, "install": report.install}
     return Area("code", title, summary, findings, facts)
 
@@ -121,7 +123,8 @@ def _place(finding, several_roots: bool) -> str:
     name = finding.file
     if several_roots:  # which root it came from matters once there are several
         name = os.path.normpath(os.path.join(finding.root, name)) if os.path.isdir(finding.root) else finding.root
-    where = f"cell {finding.cell}:{finding.line}" if finding.cell is not None else str(finding.line or "")
+    where = _("cell {cell}:{line}").format(cell=finding.cell, line=finding.line) if finding.cell is not None \
+        else str(finding.line or "")
     return f"{name}:{where}: " if where else f"{name}: "
 
 
@@ -141,7 +144,7 @@ def _project_ancestors(directory: str, limit: int = 8) -> list[str]:
     """
     ancestors = []
     current = os.path.abspath(directory)
-    for _ in range(limit):
+    for _level in range(limit):
         if os.path.exists(os.path.join(current, ".git")):
             return ancestors
         parent = os.path.dirname(current)
@@ -203,8 +206,8 @@ def _code_file(key: str, source, facts, local, answer, same_grammar: bool, pytho
                 target_error = (verdict.get("line"), verdict.get("message") or "invalid syntax")
             if target_error is None and syntax is not None:
                 mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
-                not_analysed = (f"Python {python.version_text} accepts this file but envcheck's own Python {mine} "
-                                "cannot parse it, so its imports were not checked")
+                not_analysed = _("Python {version} accepts this file but envcheck's own Python {mine} cannot parse "
+                                 "it, so its imports were not checked").format(version=python.version_text, mine=mine)
             syntax = target_error
     if syntax:
         return rules.CodeFile(**base, syntax_error=syntax)

@@ -14,6 +14,7 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from envcheck.checks import code  # the command's own check, imported only when it runs
 
     if not args.timeout > 0:
-        raise UsageError(f"--timeout {args.timeout:g}: must be a number of seconds above 0")
+        raise UsageError(_("--timeout {value}: must be a number of seconds above 0").format(value=f"{args.timeout:g}"))
     python = target.resolve(args.python)
     report = code.check(args.paths, python, timeout=args.timeout)
     fmt = render.output_format(args.format)

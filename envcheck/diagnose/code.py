@@ -12,6 +12,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
+from envcheck.i18n import _
 from envcheck.model import ERROR, INFO, WARNING, pip_install
 
 CODES = ("SYNTAX_ERROR", "MODULE_NOT_INSTALLED", "MODULE_IMPORT_FAILED", "API_MISSING", "DATASET_DOWNLOAD",
@@ -102,7 +103,7 @@ class _Context:
     def library(self, top: str | None) -> str:
         """'tensorflow 2.21.0' for the top-level module an object lives in; 'Python 3.11.7' for the stdlib."""
         if not top:
-            return "the installed version"
+            return _("the installed version")
         info = self.answer.get("top", {}).get(top, {})
         if info.get("where") == "stdlib" or top in ("builtins",):
             return f"Python {self.python_version}"
@@ -110,7 +111,7 @@ class _Context:
         if rows:
             name, version = rows[0]
             return f"{name} {version}" if version else name
-        return f"the installed {top}"
+        return _("the installed {name}").format(name=top)
 
     def distribution(self, module: str) -> tuple[str | None, str | None, str | None]:
         """(pip distribution or None, note, the key matched) for a missing module, longest dotted prefix first."""
@@ -125,15 +126,15 @@ class _Context:
 
 def _file_findings(file: CodeFile, context: _Context, answer: dict | None, programs: dict) -> list[CodeFinding]:
     if file.problem:
-        return [CodeFinding("FILE_UNREADABLE", WARNING, f"could not be read: {file.problem}",
-                            "check the file; envcheck skipped it", **_place(file, None))]
+        return [CodeFinding("FILE_UNREADABLE", WARNING, _("could not be read: {problem}").format(problem=file.problem),
+                            _("check the file; envcheck skipped it"), **_place(file, None))]
     if file.syntax_error:
         line, message = file.syntax_error
         return [_syntax(file, line, message, context.python_version)]
     found: list[CodeFinding] = []
     if file.not_analysed:
         found.append(CodeFinding("CODE_NOT_ANALYSED", INFO, file.not_analysed,
-                                 "run envcheck with a Python as new as the target's to check this file's imports",
+                                 _("run envcheck with a Python as new as the target's to check this file's imports"),
                                  **_place(file, None)))
     if answer is None:
         return found + _system_findings(file, context, programs)
@@ -205,34 +206,37 @@ def _file_findings(file: CodeFile, context: _Context, answer: dict | None, progr
 
 def _syntax(file: CodeFile, line: int | None, message: str, python_version: str) -> CodeFinding:
     if "Missing parentheses in call to 'print'" in message or "Missing parentheses in call to 'exec'" in message:
-        fix = "this is Python 2 code: port it to Python 3 (print(...) is a function; see https://docs.python.org/3/howto/pyporting.html)"
+        fix = _("this is Python 2 code: port it to Python 3 (print(...) is a function; see {url})").format(
+            url="https://docs.python.org/3/howto/pyporting.html")
     else:
-        fix = (f"correct the line so Python {python_version} accepts it "
-               "(the course may have been written for another Python version)")
-    return CodeFinding("SYNTAX_ERROR", ERROR, f"does not parse under Python {python_version}: {message}", fix,
-                       **_place(file, line))
+        fix = _("correct the line so Python {version} accepts it (the course may have been written for another "
+                "Python version)").format(version=python_version)
+    return CodeFinding("SYNTAX_ERROR", ERROR, _("does not parse under Python {version}: {message}").format(
+        version=python_version, message=message), fix, **_place(file, line))
 
 
 def _not_installed(file: CodeFile, line: int, name: str, module: str, context: _Context) -> CodeFinding:
-    distribution, note, _ = context.distribution(module)
+    distribution, note = context.distribution(module)[:2]
     if distribution:
-        message = f"{name} is not installed (pip: {distribution})"
+        message = _("{name} is not installed (pip: {distribution})").format(name=name, distribution=distribution)
         fix = pip_install(context.python, distribution)
     elif note:
-        message = f"{name} is not installed, and pip cannot install it"
+        message = _("{name} is not installed, and pip cannot install it").format(name=name)
         fix = None
     else:
-        message = f"{name} is not installed, and envcheck does not know which distribution provides it"
-        fix = (f"install the package the course names for `import {name}` "
-               f"(often, but not always, {pip_install(context.python, name.partition('.')[0])}); "
-               f"if {name} is the course's own module, also pass the folder that holds it to check-code")
+        message = _("{name} is not installed, and envcheck does not know which distribution provides it").format(
+            name=name)
+        fix = _("install the package the course names for `import {name}` (often, but not always, {command}); "
+                "if {name} is the course's own module, also pass the folder that holds it to check-code").format(
+            name=name, command=pip_install(context.python, name.partition(".")[0]))
     if note and fix:
         message += f"; {note}"
     fix = fix or note
     installer = _installed_by_notebook(file, distribution or name)
     if installer is not None:  # it will be there once the notebook ran that cell (with the network)
         where = _place(file, installer[0])
-        message += f"; the notebook installs it itself (cell {where.get('cell')}: pip install {' '.join(installer[1])})"
+        message += _("; the notebook installs it itself (cell {cell}: {command})").format(
+            cell=where.get("cell"), command="pip install " + " ".join(installer[1]))
         return CodeFinding("MODULE_NOT_INSTALLED", WARNING, message, fix, name=name, distribution=distribution,
                            **_place(file, line))
     return CodeFinding("MODULE_NOT_INSTALLED", ERROR, message, fix, name=name, distribution=distribution,
@@ -276,10 +280,12 @@ def _pip_pins(file: CodeFile, versions: dict) -> list[CodeFinding]:
                 continue
             found.append(CodeFinding(
                 "NOTEBOOK_PIP_PIN", WARNING,
-                f"the notebook runs pip install {requirement}, but this environment has {name} {installed}: "
-                "running that cell would replace it (or fail), and the notebook was written for that version",
-                f"delete the line to use {name} {installed} (then check the notebook against it), or give this "
-                f"notebook its own environment with {requirement}", name=requirement, **_place(file, line)))
+                _("the notebook runs {command}, but this environment has {name} {installed}: running that cell "
+                  "would replace it (or fail), and the notebook was written for that version").format(
+                    command=f"pip install {requirement}", name=name, installed=installed),
+                _("delete the line to use {name} {installed} (then check the notebook against it), or give this "
+                  "notebook its own environment with {requirement}").format(
+                    name=name, installed=installed, requirement=requirement), name=requirement, **_place(file, line)))
     return found
 
 
@@ -289,22 +295,23 @@ def _canonical(name: str) -> str:
 
 def _import_failed(file: CodeFile, line: int, module: str, state: dict, not_found: str | None,
                    context: _Context) -> CodeFinding:
-    error = state.get("error") or "unknown error"
+    error = state.get("error") or _("unknown error")
     if not_found:  # the module is there but needs another that is not
-        distribution, _, _ = context.distribution(not_found)
+        distribution = context.distribution(not_found)[0]
         fix = (pip_install(context.python, distribution) if distribution
-               else f"install the package that provides {not_found.partition('.')[0]}")
+               else _("install the package that provides {module}").format(module=not_found.partition(".")[0]))
     else:
-        fix = f"run {context.python} -c 'import {module}' to see the whole error"
-    return CodeFinding("MODULE_IMPORT_FAILED", ERROR, f"import {module} fails in this environment: {error}", fix,
-                       name=module, **_place(file, line))
+        fix = _("run {command} to see the whole error").format(command=f"{context.python} -c 'import {module}'")
+    return CodeFinding("MODULE_IMPORT_FAILED", ERROR, _("import {module} fails in this environment: {error}").format(
+        module=module, error=error), fix, name=module, **_place(file, line))
 
 
 def _api_missing_module(file: CodeFile, line: int, missing: str, module: str, context: _Context) -> CodeFinding:
     library = context.library(module.partition(".")[0])
     row = _row(context.rows, module, None) or _row(context.rows, missing, None)
     reason, fix = _explain(row, missing, library)
-    message = f"module {missing} does not exist in {library}" + (f"; {reason}" if reason else "")
+    message = _("module {name} does not exist in {library}").format(name=missing, library=library) \
+        + (f"; {reason}" if reason else "")
     return CodeFinding("API_MISSING", ERROR, message, fix, name=missing, **_place(file, line))
 
 
@@ -334,7 +341,8 @@ def _api_missing(file: CodeFile, use, result: dict, context: _Context) -> CodeFi
             message_subject, name = dotted, dotted
     row = _row(context.rows, dotted, result.get("alternative"))
     reason, fix = _explain(row, subject, library)
-    message = f"{message_subject} does not exist in {library}" + (f"; {reason}" if reason else "")
+    message = _("{name} does not exist in {library}").format(name=message_subject, library=library) \
+        + (f"; {reason}" if reason else "")
     return CodeFinding("API_MISSING", ERROR, message, fix, name=name, **_place(file, use.line))
 
 
@@ -353,8 +361,8 @@ def _explain(row, subject: str, library: str) -> tuple[str | None, str]:
     if row is not None:
         return row.get("reason"), row.get("fix")
     package = library.rsplit(" ", 1)[0]
-    return None, (f"find what replaced {subject} in {package}'s release notes, or install the {package} version "
-                  "the course was written for")
+    return None, _("find what replaced {name} in {package}'s release notes, or install the {package} version "
+                   "the course was written for").format(name=subject, package=package)
 
 
 def _download(file: CodeFile, use, context: _Context) -> CodeFinding | None:
@@ -377,19 +385,21 @@ def _system_findings(file: CodeFile, context: _Context, programs: dict) -> list[
             top = item.module.partition(".")[0]
             if not item.level and top in row.get("modules", ()) and top not in file.local:
                 found.append(CodeFinding("SYSTEM_COMPONENT", WARNING,
-                                         f"{top} needs {row['component']}, and `{program}` was not found",
+                                         _("{module} needs {component}, and `{program}` was not found").format(
+                                             module=top, component=row["component"], program=program),
                                          row.get("fix"), name=top, **_place(file, item.line)))
                 break
     return found
 
 
 def _resolve_failed(problem: str, last_import: str | None, python: str) -> CodeFinding:
-    where = f" while importing {last_import}" if last_import else ""
-    fix = (f"run {python} -X faulthandler -c 'import {last_import}' to see the failure" if last_import
-           else f"run {python} -c 'import sys; print(sys.version)' to check the interpreter")
+    where = _(" while importing {module}").format(module=last_import) if last_import else ""
+    fix = (_("run {command} to see the failure").format(command=f"{python} -X faulthandler -c 'import {last_import}'")
+           if last_import else _("run {command} to check the interpreter").format(
+               command=f"{python} -c 'import sys; print(sys.version)'"))
     return CodeFinding("RESOLVE_FAILED", ERROR,
-                       f"could not check imports and APIs: the child interpreter {problem}{where}", fix,
-                       name=last_import)
+                       _("could not check imports and APIs: the child interpreter {problem}{where}").format(
+                           problem=problem, where=where), fix, name=last_import)
 
 
 def install_command(findings, python: str) -> str | None:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from envcheck import runner
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 from envcheck.probes.files import read_user_file
 
 SCRIPT = "resolve_names.py"
@@ -57,7 +58,7 @@ def find_sources(paths) -> list[Found]:
     seen: set[str] = set()
     for root in paths:
         if not os.path.exists(root):
-            raise UsageError(f"{root}: no such file or directory")
+            raise UsageError(_("{path}: no such file or directory").format(path=root))
         if not os.path.isdir(root):
             _add(found, seen, Found(root, root, os.path.basename(root)))
             continue
@@ -93,10 +94,10 @@ def read_source(found: Found) -> Source:
     try:
         notebook = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
-        return Source(found, kind, None, f"not a Jupyter notebook (not JSON: {error})")
+        return Source(found, kind, None, _("not a Jupyter notebook (not JSON: {error})").format(error=error))
     converted = notebook_source(notebook)
     if converted is None:
-        return Source(found, kind, None, "not a Jupyter notebook (no cells)")
+        return Source(found, kind, None, _("not a Jupyter notebook (no cells)"))
     text, cells, cell_lines, installs = converted
     return Source(found, kind, text, None, cells, cell_lines, installs, writes=written_modules(notebook))
 
@@ -107,10 +108,10 @@ def decode_python(data: bytes) -> tuple[str | None, str]:
     import tokenize
 
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
         return data.decode(encoding), ""
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
-        return None, f"cannot be decoded as Python source ({error})"
+        return None, _("cannot be decoded as Python source ({error})").format(error=error)
 
 
 # IPython cell magics whose body is still Python (the rest — %%bash, %%writefile, %%html … — are not).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from envcheck.render import SYMBOLS
+from envcheck.i18n import _, ngettext
+from envcheck.render import SYMBOLS, ljust, width
 
 _STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _VERSION_NAMES = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
@@ -14,13 +15,14 @@ _VERSION_NAMES = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"
 def verdict(report) -> str:
     errors = [f for f in report.findings if f.severity == "error"]
     noted = len(report.findings) - len(errors)
-    files = f"{report.files} file" + ("" if report.files == 1 else "s")
+    files = ngettext("{count} file", "{count} files", report.files).format(count=report.files)
     if errors:
-        problems = f"{len(errors)} problem" + ("" if len(errors) == 1 else "s")
-        return (f"✗ {problems} in {report.files_with_problems} of {files} would stop this course's code "
-                "in this environment")
-    notes = f"; {noted} note" + ("" if noted == 1 else "s") if noted else ""
-    return f"✓ every module and API the course's code uses resolves in this environment ({files}{notes})"
+        problems = ngettext("{count} problem", "{count} problems", len(errors)).format(count=len(errors))
+        return "✗ " + _("{problems} in {failing} of {files} would stop this course's code in this environment").format(
+            problems=problems, failing=report.files_with_problems, files=files)
+    notes = ngettext("; {count} note", "; {count} notes", noted).format(count=noted) if noted else ""
+    return "✓ " + _("every module and API the course's code uses resolves in this environment ({files}{notes})").format(
+        files=files, notes=notes)
 
 
 def environment(report) -> str:
@@ -31,7 +33,7 @@ def environment(report) -> str:
 
 def _display_file(report, finding) -> str:
     if finding.file is None:
-        return "(course)"
+        return _("(course)")
     if len(report.roots) == 1 and os.path.isdir(report.roots[0]):
         return finding.file
     return os.path.normpath(os.path.join(finding.root, finding.file)) if os.path.isdir(finding.root) else finding.root
@@ -39,7 +41,7 @@ def _display_file(report, finding) -> str:
 
 def _where(finding) -> str:
     if finding.cell is not None:
-        return f"cell {finding.cell}:{finding.line}"
+        return _("cell {cell}:{line}").format(cell=finding.cell, line=finding.line)
     return str(finding.line) if finding.line is not None else "-"
 
 
@@ -52,16 +54,17 @@ def _groups(report):
 
 def text(report) -> str:
     lines = [verdict(report), f"  {environment(report)}"]
+    fix_label = _("Fix:")
     for name, findings in _groups(report).items():
         lines += ["", name]
-        width = max(len(_where(f)) for f in findings)
+        column = max(width(_where(f)) for f in findings)
         for finding in findings:
-            lines.append(f"  {_where(finding).ljust(width)}  {SYMBOLS.get(finding.severity, '?')} {finding.code}  "
+            lines.append(f"  {ljust(_where(finding), column)}  {SYMBOLS.get(finding.severity, '?')} {finding.code}  "
                          f"{finding.message}")
             if finding.fix:
-                lines.append(f"  {' ' * width}    Fix: {finding.fix}")
+                lines.append(f"  {' ' * column}    {fix_label} {finding.fix}")
     if report.install:
-        lines += ["", f"Missing packages, one command: {report.install}"]
+        lines += ["", _("Missing packages, one command: {command}").format(command=report.install)]
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +76,7 @@ def rich_lines(report) -> list:
 
     style = "bold red" if not report.ok else "green"
     lines: list = [f"[{style}]{escape(verdict(report))}[/]", f"  [dim]{escape(environment(report))}[/]"]
+    fix_label = escape(_("Fix:"))
     for name, findings in _groups(report).items():
         lines += ["", f"[bold]{escape(name)}[/]"]
         grid = Table.grid(padding=(0, 2))
@@ -81,9 +85,10 @@ def rich_lines(report) -> list:
         for finding in findings:
             colour = _STYLES.get(finding.severity, "")
             text = (f"[{colour}]{SYMBOLS.get(finding.severity, '?')} {finding.code}[/]  {escape(finding.message)}"
-                    + (f"\n[bold]Fix:[/] {escape(finding.fix)}" if finding.fix else ""))
+                    + (f"\n[bold]{fix_label}[/] {escape(finding.fix)}" if finding.fix else ""))
             grid.add_row(f"  {escape(_where(finding))}", text)
         lines.append(grid)
     if report.install:
-        lines += ["", f"[bold]Missing packages, one command:[/] {escape(report.install)}"]
+        label, _sep, command = _("Missing packages, one command: {command}").partition("{command}")
+        lines += ["", f"[bold]{escape(label.strip())}[/] {escape(report.install)}{escape(command)}"]
     return lines
