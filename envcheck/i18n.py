@@ -97,6 +97,33 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name for a
     return message
 
 
+def data_text(text):
+    """A text from a data table (envcheck/data/*.toml: a reason, a fix, a note) in the chosen language;
+    None stays None. `extract_toml` below gives pybabel these texts to extract."""
+    return gettext(text) if text else text
+
+
+def extract_toml(fileobj, keywords, comment_tags, options):
+    """A pybabel extraction method (babel.cfg): every string under one of the `keys` (comma-separated)
+    anywhere in a TOML file, as (line, funcname, message, comments). Line numbers are not tracked: 0."""
+    from envcheck.data import toml  # pybabel only: the one TOML parser envcheck uses
+
+    keys = {key.strip() for key in options.get("keys", "").split(",") if key.strip()}
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in keys and isinstance(item, str) and item:
+                    yield 0, None, item, []
+                else:
+                    yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    yield from walk(toml().loads(fileobj.read().decode("utf-8")))
+
+
 def current() -> str:
     """The language in use for this process (`ko` or `en`)."""
     return language()

@@ -56,10 +56,13 @@ def test_windows_without_a_locale_variable_follows_the_users_ui_language():
 def _source_messages() -> dict[str, list[str]]:
     """msgid -> where it is used, extracted with Babel exactly as `pybabel extract -F babel.cfg` does."""
     from babel.messages.extract import extract_from_dir  # the test extra brings Babel
+    from babel.messages.frontend import parse_mapping_cfg
 
-    method_map = [("envcheck/**.py", "python")]
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    assert any(pattern.endswith(".toml") for pattern, _method in method_map), "babel.cfg reads the data tables too"
     found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map):
+    for filename, lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map):
         msgid = message[0] if isinstance(message, tuple) else message  # a plural is keyed by its singular
         if msgid:
             found.setdefault(msgid, []).append(f"{filename}:{lineno}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from envcheck.i18n import _
+from envcheck.i18n import _, data_text
 from envcheck.model import ERROR, INFO, WARNING, pip_install
 
 CODES = ("SYNTAX_ERROR", "MODULE_NOT_INSTALLED", "MODULE_IMPORT_FAILED", "API_MISSING", "DATASET_DOWNLOAD",
@@ -120,7 +120,7 @@ class _Context:
             key = ".".join(parts[:end])
             row = self.names.get(key)
             if row is not None:
-                return (row.get("distribution") or None), row.get("note"), key
+                return (row.get("distribution") or None), data_text(row.get("note")), key
         return None, None, None
 
 
@@ -359,7 +359,7 @@ def _row(rows, dotted: str, alternative: dict | None):
 
 def _explain(row, subject: str, library: str) -> tuple[str | None, str]:
     if row is not None:
-        return row.get("reason"), row.get("fix")
+        return data_text(row.get("reason")), data_text(row.get("fix"))
     package = library.rsplit(" ", 1)[0]
     return None, _("find what replaced {name} in {package}'s release notes, or install the {package} version "
                    "the course was written for").format(name=subject, package=package)
@@ -370,7 +370,8 @@ def _download(file: CodeFile, use, context: _Context) -> CodeFinding | None:
     for row in context.downloads:
         if any(fnmatchcase(dotted, pattern) for pattern in row.get("match", ())):
             written = use.attrs[-1] if use.kind == "from" else use.text
-            return CodeFinding("DATASET_DOWNLOAD", INFO, f"{written}() {row['what']}", row.get("fix"),
+            return CodeFinding("DATASET_DOWNLOAD", INFO, f"{written}() {data_text(row['what'])}",
+                               data_text(row.get("fix")),
                                name=written, **_place(file, use.line))
     return None
 
@@ -386,8 +387,8 @@ def _system_findings(file: CodeFile, context: _Context, programs: dict) -> list[
             if not item.level and top in row.get("modules", ()) and top not in file.local:
                 found.append(CodeFinding("SYSTEM_COMPONENT", WARNING,
                                          _("{module} needs {component}, and `{program}` was not found").format(
-                                             module=top, component=row["component"], program=program),
-                                         row.get("fix"), name=top, **_place(file, item.line)))
+                                             module=top, component=data_text(row["component"]), program=program),
+                                         data_text(row.get("fix")), name=top, **_place(file, item.line)))
                 break
     return found
 

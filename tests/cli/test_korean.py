@@ -176,3 +176,27 @@ def test_verify_speaks_korean_and_keeps_its_tokens(verify_runs):
     assert _korean(ko_text.stdout.splitlines()[-1])  # the tally
     assert "pip install" in ko_text.stdout  # the fix's command stays a command
     assert not _korean(en_text.stdout)
+
+
+# ---------------------------------------------------------------------------- check-code
+
+
+@pytest.fixture(scope="module")
+def code_runs(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    (course / "lab1.py").write_text("import numpy as np\nimport no_such_module_envcheck\nx = np.float(3)\n",
+                                    encoding="utf-8")
+    return {name: (_run(env, "check-code", str(course)), _json(env, "check-code", str(course)))
+            for name, env in (("ko", KO), ("en", EN))}
+
+
+def test_check_code_speaks_korean_down_to_the_data_tables_reasons(code_runs):
+    (ko_text, (ko_result, ko)), (en_text, (_, en)) = code_runs["ko"], code_runs["en"]
+    assert ko_text.returncode == en_text.returncode == ko_result.returncode == 1
+    assert _keys(ko) == _keys(en)
+    assert [(f["code"], f["line"]) for f in ko["findings"]] == [(f["code"], f["line"]) for f in en["findings"]]
+    api = next(f for f in ko["findings"] if f["code"] == "API_MISSING")
+    assert "np.float" in api["message"] and "1.24" in api["message"] and _korean(api["message"].split(";")[1])
+    lines = ko_text.stdout.splitlines()
+    assert lines[0].startswith("✗ ") and _korean(lines[0])
+    assert not _korean(en_text.stdout)
