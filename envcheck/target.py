@@ -12,6 +12,7 @@ import os
 import sys
 
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 
 # Printed by the target interpreter itself; standard library only, valid on any Python 3.
 _ASK = (
@@ -117,7 +118,7 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
 
     which = which or runner.which
     if not spec.strip():
-        raise UsageError("--python needs a path to a Python interpreter")
+        raise UsageError(_("--python needs a path to a Python interpreter"))
     version = re.fullmatch(_VERSION_REQUEST, spec.strip())
     if version and not os.path.exists(spec):
         if platform == "win32":
@@ -125,23 +126,25 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
         name = "python" + version.group(1)
         found = which(name)
         if not found:
-            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version.group(1)} or pass its path)")
+            raise UsageError(_("--python {spec}: no {name} on PATH (install Python {version} or pass its path)").format(
+                spec=spec, name=name, version=version.group(1)))
         return found
     if not is_path(spec, platform) and not os.path.exists(spec):
         found = which(spec, os_name="nt" if platform == "win32" else "posix")
         if not found:
-            raise UsageError(f"--python {spec}: no such interpreter on PATH")
+            raise UsageError(_("--python {spec}: no such interpreter on PATH").format(spec=spec))
         return found
     if not os.path.exists(spec):
-        raise UsageError(f"--python {spec}: no such file")
+        raise UsageError(_("--python {spec}: no such file").format(spec=spec))
     if os.path.isdir(spec):
         inside = environment_interpreter(spec, platform)
         if inside is None:
             expected = "Scripts\\python.exe" if platform == "win32" else "bin/python"
-            raise UsageError(f"--python {spec}: is a directory and not a virtual environment (no {expected} inside)")
+            raise UsageError(_("--python {spec}: is a directory and not a virtual environment (no {expected} inside)")
+                             .format(spec=spec, expected=expected))
         return inside
     if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
-        raise UsageError(f"--python {spec}: is not executable")
+        raise UsageError(_("--python {spec}: is not executable").format(spec=spec))
     return spec
 
 
@@ -183,15 +186,16 @@ def py_launcher(version: str, which=None, run=None) -> str:
     launcher = (which or runner.which)("py", os_name="nt")
     if launcher is None:
         raise UsageError(
-            f"--python {version}: the py launcher is not installed; install Python {version} from python.org "
-            "(it brings py), or pass the interpreter's path"
+            _("--python {version}: the py launcher is not installed; install Python {version} from python.org "
+              "(it brings py), or pass the interpreter's path").format(version=version)
         )
     result = (run or runner.run)([launcher, f"-{version}", "-c", _WHERE], timeout=ASK_TIMEOUT)
     executable = runner.last_line(result.stdout) if result.status == runner.OK else ""
     if not executable:
         detail = runner.last_line(result.stderr) or runner.last_line(result.stdout) or result.describe()
         raise UsageError(
-            f"--python {version}: py -{version} found no interpreter ({detail}); `py --list` shows the installed ones"
+            _("--python {version}: {command} found no interpreter ({detail}); `{list}` shows the installed ones")
+            .format(version=version, command=f"py -{version}", detail=detail, list="py --list")
         )
     return executable
 
@@ -218,13 +222,15 @@ def ask(executable: str) -> TargetPython:
             )
         except (ValueError, KeyError, TypeError):
             pass  # not Python's answer: reported below
-        raise UsageError(f"--python {executable}: does not look like a Python interpreter (it printed no answer)")
+        raise UsageError(_("--python {executable}: does not look like a Python interpreter (it printed no answer)")
+                         .format(executable=executable))
     if result.status in (runner.EXITED, runner.UNDECODABLE):
         detail = runner.last_line(result.stderr)
-        raise UsageError(
-            f"--python {executable}: does not look like a working Python interpreter"
-            + (f" ({detail})" if detail else f" (exit status {result.returncode})")
-        )
+        if detail:
+            message = _("--python {executable}: does not look like a working Python interpreter ({detail})")
+        else:
+            message = _("--python {executable}: does not look like a working Python interpreter (exit status {code})")
+        raise UsageError(message.format(executable=executable, detail=detail, code=result.returncode))
     raise UsageError(f"--python {executable}: {result.describe()}")
 
 
