@@ -23,6 +23,7 @@ import re
 from typing import NamedTuple
 
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 from envcheck.probes.files import read_user_file
 
 REQUIREMENT = "requirement"
@@ -130,7 +131,8 @@ def _options(tokens: list[str], where: str) -> list[tuple[str, str | None]]:
     try:
         words = shlex.split(" ".join(tokens))
     except ValueError as error:
-        raise RequirementsFileError(f"{where}: cannot split the options: {error}") from None
+        raise RequirementsFileError(_("{where}: cannot split the options: {error}").format(where=where, error=error)) \
+            from None
     known = {
         **GLOBAL_OPTIONS,
         **{name: True for name in (*INCLUDE_OPTIONS, *EDITABLE_OPTIONS, *PER_REQUIREMENT_OPTIONS)},
@@ -147,14 +149,16 @@ def _options(tokens: list[str], where: str) -> list[tuple[str, str | None]]:
             name, equals, value = word, "", ""
         if name not in known:
             if not word.startswith("-"):
-                raise RequirementsFileError(f"{where}: {word!r} after the options: one requirement per line")
+                raise RequirementsFileError(_("{where}: {word} after the options: one requirement per line").format(
+                    where=where, word=repr(word)))
             raise RequirementsFileError(
-                f"{where}: unknown option {name} (pip's requirement files accept: {', '.join(sorted(known))})"
+                _("{where}: unknown option {name} (pip's requirement files accept: {known})").format(
+                    where=where, name=name, known=", ".join(sorted(known)))
             )
         if known[name] and not equals:
             index += 1
             if index >= len(words):
-                raise RequirementsFileError(f"{where}: option {name} needs a value")
+                raise RequirementsFileError(_("{where}: option {name} needs a value").format(where=where, name=name))
             value = words[index]
         pairs.append((name, value if known[name] else None))
         index += 1
@@ -165,13 +169,13 @@ def _not_checked_reason(text: str) -> str | None:
     """Why a requirement-line argument cannot be checked offline, or None for a PEP 508 requirement."""
     head = text.split(";", 1)[0].strip()
     if head.startswith(_VCS):
-        return "a VCS link: which version it holds is only known by fetching it"
+        return _("a VCS link: which version it holds is only known by fetching it")
     if _URL.match(head):
-        return "a URL: which version it holds is only known by downloading it"
+        return _("a URL: which version it holds is only known by downloading it")
     if "@" in head and _URL.search(head.split("@", 1)[1].strip()) or re.search(r"@\s*(git|hg|svn|bzr)\+", head):
-        return "a direct reference (name @ URL): which version the URL holds is only known by downloading it"
+        return _("a direct reference (name @ URL): which version the URL holds is only known by downloading it")
     if head.startswith((".", "/", "~")) or "/" in head or "\\" in head or head.lower().endswith(_ARCHIVES):
-        return "a local path: which version it holds is only known by building or unpacking it"
+        return _("a local path: which version it holds is only known by building or unpacking it")
     return None
 
 
@@ -193,7 +197,8 @@ def parse(text: str, path: str, kind: str = REQUIREMENT, environ: dict | None = 
         if argument:
             misplaced = [name for name, _ in options if name not in PER_REQUIREMENT_OPTIONS]
             if misplaced:
-                raise RequirementsFileError(f"{where}: option {misplaced[0]} cannot follow a requirement on its line")
+                raise RequirementsFileError(_("{where}: option {name} cannot follow a requirement on its line").format(
+                    where=where, name=misplaced[0]))
             reason = _not_checked_reason(argument)
             if reason:
                 items.append(Entry(path, number, argument, NOT_CHECKED, reason))
@@ -202,7 +207,8 @@ def parse(text: str, path: str, kind: str = REQUIREMENT, environ: dict | None = 
                 Requirement(argument)
             except InvalidRequirement as error:
                 raise RequirementsFileError(
-                    f"{where}: not a valid requirement: {argument!r}: {_first_line(error)}"
+                    _("{where}: not a valid requirement: {text}: {error}").format(
+                        where=where, text=repr(argument), error=_first_line(error))
                 ) from None
             items.append(Entry(path, number, argument, kind))
             continue
@@ -211,7 +217,8 @@ def parse(text: str, path: str, kind: str = REQUIREMENT, environ: dict | None = 
                 if _URL.match(value):
                     items.append(
                         Entry(
-                            path, number, f"{name} {value}", NOT_CHECKED, "an include by URL: envcheck reads no network"
+                            path, number, f"{name} {value}", NOT_CHECKED,
+                            _("an include by URL: envcheck reads no network")
                         )
                     )
                 else:
@@ -223,11 +230,12 @@ def parse(text: str, path: str, kind: str = REQUIREMENT, environ: dict | None = 
                         number,
                         f"-e {value}",
                         NOT_CHECKED,
-                        "an editable install (-e): which version its source holds is only known by building it",
+                        _("an editable install (-e): which version its source holds is only known by building it"),
                     )
                 )
             elif name in PER_REQUIREMENT_OPTIONS:
-                raise RequirementsFileError(f"{where}: option {name} belongs after a requirement on the same line")
+                raise RequirementsFileError(_("{where}: option {name} belongs after a requirement on the same line")
+                                            .format(where=where, name=name))
             # global options (index, find-links, binary choices) say where pip downloads from: nothing to check offline
     return items
 
@@ -242,12 +250,12 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
     Reads with probes.files.read_user_file (regular files up to 16 MiB); a missing include, an include
     cycle or a bad line is a RequirementsFileError naming the including file and line.
     """
-    what = "--requirements" if not _including else f"{_including[-1]}: included file"
+    what = "--requirements" if not _including else _("{where}: included file").format(where=_including[-1])
     data = read_user_file(path, what)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RequirementsFileError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        raise RequirementsFileError(_not_utf8(path, error)) from None
     entries: list[Entry] = []
     for item in parse(text, path, kind, dict(os.environ)):
         if isinstance(item, Entry):
@@ -261,11 +269,13 @@ def read(path: str, kind: str = REQUIREMENT, _including: tuple[str, ...] = ()) -
         chain = (*_including, f"{item.path}:{item.line}")
         if os.path.abspath(target) in {os.path.abspath(p.rsplit(":", 1)[0]) for p in chain}:
             raise RequirementsFileError(
-                f"{item.path}:{item.line}: includes {item.target}, which includes this file again"
+                _("{where}: includes {target}, which includes this file again").format(
+                    where=f"{item.path}:{item.line}", target=item.target)
             )
         if not os.path.exists(target):  # a directory or a device: read_user_file says what it is
             raise RequirementsFileError(
-                f"{item.path}:{item.line}: cannot include {item.target}: no such file ({target})"
+                _("{where}: cannot include {target}: no such file ({path})").format(
+                    where=f"{item.path}:{item.line}", target=item.target, path=target)
             )
         entries += read(target, item.kind, chain)
     return entries
@@ -277,8 +287,12 @@ def read_pyproject(path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RequirementsFileError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        raise RequirementsFileError(_not_utf8(path, error)) from None
     return parse_pyproject(text, path, extras)
+
+
+def _not_utf8(path: str, error: UnicodeDecodeError) -> str:
+    return _("{path}: not UTF-8 text (byte {byte})").format(path=path, byte=error.start)
 
 
 def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
@@ -295,27 +309,30 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
         where = re.search(r"\(at line (\d+), column \d+\)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise RequirementsFileError(
-            f"{path}:{where.group(1)}: bad TOML: {message}" if where else f"{path}: bad TOML: {message}"
+            _("{where}: bad TOML: {message}").format(where=f"{path}:{where.group(1)}" if where else path,
+                                                     message=message)
         ) from None
     project = data.get("project")
     if not isinstance(project, dict):
         raise RequirementsFileError(
-            f"{path}: no [project] table, so no dependencies to check (a requirement profile goes to --profile)"
+            _("{path}: no [project] table, so no dependencies to check (a requirement profile goes to --profile)")
+            .format(path=path)
         )
     dynamic = project.get("dynamic") or []
     if "dependencies" in dynamic:
         raise RequirementsFileError(
-            f"{path}: [project] dependencies are dynamic (computed by the build backend): envcheck reads "
-            "only what the file states; use a requirements file"
+            _("{path}: [project] dependencies are dynamic (computed by the build backend): envcheck reads "
+              "only what the file states; use a requirements file").format(path=path)
         )
     if extras and "optional-dependencies" in dynamic:
         raise RequirementsFileError(
-            f"{path}: [project] optional-dependencies are dynamic (computed by the build backend): "
-            "envcheck reads only what the file states; use a requirements file"
+            _("{path}: [project] optional-dependencies are dynamic (computed by the build backend): "
+              "envcheck reads only what the file states; use a requirements file").format(path=path)
         )
     groups = project.get("optional-dependencies") or {}
     if not isinstance(groups, dict):
-        raise RequirementsFileError(f"{path}: [project.optional-dependencies] must be a table of lists")
+        raise RequirementsFileError(_("{path}: [project.optional-dependencies] must be a table of lists").format(
+            path=path))
     by_name = {canonicalize_name(name): name for name in groups}
     own_name = canonicalize_name(str(project.get("name") or ""))
     lines = text.splitlines()
@@ -323,9 +340,10 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
     for extra in extras:
         name = by_name.get(canonicalize_name(extra))
         if name is None:
-            known = ", ".join(groups) or "none"
+            known = ", ".join(groups) or _("none")
             raise RequirementsFileError(
-                f"{path}: --extra {extra}: no such group in [project.optional-dependencies] (groups: {known})"
+                _("{path}: --extra {extra}: no such group in [project.optional-dependencies] (groups: {known})")
+                .format(path=path, extra=extra, known=known)
             )
         queue.append((name, groups[name]))
     entries: list[Entry] = []
@@ -340,7 +358,8 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
             "[project] dependencies" if label == "dependencies" else f"[project.optional-dependencies] {label}"
         )
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            raise RequirementsFileError(f"{path}: {where_group} must be a list of requirement strings")
+            raise RequirementsFileError(_("{path}: {group} must be a list of requirement strings").format(
+                path=path, group=where_group))
         for item in items:
             number, cursor = _line_of(lines, item, cursor)
             where = f"{path}:{number}" if number else path
@@ -352,7 +371,8 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
                 req = Requirement(item)
             except InvalidRequirement as error:
                 raise RequirementsFileError(
-                    f"{where}: {where_group}: not a valid requirement: {item!r}: {_first_line(error)}"
+                    _("{where}: not a valid requirement: {text}: {error}").format(
+                        where=f"{where}: {where_group}", text=repr(item), error=_first_line(error))
                 ) from None
             if own_name and canonicalize_name(req.name) == own_name:
                 # the project's own extras (`proj[cuda]` inside a group), as pip resolves them: those groups too
@@ -360,8 +380,9 @@ def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[
                     name = by_name.get(canonicalize_name(extra))
                     if name is None:
                         raise RequirementsFileError(
-                            f"{where}: {item!r} names the project's own extra {extra!r}, "
-                            "which [project.optional-dependencies] does not define"
+                            _("{where}: {text} names the project's own extra {extra}, which "
+                              "[project.optional-dependencies] does not define").format(
+                                where=where, text=repr(item), extra=repr(extra))
                         )
                     queue.append((name, groups[name]))
                 continue
