@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envcheck.errors import UsageError
+from envcheck.probes.files import read_user_file
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
 
@@ -63,11 +64,7 @@ def find(spec: str) -> str:
 
 def load(spec: str) -> Profile:
     path = find(spec)
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    raw = read_user_file(path, "--profile")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

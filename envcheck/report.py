@@ -165,14 +165,13 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
 
 # --- renderers ------------------------------------------------------------------------------
 
-_MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-
-
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict, ascii: bool = False) -> str:
+    """The report as GitHub markdown; `ascii`: the marks' ASCII forms, for a console that cannot print ✓."""
+    from envcheck.render import mark
     from envcheck.render.doctor import flatten, tally
 
     doctor = report["doctor"]
@@ -187,14 +186,14 @@ def markdown(report: dict) -> str:
         "| | Area | Summary |",
         "|---|---|---|",
     ]
-    out += [f"| {_MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
+    out += [f"| {mark(a['status'], ascii)} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
     out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
     problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
     if problems:
         out.append("#### Problems and fixes")
         out.append("")
         for area, finding in problems:
-            out.append(f"- {_MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
+            out.append(f"- {mark(finding['severity'], ascii)} **{finding['code']}** ({area['title']}): {finding['message']}")
             if finding.get("fix"):
                 fix = finding["fix"]
                 out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
@@ -214,7 +213,8 @@ def _details(summary: str, lines: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
 
 
-def text(report: dict) -> str:
+def text(report: dict, ascii: bool = False) -> str:
+    from envcheck.render import boxed, mark
     from envcheck.render.doctor import flatten, tally
 
     doctor = report["doctor"]
@@ -222,9 +222,9 @@ def text(report: dict) -> str:
     out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
     out.append("")
     for area in doctor["areas"]:
-        out.append(f"[{_MARK[area['status']]}] {area['title']} — {area['summary']}")
+        out.append(f"{boxed(area['status'], ascii)} {area['title']} — {area['summary']}")
         for finding in area["findings"]:
-            out.append(f"    {_MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
+            out.append(f"    {mark(finding['severity'], ascii)} {finding['code']}  {finding['message']}")
             if finding.get("fix"):
                 out.append(f"        Fix: {finding['fix']}")
         out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
 
-SPARKS = "▁▂▃▄▅▆▇█"
+SPARKS = render.SPARKS  # on a console that cannot print them, render.fit draws them in ASCII
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -170,11 +171,12 @@ def _print_rich(result: dict) -> None:
     from rich.table import Table
 
     console = render.console()
+    ascii = render.ascii_marks()
     if result["passed"]:
-        console.print(f"[bold green]✓[/] Learned: {escape(title(result))}")
+        console.print(f"[bold {render.style('ok')}]{escape(render.mark('ok', ascii))}[/] Learned: {escape(title(result))}")
     else:
         failed = smoke.failed_names(result)
-        console.print(f"[bold red]✗[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
+        console.print(f"[{render.style('error')}]{escape(render.mark('error', ascii))}[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
                       f"{escape(title(result))}")
     spark = sparkline(result.get("loss_curve") or [])
     if spark:
@@ -184,7 +186,8 @@ def _print_rich(result: dict) -> None:
     table.add_column(no_wrap=True, style="bold")
     table.add_column(overflow="fold")
     for c in result.get("checks") or []:
-        mark = "[green]✓[/]" if c["passed"] else "[red]✗[/]"
+        status = "ok" if c["passed"] else "error"
+        mark = f"[{render.style(status)}]{escape(render.mark(status, ascii))}[/]"
         table.add_row(mark, escape(c["name"]), escape(c["detail"]))
     console.print(table)
     if result.get("fix"):
@@ -199,7 +202,8 @@ def _with_progress_bar(python, options: dict) -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
         TimeElapsedColumn  # terminal only
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    spinner = "line" if render.ascii_marks(sys.stderr) else "dots"  # braille needs UTF-8
+    progress = Progress(SpinnerColumn(spinner), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
     what = f"{smoke.TASK_NAMES[options['task']]} with {options['backend']}"
     task_id = progress.add_task(f"Starting {what}", total=None)

@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
     python = target.resolve(args.python)
     outcomes, seconds = verify.verify(python, profile)
     if args.junit_xml:
-        with open(args.junit_xml, "wb") as stream:
-            stream.write(verify.junit_xml(profile, outcomes, seconds))
+        render.write_file(args.junit_xml, verify.junit_xml(profile, outcomes, seconds), "--junit-xml")
     passed = sum(1 for o in outcomes if o.passed)
     fmt = render.output_format(args.format)
     tally = f"{passed} of {len(outcomes)} requirements met ({profile.name})."
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         render.write_json({"schema": verify.SCHEMA, "profile": profile.name, "path": profile.path, "python": python.to_dict(),
                            "passed": passed == len(outcomes), "requirements": [o.to_dict() for o in outcomes]})
     elif fmt == render.RICH:
-        render.console().print(_table(outcomes, profile, tally))
+        render.console().print(_table(outcomes, profile, tally, render.ascii_marks()))
     else:
         width = max((len(o.requirement) for o in outcomes), default=0)
         lines = []
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     return exitcodes.OK if passed == len(outcomes) else exitcodes.NOT_OK
 
 
-def _table(outcomes, profile, tally):
+def _table(outcomes, profile, tally, ascii: bool = False):
     from rich.markup import escape  # terminal only
     from rich.table import Table
 
@@ -60,7 +59,8 @@ def _table(outcomes, profile, tally):
     table.add_column("Requirement")
     table.add_column("Found / fix", overflow="fold")
     for o in outcomes:
-        mark = "[green]✓ pass[/]" if o.passed else "[bold red]✗ fail[/]"
+        status = "ok" if o.passed else "error"
+        mark = f"[{render.style(status)}]{escape(render.mark(status, ascii))} {'pass' if o.passed else 'fail'}[/]"
         text = escape(o.detail) + (f"\n[bold]Fix:[/] {escape(o.fix)}" if o.fix else "")
         table.add_row(mark, escape(o.requirement), text)
     return table
