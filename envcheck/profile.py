@@ -140,6 +140,11 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         fail("smoke", "device", f"[smoke] device must be one of {', '.join(SMOKE_DEVICES)}, not {smoke['device']!r}")
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
         fail("smoke", "backend", f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+    if smoke.get("device") == "gpu" and smoke.get("backend") == "numpy":
+        fail("smoke", "device", '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
+    if not (python or packages or gpu or data.get("system") or smoke.get("required")):
+        raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
+                           "[system] or [smoke] required = true")
     name = data.get("profile", {}).get("name") or Path(path).stem
     return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke)
 

@@ -74,11 +74,11 @@ def gpu_requirement(gpu: dict, g: Gather) -> Area:
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
     detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
-    fix = next((f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None)
+    code, fix = next(((f.get("code"), f.get("fix")) for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), (None, None))
     if not required:
         return _area("gpu", title, detail + " (optional: not required by this profile)")
     if not verdict.get("ready"):
-        return _area("gpu", title, detail, detail, fix or "Run `check-cuda` for what to fix.")
+        return _area("gpu", title, detail, detail, GPU_REQUIRED_FIXES.get(code, fix) or "Run `check-cuda` for what to fix.")
     fitting = [
         gpu_ for gpu_ in gpus
         if (min_gib is None or (gpu_.get("memory_mib") or 0) >= min_gib * 1024)
@@ -88,6 +88,14 @@ def gpu_requirement(gpu: dict, g: Gather) -> Area:
         seen = "; ".join(f"{x.get('name')} {(x.get('memory_mib') or 0) / 1024:.0f} GiB cc {x.get('compute_capability')}" for x in gpus) or "none"
         return _area("gpu", title, detail, f"No GPU meets the profile (found: {seen}).", "Use a machine with a bigger or newer NVIDIA GPU.")
     return _area("gpu", title, detail)
+
+
+# check-cuda's fixes are written for "can this machine use its GPU"; where the profile requires a GPU that
+# the machine lacks, "nothing to fix for CPU work" would not fit what was asked.
+GPU_REQUIRED_FIXES = {
+    "NO_GPU": "This profile requires an NVIDIA GPU and this machine has none: run it on a machine with one "
+              "(see `check-cuda` there), or use a profile that does not require a GPU (e.g. --profile cpu-course).",
+}
 
 
 def gpu_title(gpu: dict) -> str:
@@ -137,7 +145,7 @@ def smoke_requirement(smoke_options: dict, g: Gather) -> Area:
     if report.get("passed"):
         return _area("smoke", title, detail)
     return _area("smoke", title, detail, f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
-                 f"Run `smoke-train --device {device} -v` to see which check fails.")
+                 f"Run `smoke-train --device {device} --backend {backend}` to see which check fails.")
 
 
 def specs(profile: Profile) -> list[AreaSpec]:

@@ -173,10 +173,11 @@ def smoke_area(report: dict) -> Area:
         return Area("smoke", "Smoke training", f"{summary(report)} with {report.get('backend')}{curve}", [], facts)
     task = str(report.get("task") or "xor")
     task = task.upper() if task == "xor" else task
-    where = f"on {report.get('device') or '?'} with {report.get('backend')}"
+    where = (f"on {report['device']} " if report.get("device") else "") + f"with {report.get('backend')}"  # no device: it never ran
     failed = [c for c in report.get("checks") or [] if not c.get("passed")]
     detail = report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
-    fix = report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    fix = report.get("fix") or (f"Run `smoke-train --backend {report.get('backend') or 'tensorflow'}` to see each check; "
+                                "fix the TensorFlow or NumPy problem above first.")
     return Area("smoke", "Smoke training", f"{task} not learned {where}",
                 [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 
