@@ -200,7 +200,10 @@ def _fallback(encoding: str) -> tuple[bool, dict]:
                 symbol.encode(encoding)
             except (UnicodeError, LookupError):
                 table[ord(symbol)] = ascii
-        marks_ascii = any(ord(MARKS[s][0]) in table for s in MARKS)
+        for group in ("✓✗", SPARKS):  # all or none: a sparkline or a set of marks half in ASCII reads wrong
+            if any(ord(symbol) in table for symbol in group):
+                table.update({ord(symbol): ASCII_FALLBACK[symbol] for symbol in group})
+        marks_ascii = ord("✓") in table
         _FALLBACKS[encoding] = (marks_ascii, table)
     return _FALLBACKS[encoding]
 
