@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
 
 import pytest
 
+import helpers
 from helpers import ROOT
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -44,24 +44,8 @@ def run_piped(args, console: str, cwd) -> tuple[int, bytes, str]:
 
 
 def run_on_terminal(args, console: str, cwd) -> tuple[int, bytes, str]:
-    """stdout on a pseudo-terminal (rich output), as tests/test_cli_conventions.py does it; stderr piped."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "envcheck", *args], stdout=follower, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, env=_env(console), cwd=cwd)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command has finished writing
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    err = process.stderr.read().decode(_codec(console), "replace")
-    process.stderr.close()
-    return process.wait(timeout=600), b"".join(chunks), err
+    code, out, err = helpers.run_on_terminal([sys.executable, "-m", "envcheck", *args], env=_env(console), cwd=cwd)
+    return code, out, err.decode(_codec(console), "replace")
 
 
 @pytest.fixture(scope="module")
