@@ -41,7 +41,7 @@ def assert_one_line_error(result, code: int = 2) -> None:
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-def run_on_terminal(argv: list[str], env: dict | None = None, cwd=None, timeout: float = 600) -> tuple[int, bytes, bytes]:
+def run_on_terminal(argv: list[str], env: dict | None = None, cwd=None, timeout: float = 600):
     """Run argv with stdout on a pseudo-terminal (what a user sees: rich output) and stderr piped.
 
     Returns (exit code, the terminal's bytes, stderr's bytes). POSIX only (pty).
@@ -49,7 +49,8 @@ def run_on_terminal(argv: list[str], env: dict | None = None, cwd=None, timeout:
     import pty  # POSIX only: the tests that need a terminal
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen(argv, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+    process = subprocess.Popen(argv, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+                               cwd=cwd)
     os.close(follower)
     chunks = []
     while True:

@@ -8,7 +8,10 @@ import time
 
 from envcheck import runner
 
-FLOOD = "import sys\nline = b'x' * 99 + b'\\n'\nfor _ in range({n}): sys.stdout.buffer.write(line)\nsys.stdout.buffer.write(b'the end\\n')\n"
+FLOOD = (
+    "import sys\nline = b'x' * 99 + b'\\n'\nfor _ in range({n}): sys.stdout.buffer.write(line)\n"
+    "sys.stdout.buffer.write(b'the end\\n')\n"
+)
 
 
 def test_a_flood_keeps_its_head_and_tail_and_says_it_was_cut():
@@ -25,8 +28,10 @@ def test_a_flood_keeps_its_head_and_tail_and_says_it_was_cut():
 
 
 def test_a_flood_on_stderr_is_cut_too_and_the_json_answer_on_stdout_survives():
-    code = ("import sys, json\nfor _ in range(200_000): sys.stderr.write('W tensorflow noise ' * 5 + '\\n')\n"
-            "print(json.dumps({'answer': 42}))\n")
+    code = (
+        "import sys, json\nfor _ in range(200_000): sys.stderr.write('W tensorflow noise ' * 5 + '\\n')\n"
+        "print(json.dumps({'answer': 42}))\n"
+    )
     result = runner.run([sys.executable, "-c", code], timeout=60)
     assert result.status == runner.OK and result.stdout == '{"answer": 42}\n'
     assert result.cut > 0 and "bytes of this output were cut here" in result.stderr

@@ -49,9 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def run_command(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
     """Parse `argv` for command `name`, run it and return its exit code. Never raises."""
+    from envcheck import render  # only once a command runs: `envcheck --help` needs neither
     from envcheck.cli import _parser  # argparse is only needed once a command runs
-
-    from envcheck import render
 
     module_name, summary = COMMANDS[name]
     prog = prog or name
@@ -59,7 +58,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
     render.protect(sys.stdout)  # a console that is not UTF-8 escapes what it cannot print, never crashes
     render.protect(sys.stderr)
     try:
-        import importlib
+        import importlib  # only once a command runs: --help of envcheck itself needs none
 
         module = importlib.import_module(module_name)
         parser = _parser.make_parser(prog, summary, getattr(module, "__doc__", None))
@@ -89,7 +88,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
         return exitcodes.OK
     except Exception as error:  # a bug in envcheck: one line, the traceback only with --debug
         if debug:
-            import traceback
+            import traceback  # only with --debug
 
             traceback.print_exc()
         _say(prog, f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)")

@@ -246,7 +246,8 @@ def finding_markup(finding, indent: str = "  ", ascii: bool = False) -> str:
     """The same finding as rich markup, coloured by severity (terminal only)."""
     from rich.markup import escape  # terminal only
 
-    text = f"{indent}[{style(finding.severity)}]{escape(mark(finding.severity, ascii))} {finding.code}[/]  {escape(finding.message)}"
+    shown = escape(mark(finding.severity, ascii))
+    text = f"{indent}[{style(finding.severity)}]{shown} {finding.code}[/]  {escape(finding.message)}"
     if finding.fix:
         text += f"\n{indent}    [bold]Fix:[/] {escape(finding.fix)}"
     return text

@@ -66,7 +66,8 @@ def rich_lines(result, verbose: bool = False, ascii: bool = False) -> list[str]:
 
     lines = []
     for area in result.areas:
-        lines.append(f"[{style(area.status)}]{escape(boxed(area.status, ascii))}[/] [bold]{escape(area.title)}[/] — {escape(area.summary)}")
+        shown = escape(boxed(area.status, ascii))
+        lines.append(f"[{style(area.status)}]{shown}[/] [bold]{escape(area.title)}[/] — {escape(area.summary)}")
         for finding in area.findings:
             lines.append(finding_markup(finding, indent="    ", ascii=ascii))
         if verbose:
@@ -99,5 +100,6 @@ class LiveView:
             if area is None or area == "running":
                 table.add_row(Spinner("line" if self.ascii else "dots", style="cyan"), f"{title} …")
             else:
-                table.add_row(f"[{style(area.status)}]{escape(mark(area.status, self.ascii))}[/]", f"{title} [dim]{area.seconds:.1f} s[/]")
+                shown = escape(mark(area.status, self.ascii))
+                table.add_row(f"[{style(area.status)}]{shown}[/]", f"{title} [dim]{area.seconds:.1f} s[/]")
         return table

@@ -24,7 +24,7 @@ CONSOLES = {
     "latin-1": {"PYTHONIOENCODING": "latin-1"},
     "LC_ALL=C": {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""},  # a container without a UTF-8 locale
 }
-PROFILE = "[python]\nversion = \">=3.9\"\n[packages]\nnumpy = \"\"\n"
+PROFILE = '[python]\nversion = ">=3.9"\n[packages]\nnumpy = ""\n'
 
 
 def _env(console: str, **more) -> dict:
@@ -38,8 +38,14 @@ def _codec(console: str) -> str:
 
 
 def run_piped(args, console: str, cwd) -> tuple[int, bytes, str]:
-    done = subprocess.run([sys.executable, "-m", "envcheck", *args], capture_output=True, env=_env(console),
-                          cwd=cwd, stdin=subprocess.DEVNULL, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "envcheck", *args],
+        capture_output=True,
+        env=_env(console),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
     return done.returncode, done.stdout, done.stderr.decode(_codec(console), "replace")
 
 
@@ -55,8 +61,9 @@ def inputs(tmp_path_factory):
     (where / "p.toml").write_text(PROFILE)
     # doctor in a bare venv answers in about a second (nothing to import) with every kind of mark
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where / "bare")], check=True, timeout=120)
-    saved = subprocess.run([sys.executable, "-m", "envcheck", "report", "--format", "json"], capture_output=True,
-                           cwd=ROOT, timeout=600)
+    saved = subprocess.run(
+        [sys.executable, "-m", "envcheck", "report", "--format", "json"], capture_output=True, cwd=ROOT, timeout=600
+    )
     assert saved.returncode == 0, saved.stderr
     (where / "r.json").write_bytes(saved.stdout)
     return where
@@ -111,9 +118,16 @@ def test_the_full_answers_with_tensorflow(inputs, console, how, args):
 
 
 @pytest.mark.parametrize("console", list(CONSOLES))
-@pytest.mark.parametrize("args", [["check-cuda", "--no-tf", "--format", "json"], ["count-packages", "-v", "--format", "json"],
-                                  ["list-tf-packages", "--format", "json"], ["smoke-train", "--backend", "numpy", "--format", "json"],
-                                  ["report", "--from", "r.json", "--format", "json"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check-cuda", "--no-tf", "--format", "json"],
+        ["count-packages", "-v", "--format", "json"],
+        ["list-tf-packages", "--format", "json"],
+        ["smoke-train", "--backend", "numpy", "--format", "json"],
+        ["report", "--from", "r.json", "--format", "json"],
+    ],
+)
 def test_json_stays_valid_and_ascii(inputs, console, args):
     code, out, err = run_piped(args, console, inputs)
     assert code in (0, 1), err

@@ -29,15 +29,21 @@ SAMPLES = {
 
 def _texts(node: ast.AST):
     """String literals and f-strings (placeholders as {expr}) anywhere in a module, docstrings left out."""
-    docstrings = {id(n.body[0].value) for n in ast.walk(node)
-                  if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and n.body and isinstance(n.body[0], ast.Expr)}
+    docstrings = {
+        id(n.body[0].value)
+        for n in ast.walk(node)
+        if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+    }
     for child in ast.walk(node):
         if id(child) in docstrings:
             continue
         if isinstance(child, ast.JoinedStr):
-            yield "".join(part.value if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"
-                          for part in child.values)
+            yield "".join(
+                part.value if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"
+                for part in child.values
+            )
         elif isinstance(child, ast.Constant) and isinstance(child.value, str):
             yield child.value
 
@@ -76,9 +82,18 @@ def parse(command: str):
     if name == "smoke-train":
         from envcheck.checks import smoke
 
-        smoke.validate(backend=args.backend, task=args.task, activation=args.activation, hidden=args.hidden,
-                       depth=args.depth, steps=args.steps, lr=args.lr, seed=args.seed, device=args.device,
-                       timeout=args.timeout)
+        smoke.validate(
+            backend=args.backend,
+            task=args.task,
+            activation=args.activation,
+            hidden=args.hidden,
+            depth=args.depth,
+            steps=args.steps,
+            lr=args.lr,
+            seed=args.seed,
+            device=args.device,
+            timeout=args.timeout,
+        )
     return args
 
 
@@ -102,8 +117,16 @@ def test_doctors_single_check_commands_parse():
             parse(command)
 
 
-@pytest.mark.parametrize("broken", ["smoke-train --device gpu -v", "smoke-train -v", "smoke-train --backend numpy --device gpu",
-                                    "envcheck verify", "check-cuda --no-such-option"])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "smoke-train --device gpu -v",
+        "smoke-train -v",
+        "smoke-train --backend numpy --device gpu",
+        "envcheck verify",
+        "check-cuda --no-such-option",
+    ],
+)
 def test_the_check_can_fail(broken):
     with pytest.raises(UsageError):
         parse(broken)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import psutil
 import pytest
 
-from cuda_fakes import hanging_nvidia_smi, stand_in_package, TF_STAND_INS
+from cuda_fakes import TF_STAND_INS, hanging_nvidia_smi, stand_in_package
 from helpers import ROOT
 
 FLOOD_BYTES = 200_000_000
@@ -52,70 +52,119 @@ BARE = "{p}/bare"  # a venv with nothing installed: doctor answers in about a se
 CASES = {
     # --- outputs that cannot be written: exit 2, one line naming the file and the OS error
     "count-packages > /dev/full": Case(("count-packages",), 2, FULL, "/dev/full"),
-    "count-packages -v --format json > /dev/full": Case(("count-packages", "-v", "--format", "json"), 2, FULL, "/dev/full"),
+    "count-packages -v --format json > /dev/full": Case(
+        ("count-packages", "-v", "--format", "json"), 2, FULL, "/dev/full"
+    ),
     "list-tf-packages > /dev/full": Case(("list-tf-packages",), 2, FULL, "/dev/full"),
     "list-tf-packages --format json > /dev/full": Case(("list-tf-packages", "--format", "json"), 2, FULL, "/dev/full"),
-    "list-tf-packages --format freeze > /dev/full": Case(("list-tf-packages", "--format", "freeze"), 2, FULL, "/dev/full"),
+    "list-tf-packages --format freeze > /dev/full": Case(
+        ("list-tf-packages", "--format", "freeze"), 2, FULL, "/dev/full"
+    ),
     "check-cuda --no-tf > /dev/full": Case(("check-cuda", "--no-tf"), 2, FULL, "/dev/full"),
-    "check-cuda --no-tf --format json > /dev/full": Case(("check-cuda", "--no-tf", "--format", "json"), 2, FULL, "/dev/full"),
+    "check-cuda --no-tf --format json > /dev/full": Case(
+        ("check-cuda", "--no-tf", "--format", "json"), 2, FULL, "/dev/full"
+    ),
     "smoke-train --backend numpy > /dev/full": Case(("smoke-train", "--backend", "numpy"), 2, FULL, "/dev/full"),
-    "smoke-train --format json > /dev/full": Case(("smoke-train", "--backend", "numpy", "--format", "json"), 2, FULL, "/dev/full"),
+    "smoke-train --format json > /dev/full": Case(
+        ("smoke-train", "--backend", "numpy", "--format", "json"), 2, FULL, "/dev/full"
+    ),
     "doctor > /dev/full": Case(("doctor", "--python", BARE), 2, FULL, "/dev/full"),
     "verify > /dev/full": Case(("verify", "--profile", "{p}/ok.toml"), 2, FULL, "/dev/full"),
     "report --from > /dev/full": Case(("report", "--from", "{p}/r.json"), 2, FULL, "/dev/full"),
-    "report -o in a missing directory": Case(("report", "--from", "{p}/r.json", "-o", "/nonexistent/dir/r.md"), 2,
-                                             f"cannot write -o /nonexistent/dir/r.md: {NOSUCH}"),
-    "report (doctor) -o in a missing directory": Case(("report", "--python", BARE, "-o", "/nonexistent/dir/r.md"), 2,
-                                                      f"cannot write -o /nonexistent/dir/r.md: {NOSUCH}"),
-    "report -o /dev/full": Case(("report", "--from", "{p}/r.json", "-o", "/dev/full"), 2,
-                                "cannot write -o /dev/full: No space left on device"),
-    "report -o a directory": Case(("report", "--from", "{p}/r.json", "-o", "{p}/dir"), 2, "cannot write -o {p}/dir: Is a directory"),
-    "verify --junit-xml in a missing directory": Case(("verify", "--profile", "{p}/ok.toml", "--junit-xml", "/nonexistent/dir/j.xml"), 2,
-                                                      f"cannot write --junit-xml /nonexistent/dir/j.xml: {NOSUCH}"),
-    "verify --junit-xml /dev/full": Case(("verify", "--profile", "{p}/ok.toml", "--junit-xml", "/dev/full"), 2,
-                                         "cannot write --junit-xml /dev/full: No space left on device"),
-    "verify --junit-xml a directory": Case(("verify", "--profile", "{p}/ok.toml", "--junit-xml", "{p}/dir"), 2,
-                                           "cannot write --junit-xml {p}/dir: Is a directory"),
+    "report -o in a missing directory": Case(
+        ("report", "--from", "{p}/r.json", "-o", "/nonexistent/dir/r.md"),
+        2,
+        f"cannot write -o /nonexistent/dir/r.md: {NOSUCH}",
+    ),
+    "report (doctor) -o in a missing directory": Case(
+        ("report", "--python", BARE, "-o", "/nonexistent/dir/r.md"),
+        2,
+        f"cannot write -o /nonexistent/dir/r.md: {NOSUCH}",
+    ),
+    "report -o /dev/full": Case(
+        ("report", "--from", "{p}/r.json", "-o", "/dev/full"), 2, "cannot write -o /dev/full: No space left on device"
+    ),
+    "report -o a directory": Case(
+        ("report", "--from", "{p}/r.json", "-o", "{p}/dir"), 2, "cannot write -o {p}/dir: Is a directory"
+    ),
+    "verify --junit-xml in a missing directory": Case(
+        ("verify", "--profile", "{p}/ok.toml", "--junit-xml", "/nonexistent/dir/j.xml"),
+        2,
+        f"cannot write --junit-xml /nonexistent/dir/j.xml: {NOSUCH}",
+    ),
+    "verify --junit-xml /dev/full": Case(
+        ("verify", "--profile", "{p}/ok.toml", "--junit-xml", "/dev/full"),
+        2,
+        "cannot write --junit-xml /dev/full: No space left on device",
+    ),
+    "verify --junit-xml a directory": Case(
+        ("verify", "--profile", "{p}/ok.toml", "--junit-xml", "{p}/dir"),
+        2,
+        "cannot write --junit-xml {p}/dir: Is a directory",
+    ),
     # --- inputs that are not regular files, too large, empty or not what they claim: exit 2 at once
-    "verify --profile /dev/zero": Case(("verify", "--profile", "/dev/zero"), 2, "--profile /dev/zero: not a regular file (a character device)"),
-    "verify --profile /dev/urandom": Case(("verify", "--profile", "/dev/urandom"), 2, "not a regular file (a character device)"),
-    "verify --profile a FIFO": Case(("verify", "--profile", "{p}/fifo"), 2, "--profile {p}/fifo: not a regular file (a FIFO)"),
+    "verify --profile /dev/zero": Case(
+        ("verify", "--profile", "/dev/zero"), 2, "--profile /dev/zero: not a regular file (a character device)"
+    ),
+    "verify --profile /dev/urandom": Case(
+        ("verify", "--profile", "/dev/urandom"), 2, "not a regular file (a character device)"
+    ),
+    "verify --profile a FIFO": Case(
+        ("verify", "--profile", "{p}/fifo"), 2, "--profile {p}/fifo: not a regular file (a FIFO)"
+    ),
     "verify --profile a directory": Case(("verify", "--profile", "{p}/dir"), 2, "not a regular file (a directory)"),
     "verify --profile 17 MiB": Case(("verify", "--profile", "{p}/big.toml"), 2, "too large (17 MiB; at most 16 MiB)"),
     "verify --profile empty": Case(("verify", "--profile", "{p}/empty.toml"), 2, "no requirements"),
     "verify --profile comments only": Case(("verify", "--profile", "{p}/comments.toml"), 2, "no requirements"),
     "verify --profile not UTF-8": Case(("verify", "--profile", "{p}/binary.toml"), 2, "not UTF-8 text"),
-    "verify --profile numpy on gpu": Case(("verify", "--profile", "{p}/numpy-gpu.toml"), 2, 'needs backend = "tensorflow"'),
+    "verify --profile numpy on gpu": Case(
+        ("verify", "--profile", "{p}/numpy-gpu.toml"), 2, 'needs backend = "tensorflow"'
+    ),
     "verify --profile missing": Case(("verify", "--profile", "{p}/missing.toml"), 2, "no such file"),
     "verify without --profile": Case(("verify",), 2, "the following arguments are required: --profile"),
-    "report --from /dev/zero": Case(("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"),
+    "report --from /dev/zero": Case(
+        ("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"
+    ),
     "report --from a FIFO": Case(("report", "--from", "{p}/fifo"), 2, "not a regular file (a FIFO)"),
     "report --from a directory": Case(("report", "--from", "{p}/dir"), 2, "not a regular file (a directory)"),
     "report --from 17 MiB": Case(("report", "--from", "{p}/big.json"), 2, "too large"),
     "report --from not JSON": Case(("report", "--from", "{p}/notjson.json"), 2, "not JSON"),
     "report --from another schema": Case(("report", "--from", "{p}/other.json"), 2, "not an envcheck.report/1 report"),
     "report --from missing": Case(("report", "--from", "{p}/missing.json"), 2, f"cannot read: {NOSUCH}"),
-    "smoke-train --backend numpy --device gpu": Case(("smoke-train", "--backend", "numpy", "--device", "gpu"), 2,
-                                                     "--device gpu needs --backend tensorflow"),
+    "smoke-train --backend numpy --device gpu": Case(
+        ("smoke-train", "--backend", "numpy", "--device", "gpu"), 2, "--device gpu needs --backend tensorflow"
+    ),
     # --- children that flood: the answer still comes, memory stays flat
-    "check-cuda --no-tf, nvidia-smi prints 200 MB": Case(("check-cuda", "--no-tf"), (0, 1), None, None,
-                                                         {"PATH": "{p}/flood-out:" + os.environ["PATH"]}, PEAK_LIMIT_MIB),
-    "check-cuda --no-tf, nvidia-smi prints 200 MB on stderr": Case(("check-cuda", "--no-tf"), (0, 1), None, None,
-                                                                   {"PATH": "{p}/flood-err:" + os.environ["PATH"]}, PEAK_LIMIT_MIB),
-    "--python prints 200 MB": Case(("count-packages", "--python", "{p}/py-flood"), 2,
-                                   "does not look like a Python interpreter", peak_mib=PEAK_LIMIT_MIB),
+    "check-cuda --no-tf, nvidia-smi prints 200 MB": Case(
+        ("check-cuda", "--no-tf"), (0, 1), None, None, {"PATH": "{p}/flood-out:" + os.environ["PATH"]}, PEAK_LIMIT_MIB
+    ),
+    "check-cuda --no-tf, nvidia-smi prints 200 MB on stderr": Case(
+        ("check-cuda", "--no-tf"), (0, 1), None, None, {"PATH": "{p}/flood-err:" + os.environ["PATH"]}, PEAK_LIMIT_MIB
+    ),
+    "--python prints 200 MB": Case(
+        ("count-packages", "--python", "{p}/py-flood"),
+        2,
+        "does not look like a Python interpreter",
+        peak_mib=PEAK_LIMIT_MIB,
+    ),
     # --- --python names something that is not a working interpreter
-    "count-packages --python hangs": Case(("count-packages", "--python", "{p}/py-hang"), 2, "did not finish within 30 s"),
+    "count-packages --python hangs": Case(
+        ("count-packages", "--python", "{p}/py-hang"), 2, "did not finish within 30 s"
+    ),
     "check-cuda --python hangs": Case(("check-cuda", "--python", "{p}/py-hang"), 2, "did not finish within 30 s"),
     "doctor --python hangs": Case(("doctor", "--python", "{p}/py-hang"), 2, "did not finish within 30 s"),
-    "list-tf-packages --python prints text": Case(("list-tf-packages", "--python", "{p}/py-text"), 2,
-                                                  "does not look like a Python interpreter"),
-    "count-packages --python prints bytes": Case(("count-packages", "--python", "{p}/py-bytes"), 2, "does not look like"),
+    "list-tf-packages --python prints text": Case(
+        ("list-tf-packages", "--python", "{p}/py-text"), 2, "does not look like a Python interpreter"
+    ),
+    "count-packages --python prints bytes": Case(
+        ("count-packages", "--python", "{p}/py-bytes"), 2, "does not look like"
+    ),
     "check-cuda --python crashes": Case(("check-cuda", "--python", "{p}/py-segv"), 2, "crashed (SIGSEGV"),
     "smoke-train --python exits 1": Case(("smoke-train", "--python", "{p}/py-exit"), 2, "(python: broken install)"),
     "doctor --python not executable": Case(("doctor", "--python", "{p}/py-noexec"), 2, "is not executable"),
-    "verify --python a directory": Case(("verify", "--profile", "{p}/ok.toml", "--python", "{p}/dir"), 2,
-                                        "is a directory and not a virtual environment"),
+    "verify --python a directory": Case(
+        ("verify", "--profile", "{p}/ok.toml", "--python", "{p}/dir"), 2, "is a directory and not a virtual environment"
+    ),
     "count-packages --python /dev/zero": Case(("count-packages", "--python", "/dev/zero"), 2, "is not executable"),
     # --- consoles that are not UTF-8: the answer, no error
     "doctor on cp949": Case(("doctor", "--python", BARE), 1, env={"PYTHONIOENCODING": "cp949"}),
@@ -131,7 +180,8 @@ WRAPPER = """
 import json, resource, subprocess, sys
 spec = json.loads(sys.argv[1])
 out = open(spec["stdout"], "w") if spec["stdout"] else subprocess.PIPE
-done = subprocess.run(spec["argv"], stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=spec["env"], timeout=300)
+done = subprocess.run(spec["argv"], stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=spec["env"],
+                      timeout=300)
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"code": done.returncode, "stdout": (done.stdout or b"").decode("utf-8", "replace")[-4000:],
                   "stderr": done.stderr.decode("utf-8", "replace"), "peak_mib": peak}))
@@ -160,7 +210,9 @@ def place(tmp_path_factory) -> Path:
     (p / "other.json").write_text('{"schema": "envcheck.doctor/1"}')
     for name, stream in (("flood-out", ""), ("flood-err", " >&2")):
         (p / name).mkdir()
-        _script(p / name / "nvidia-smi", f"yes 'GPU 0: NVIDIA flood 0123456789' | head -c {FLOOD_BYTES}{stream}\nexit 9\n")
+        _script(
+            p / name / "nvidia-smi", f"yes 'GPU 0: NVIDIA flood 0123456789' | head -c {FLOOD_BYTES}{stream}\nexit 9\n"
+        )
     _script(p / "py-flood", f"yes 'not python at all' | head -c {FLOOD_BYTES}\n")
     _script(p / "py-hang", "exec sleep 600\n")
     _script(p / "py-text", "echo 'hello, I am not python'\n")
@@ -169,8 +221,12 @@ def place(tmp_path_factory) -> Path:
     _script(p / "py-exit", "echo 'python: broken install' >&2\nexit 1\n")
     _script(p / "py-noexec", "echo never\n", mode=0o644)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(p / "bare")], check=True, timeout=120)
-    saved = subprocess.run([sys.executable, "-m", "envcheck", "report", "--format", "json", "--python", str(p / "bare")],
-                           capture_output=True, cwd=ROOT, timeout=300)
+    saved = subprocess.run(
+        [sys.executable, "-m", "envcheck", "report", "--format", "json", "--python", str(p / "bare")],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert saved.returncode == 0, saved.stderr
     (p / "r.json").write_bytes(saved.stdout)
     return p
@@ -183,7 +239,9 @@ def _run(case: Case, place: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PYTHONIOENCODING")}
     env.update({k: expand(v) for k, v in (case.env or {}).items()})
     spec = {"argv": [sys.executable, "-m", "envcheck", *map(expand, case.argv)], "stdout": case.stdout, "env": env}
-    done = subprocess.run([sys.executable, "-c", WRAPPER, json.dumps(spec)], capture_output=True, text=True, cwd=ROOT, timeout=400)
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, json.dumps(spec)], capture_output=True, text=True, cwd=ROOT, timeout=400
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -234,8 +292,14 @@ def test_ctrl_c_leaves_nothing_behind(name, tmp_path):
         env["PYTHONPATH"] = str(stand_in_package(tmp_path / "stand-in", "tensorflow", TF_STAND_INS["hang"]))
     elif fake == "smi-hang":
         env["PATH"] = f"{hanging_nvidia_smi(tmp_path / 'bin').parent}{os.pathsep}{env['PATH']}"
-    process = subprocess.Popen([sys.executable, "-m", "envcheck", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "envcheck", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
     tree, seen = psutil.Process(process.pid), {}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -254,6 +318,7 @@ def test_ctrl_c_leaves_nothing_behind(name, tmp_path):
     assert process.returncode == 130, err
     assert err.decode().strip() == f"envcheck {args[0]}: interrupted", err
     time.sleep(0.2)
-    left = [command for child, command in seen.values()
-            if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+    left = [
+        command for child, command in seen.values() if child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+    ]
     assert not left, left

@@ -22,15 +22,28 @@ def written(s: io.TextIOWrapper) -> bytes:
 
 def test_one_table_gives_every_status_a_mark_an_ascii_mark_and_a_style():
     assert {status: (render.mark(status), render.mark(status, ascii=True)) for status in render.MARKS} == {
-        "ok": ("✓", "[ok]"), "error": ("✗", "[x]"), "warning": ("!", "[!]"), "info": ("i", "[i]")}
+        "ok": ("✓", "[ok]"),
+        "error": ("✗", "[x]"),
+        "warning": ("!", "[!]"),
+        "info": ("i", "[i]"),
+    }
     assert render.boxed("ok") == "[✓]" and render.boxed("ok", ascii=True) == "[ok]"
     assert render.style("error") == "bold red" and render.mark("nonsense", True) == "[?]"
 
 
-@pytest.mark.parametrize("encoding, ascii_marks", [
-    ("utf-8", False), ("UTF8", False), ("utf-16", False), ("ascii", True), ("cp949", True), ("latin-1", True),
-    ("cp1252", True), ("ANSI_X3.4-1968", True),  # what LC_ALL=C gives without UTF-8 mode
-])
+@pytest.mark.parametrize(
+    "encoding, ascii_marks",
+    [
+        ("utf-8", False),
+        ("UTF8", False),
+        ("utf-16", False),
+        ("ascii", True),
+        ("cp949", True),
+        ("latin-1", True),
+        ("cp1252", True),
+        ("ANSI_X3.4-1968", True),  # what LC_ALL=C gives without UTF-8 mode
+    ],
+)
 def test_the_marks_fall_back_where_the_stream_cannot_encode_them(encoding, ascii_marks):
     assert render.ascii_marks(stream(encoding)) is ascii_marks
 
@@ -93,7 +106,11 @@ def test_finding_lines_use_the_table():
     console = Console(file=io.StringIO(), width=200, color_system=None)
     for severity in ("warning", "error", "info"):  # the brackets print: rich must not read [x] as a tag
         console.print(render.finding_markup(finding._replace(severity=severity), ascii=True))
-    assert console.file.getvalue().splitlines()[::2] == ["  [!] NO_GPU  No GPU.", "  [x] NO_GPU  No GPU.", "  [i] NO_GPU  No GPU."]
+    assert console.file.getvalue().splitlines()[::2] == [
+        "  [!] NO_GPU  No GPU.",
+        "  [x] NO_GPU  No GPU.",
+        "  [i] NO_GPU  No GPU.",
+    ]
 
 
 class _Full(io.RawIOBase):
@@ -105,7 +122,9 @@ class _Full(io.RawIOBase):
 
 
 def test_a_full_disk_on_stdout_is_an_output_error_not_a_closed_pipe(monkeypatch):
-    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BufferedWriter(_Full()), encoding="utf-8", write_through=True))
+    monkeypatch.setattr(
+        "sys.stdout", io.TextIOWrapper(io.BufferedWriter(_Full()), encoding="utf-8", write_through=True)
+    )
     with pytest.raises(OutputError, match="cannot write stdout: No space left on device") as error:
         render.write("42")  # buffered: the disk's answer comes at the latest with the flush
         render.flush()
