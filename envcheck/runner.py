@@ -114,8 +114,9 @@ def run(
     """
     argv = tuple(str(part) for part in argv)
     started = time.monotonic()
-    if _stopping:
+    if not _starting():
         return CommandResult(argv, INTERRUPTED, timeout=timeout)
+    process = None
     try:
         process = subprocess.Popen(
             argv,
@@ -130,7 +131,9 @@ def run(
         return CommandResult(argv, NOT_FOUND, error=error.strerror, timeout=timeout)
     except (PermissionError, OSError) as error:
         return CommandResult(argv, NOT_EXECUTABLE, error=error.strerror or str(error), timeout=timeout)
-    if not _track(process):
+    finally:
+        tracked = _started(process)
+    if not tracked:
         return CommandResult(argv, INTERRUPTED, timeout=timeout)
     try:
         timed_out, out, err, cut = _communicate(process, timeout)
@@ -248,38 +251,62 @@ def _whole_utf8(data: bytes) -> bytes:
 # ------------------------------------------------------------------ Ctrl-C: no child left behind
 
 _live: set[subprocess.Popen] = set()
-_live_lock = threading.Lock()
+_state = threading.Condition()  # guards _live, _launching and _stopping
+_launching = 0  # threads between "may I start a child?" and having it in _live
 _stopping = False
 
 
-def _track(process: subprocess.Popen) -> bool:
-    """Remember a running child; False (and the child killed) when envcheck is already stopping."""
-    with _live_lock:
+def _starting() -> bool:
+    """Called before starting a child: False once envcheck is stopping (start nothing more)."""
+    global _launching
+    with _state:
+        if _stopping:
+            return False
+        _launching += 1
+        return True
+
+
+def _started(process: subprocess.Popen | None) -> bool:
+    """Called after starting (or failing to start) a child: remember it, or kill it at once when envcheck
+    began stopping meanwhile. The kill happens under the lock, so stop_all() returns only after it."""
+    global _launching
+    with _state:
+        _launching -= 1
+        _state.notify_all()
+        if process is None:
+            return False
         if not _stopping:
             _live.add(process)
             return True
-    _kill_group(process)
+        _kill_group(process)
     process.wait()
     return False
 
 
 def _untrack(process: subprocess.Popen) -> None:
-    with _live_lock:
+    with _state:
         _live.discard(process)
 
 
-def stop_all() -> None:
+def stop_all(grace: float = 5.0) -> None:
     """Kill every child still running (with what it started) and start no more: envcheck was interrupted.
 
     Other threads may be waiting on those children (doctor runs its checks concurrently); they get
-    their answers at once and the process can exit with nothing left behind.
+    their answers at once. A thread that is starting a child right now is waited for (at most `grace`
+    seconds), so no child starts after this returns and the process can exit with nothing left behind.
     """
     global _stopping
-    with _live_lock:
+    with _state:
         _stopping = True
+        _state.wait_for(lambda: _launching == 0, timeout=grace)
         running = list(_live)
     for process in running:
         _kill_group(process)
+    for process in running:  # SIGKILL is asynchronous: return once they are gone, not merely signalled
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass  # stuck in the kernel (uninterruptible I/O): nothing more a signal can do
 
 
 class TargetResult(NamedTuple):

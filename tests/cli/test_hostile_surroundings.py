@@ -300,25 +300,24 @@ def test_ctrl_c_leaves_nothing_behind(name, tmp_path):
         env=env,
         cwd=ROOT,
     )
-    tree, seen = psutil.Process(process.pid), {}
+    tree, seen, commands = psutil.Process(process.pid), {}, {}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         for child in tree.children(recursive=True):
             try:
-                seen.setdefault(child.pid, (child, " ".join(child.cmdline())))
+                seen.setdefault(child.pid, child)
+                commands[child.pid] = " ".join(child.cmdline())  # again: a fork shows its parent's until it execs
             except psutil.Error:
                 pass  # gone already
-        if any(word in command for _, command in seen.values() for word in wait_for):
+        if any(word in command for command in commands.values() for word in wait_for):
             break
         time.sleep(0.05)
     assert process.poll() is None, "finished before the child it waits for was seen"
-    assert any(word in command for _, command in seen.values() for word in wait_for), seen
+    assert any(word in command for command in commands.values() for word in wait_for), commands
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert err.decode().strip() == f"envcheck {args[0]}: interrupted", err
-    time.sleep(0.2)
-    left = [
-        command for child, command in seen.values() if child.is_running() and child.status() != psutil.STATUS_ZOMBIE
-    ]
+    _, alive = psutil.wait_procs(list(seen.values()), timeout=5)  # killed ones vanish within milliseconds
+    left = [commands[child.pid] for child in alive if child.status() != psutil.STATUS_ZOMBIE]
     assert not left, left
