@@ -147,8 +147,8 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass  # stdout is already gone; nothing left to protect
+    except (OSError, AttributeError):
+        pass  # stdout is already gone (or was never open): nothing left to protect
 
 
 def _entry(name: str):

@@ -12,6 +12,7 @@ Writing that fails (a full disk, an unwritable -o FILE) is an OutputError: one l
 from __future__ import annotations
 
 import codecs  # already loaded by the io layer at start-up: the encoding checks cost no import
+import errno
 import os
 import sys
 
@@ -60,6 +61,8 @@ def write_lines(lines) -> None:
 
 def flush() -> None:
     """Flush stdout: a full disk or an I/O error shows up here, as OutputError (a closed pipe stays itself)."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`): _write already said so if anything was lost
+        return
     try:
         sys.stdout.flush()
     except BrokenPipeError:
@@ -69,6 +72,8 @@ def flush() -> None:
 
 
 def _write(text: str) -> None:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): Python has no stream for it at all
+        raise OutputError.of("stdout", OSError(errno.EBADF, os.strerror(errno.EBADF)))
     try:
         sys.stdout.write(fit(text, sys.stdout))
     except BrokenPipeError:

@@ -52,6 +52,13 @@ BARE = "{p}/bare"  # a venv with nothing installed: doctor answers in about a se
 CASES = {
     # --- outputs that cannot be written: exit 2, one line naming the file and the OS error
     "count-packages > /dev/full": Case(("count-packages",), 2, FULL, "/dev/full"),
+    "count-packages >&- (stdout closed)": Case(
+        ("count-packages",), 2, "cannot write stdout: Bad file descriptor", "closed"
+    ),
+    "list-tf-packages --format json >&-": Case(
+        ("list-tf-packages", "--format", "json"), 2, "Bad file descriptor", "closed"
+    ),
+    "check-cuda --no-tf -q >&- (nothing to write)": Case(("check-cuda", "--no-tf", "-q"), (0, 1), None, "closed"),
     "count-packages -v --format json > /dev/full": Case(
         ("count-packages", "-v", "--format", "json"), 2, FULL, "/dev/full"
     ),
@@ -177,11 +184,12 @@ CASES = {
 # Runs one case and reports, as JSON: its exit code, stdout, stderr, and the peak memory (MiB) of the
 # largest process in its tree (every descendant is waited for, so RUSAGE_CHILDREN covers them all).
 WRAPPER = """
-import json, resource, subprocess, sys
+import json, os, resource, subprocess, sys
 spec = json.loads(sys.argv[1])
-out = open(spec["stdout"], "w") if spec["stdout"] else subprocess.PIPE
+closed = spec["stdout"] == "closed"  # started as `cmd >&-`: no stdout at all
+out = None if closed else open(spec["stdout"], "w") if spec["stdout"] else subprocess.PIPE
 done = subprocess.run(spec["argv"], stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=spec["env"],
-                      timeout=300)
+                      timeout=300, preexec_fn=(lambda: os.close(1)) if closed else None)
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"code": done.returncode, "stdout": (done.stdout or b"").decode("utf-8", "replace")[-4000:],
                   "stderr": done.stderr.decode("utf-8", "replace"), "peak_mib": peak}))
