@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
+from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
 from envcheck.probes.files import read_user_file
 
@@ -32,8 +34,6 @@ SCHEMA_KEYS: dict[str, dict[str, tuple]] = {
     "system": {"min_ram_gib": _NUMBER, "min_free_disk_gib": _NUMBER},
     "smoke": {"required": (bool,), "device": (str,), "backend": (str,)},
 }
-SMOKE_DEVICES = ("auto", "cpu", "gpu")
-SMOKE_BACKENDS = ("tensorflow", "numpy")
 
 
 class ProfileError(UsageError):
@@ -117,7 +117,8 @@ def parse(text: str, path: str = "<profile>") -> Profile:
     packages = {}
     for name, spec in data.get("packages", {}).items():
         if not isinstance(spec, str):
-            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" (or \"\" for any version), not {spec!r}")
+            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" "
+                 f"(or \"\" for any version), not {spec!r}")
         try:
             Requirement(f"{name}{spec}")
             SpecifierSet(spec)
@@ -129,18 +130,22 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         try:
             Version(str(gpu["min_compute_capability"]))
         except InvalidVersion:
-            fail("gpu", "min_compute_capability", f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
+            fail("gpu", "min_compute_capability",
+                 f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
     for table in ("gpu", "system"):
         for key, value in data.get(table, {}).items():
-            if key.startswith("min_") and isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0:
+            negative = isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0
+            if key.startswith("min_") and negative:
                 fail(table, key, f"[{table}] {key} must not be negative")
     smoke = dict(data.get("smoke", {}))
     if smoke.get("device", "auto") not in SMOKE_DEVICES:
         fail("smoke", "device", f"[smoke] device must be one of {', '.join(SMOKE_DEVICES)}, not {smoke['device']!r}")
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
-        fail("smoke", "backend", f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+        fail("smoke", "backend",
+             f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
     if smoke.get("device") == "gpu" and smoke.get("backend") == "numpy":
-        fail("smoke", "device", '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
+        fail("smoke", "device",
+             '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
     if not (python or packages or gpu or data.get("system") or smoke.get("required")):
         raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
                            "[system] or [smoke] required = true")

@@ -23,7 +23,7 @@ BACKTICKED = re.compile(r"`([^`]+)`")
 SAMPLES = {
     "device": "gpu",
     "backend": "tensorflow",
-    "report.get('backend') or 'tensorflow'": "numpy",
+    "report.backend or 'tensorflow'": "numpy",
 }
 
 
@@ -123,7 +123,7 @@ def test_doctors_single_check_commands_parse():
         "smoke-train --device gpu -v",
         "smoke-train -v",
         "smoke-train --backend numpy --device gpu",
-        "envcheck verify",
+        "envcheck verify --profile",
         "check-cuda --no-such-option",
     ],
 )

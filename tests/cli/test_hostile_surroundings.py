@@ -128,7 +128,7 @@ CASES = {
         ("verify", "--profile", "{p}/numpy-gpu.toml"), 2, 'needs backend = "tensorflow"'
     ),
     "verify --profile missing": Case(("verify", "--profile", "{p}/missing.toml"), 2, "no such file"),
-    "verify without --profile": Case(("verify",), 2, "the following arguments are required: --profile"),
+    "verify without --profile": Case(("verify",), 2, "give --profile FILE, --requirements FILE, or both"),
     "report --from /dev/zero": Case(
         ("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"
     ),
