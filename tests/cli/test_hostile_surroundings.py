@@ -320,12 +320,12 @@ def test_ctrl_c_leaves_nothing_behind(name, tmp_path):
         if any(word in command for command in commands.values() for word in wait_for):
             break
         time.sleep(0.05)
-    assert process.poll() is None, "finished before the child it waits for was seen"
+    assert process.poll() is None, ("finished before the child it waits for was seen", process.communicate(), commands)
     assert any(word in command for command in commands.values() for word in wait_for), commands
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert err.decode().strip() == f"envcheck {args[0]}: interrupted", err
+    assert process.returncode == 130, (err, commands)
+    assert err.decode().strip() == f"envcheck {args[0]}: interrupted", (err, commands)
     _, alive = psutil.wait_procs(list(seen.values()), timeout=5)  # killed ones vanish within milliseconds
     left = [commands[child.pid] for child in alive if child.status() != psutil.STATUS_ZOMBIE]
-    assert not left, left
+    assert not left, (left, commands)
