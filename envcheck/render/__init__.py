@@ -43,10 +43,21 @@ def console(stderr: bool = False):
     """
     from rich.console import Console  # rich costs ~40 ms to import: only on a terminal
 
-    file = _Fitted(sys.stderr if stderr else sys.stdout, "stderr" if stderr else "stdout")
-    if "NO_COLOR" in os.environ:
-        return Console(file=file, highlight=False, color_system=None)
-    return Console(file=file, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    file = _Fitted(stream, "stderr" if stderr else "stdout")
+    colour = {"color_system": None} if "NO_COLOR" in os.environ else {}
+    if not _fallback(_encoding(stream))[1]:
+        return Console(file=file, highlight=False, **colour)
+
+    class FittedConsole(Console):
+        """Fits every string to the stream before rich measures it, so tables stay aligned (≥ is two
+        columns wide as >=) and a mark's brackets are escaped where the string is markup."""
+
+        def render_str(self, text: str, **options):
+            markup = self._markup if options.get("markup") is None else options["markup"]
+            return super().render_str(fit(text, stream, markup=markup), **options)
+
+    return FittedConsole(file=file, highlight=False, **colour)
 
 
 def write(text: str) -> None:
@@ -165,9 +176,12 @@ def is_utf8(stream) -> bool:
     return _encoding(stream).startswith("utf")
 
 
-def fit(text: str, stream) -> str:
-    """`text` with the symbols `stream` cannot encode replaced by their ASCII forms."""
+def fit(text: str, stream, markup: bool = False) -> str:
+    """`text` with the symbols `stream` cannot encode replaced by their ASCII forms (`markup`: rich markup,
+    so the brackets of `[ok]` are escaped and print as brackets)."""
     table = _fallback(_encoding(stream))[1]
+    if table and markup:
+        table = {code: ascii.replace("[", "\\[") for code, ascii in table.items()}
     return text.translate(table) if table else text
 
 

@@ -153,3 +153,20 @@ def test_rich_consoles_write_ascii_boxes_and_marks_on_an_ascii_stream(monkeypatc
     render.console().print(table)
     text = written(out).decode("ascii")
     assert "[ok] ready" in text and "a -> b" in text and "|g| 0.2" in text
+
+
+def test_rich_tables_stay_aligned_when_a_symbol_becomes_two_characters(monkeypatch):
+    """`≥` is one column and `>=` two: the text is fitted before rich measures it, not after."""
+    from rich.table import Table
+
+    out = stream("ascii")
+    monkeypatch.setattr("sys.stdout", out)
+    table = Table()
+    table.add_column("requirement")
+    table.add_column("found")
+    table.add_row("[green]✓ pass[/]", "RAM ≥ 4 GiB, disk ≥ 2 GiB")
+    table.add_row("[red]✗ fail[/]", "numpy 2.4.6")
+    render.console().print(table)
+    lines = written(out).decode("ascii").splitlines()
+    assert len({len(line) for line in lines}) == 1, lines  # every row as wide as the borders
+    assert "[ok] pass" in lines[3] and "RAM >= 4 GiB, disk >= 2 GiB" in lines[3] and "[x] fail" in lines[4]
