@@ -129,6 +129,12 @@ CASES = {
     ),
     "verify --profile missing": Case(("verify", "--profile", "{p}/missing.toml"), 2, "no such file"),
     "verify without --profile": Case(("verify",), 2, "give --profile FILE, --requirements FILE, or both"),
+    "verify --requirements /dev/zero": Case(
+        ("verify", "--requirements", "/dev/zero"),
+        2,
+        "--requirements /dev/zero: not a regular file (a character device)",
+    ),
+    "verify --requirements a FIFO": Case(("verify", "--requirements", "{p}/fifo"), 2, "not a regular file (a FIFO)"),
     "report --from /dev/zero": Case(
         ("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"
     ),
