@@ -141,6 +141,8 @@ MARKS = {
     "warning": ("!", "[!]", "yellow"),
     "info": ("i", "[i]", "cyan"),
 }
+# The severity marks alone, derived from MARKS (for renderers that ask by severity: check-code's).
+SYMBOLS = {status: symbol for status, (symbol, _, _) in MARKS.items() if status != "ok"}
 # Symbols that renderers and findings use, and what they become on a stream that cannot encode them.
 # Only these symbols change: other text (Korean on cp949, accents on latin-1) prints as it is.
 ASCII_FALLBACK = {

@@ -59,6 +59,7 @@ def inputs(tmp_path_factory):
     """A profile for verify and a saved JSON report for `report --from` (one real doctor run)."""
     where = tmp_path_factory.mktemp("consoles")
     (where / "p.toml").write_text(PROFILE)
+    (where / "lab.py").write_text("import tensorflow as tf\nx = tf.placeholder(tf.float32)\n")  # a TF 1 API
     # doctor in a bare venv answers in about a second (nothing to import) with every kind of mark
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where / "bare")], check=True, timeout=120)
     saved = subprocess.run(
@@ -77,6 +78,7 @@ COMMANDS = {
     "doctor": ["doctor", "--python", "bare"],
     "report": ["report", "--from", "r.json", "--format", "text"],
     "verify": ["verify", "--profile", "p.toml"],
+    "check-code": ["check-code", "lab.py"],
 }
 # Lines each answer must hold, in the forms every console can print.
 EXPECTED = {
@@ -87,6 +89,7 @@ EXPECTED = {
     "doctor": b"Smoke training",
     "report": b"Smoke training",
     "verify": b"requirements met",
+    "check-code": b"API_MISSING",
 }
 
 
@@ -101,7 +104,7 @@ def test_every_command_answers(inputs, console, how):
         assert EXPECTED[name] in out, (name, out[-2000:])
         text = ANSI.sub("", out.decode(_codec(console)))  # strict: every byte is what that console can show
         assert "\\u27" not in text and "\\u2" not in text, (name, text[-2000:])  # symbols became ASCII, not escapes
-        if name in ("check-cuda", "doctor", "report"):
+        if name in ("check-cuda", "doctor", "report", "check-code"):
             assert any(mark in text for mark in ("[ok]", "[x]", "[!]")), (name, text[-2000:])
         if name == "smoke-train" and how == "terminal":
             assert "[ok] Learned" in text and "loss #" in text  # the sparkline, highest loss first
