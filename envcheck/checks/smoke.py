@@ -67,6 +67,8 @@ def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str 
             value=repr(seed), high=2**32 - 1))
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise UsageError(_("--timeout {value}: must be a number of seconds above 0").format(value=repr(timeout)))
+    if backend == "numpy" and device == "gpu":  # a contradiction, not a failed check
+        raise UsageError(_("--device gpu needs --backend tensorflow: the numpy backend runs on the CPU only"))
 
 
 def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",

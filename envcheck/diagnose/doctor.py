@@ -345,9 +345,12 @@ def smoke_area(report: SmokeReport) -> Area:
     failed = [c for c in report.checks if not c.passed]
     detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or _("it did not pass")
     fix = report.fix or _("Run `{command}` to see each check; fix the TensorFlow or NumPy problem above first.").format(
-        command="smoke-train -v")
-    summary = _("{task} not learned on {device} with {backend}").format(task=task, device=report.device or "?",
-                                                                         backend=report.backend)
+        command=f"smoke-train --backend {report.backend or 'tensorflow'}")
+    if report.device:
+        summary = _("{task} not learned on {device} with {backend}").format(task=task, device=report.device,
+                                                                             backend=report.backend)
+    else:  # no device: the training never started
+        summary = _("{task} not learned with {backend}").format(task=task, backend=report.backend)
     return Area("smoke", N_("Smoke training"), summary,
                 [Finding("SMOKE_TRAIN_FAILED", ERROR,
                          _("Training a tiny network failed: {detail}").format(detail=detail), fix)], facts)

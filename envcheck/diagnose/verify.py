@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
 
 
@@ -241,6 +242,14 @@ def gpu_title(gpu: dict) -> str:
     return ", ".join(parts)
 
 
+# check-cuda's fixes are written for "can this machine use its GPU"; where the profile requires a GPU that
+# the machine lacks, "nothing to fix for CPU work" would not fit what was asked.
+GPU_REQUIRED_FIXES = {
+    "NO_GPU": N_("This profile requires an NVIDIA GPU and this machine has none: run it on a machine with one "
+                 "(see `check-cuda` there), or use a profile that does not require a GPU (e.g. --profile cpu-course)."),
+}
+
+
 def gpu_rule(gpu: dict, report: dict) -> Outcome:
     """check-cuda's verdict (its report as a dict) plus memory and compute capability of the GPUs it found."""
     from packaging.version import Version  # compute capabilities compare as versions: 10.0 > 9.0
@@ -251,13 +260,13 @@ def gpu_rule(gpu: dict, report: dict) -> Outcome:
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
     detail = verdict.get("summary") or _("{count} GPU(s)").format(count=len(gpus))
-    fix = next(
-        (f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None
-    )
+    problems = [f for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")]
+    code, fix = (problems[0].get("code"), problems[0].get("fix")) if problems else (None, None)
     if not gpu.get("required", False):
         return _pass(title, detail + _(" (optional: not required by this profile)"))
     if not verdict.get("ready"):
-        return _fail(title, detail, fix or _("Run `{command}` for what to fix.").format(command="check-cuda"))
+        required_fix = translate(GPU_REQUIRED_FIXES[code]) if code in GPU_REQUIRED_FIXES else fix
+        return _fail(title, detail, required_fix or _("Run `{command}` for what to fix.").format(command="check-cuda"))
     fitting = [
         gpu_
         for gpu_ in gpus
@@ -319,12 +328,13 @@ def smoke_title(smoke: dict) -> str:
 def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
     """smoke-train's report for the device the profile asks for."""
     device = smoke.get("device", "auto")
+    backend = smoke.get("backend", "tensorflow")
     where = report.device or device
     if report.passed:
         return _pass(smoke_title(smoke), _("learned on {device}").format(device=where))
     return _fail(
         smoke_title(smoke),
-        _("Smoke training failed: {failure}").format(
-            failure=report.failure or _("see {command}").format(command="smoke-train -v")),
-        _("Run `{command}` to see which check fails.").format(command=f"smoke-train --device {device} -v"),
+        _("Smoke training failed: {failure}").format(failure=report.failure or _("see the smoke-train output")),
+        _("Run `{command}` to see which check fails.").format(
+            command=f"smoke-train --device {device} --backend {backend}"),
     )

@@ -9,10 +9,7 @@ import json
 
 from envcheck.i18n import _, ngettext
 from envcheck.i18n import gettext as translate
-from envcheck.render import finding_lines, finding_markup
-
-MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
+from envcheck.render import boxed, finding_lines, finding_markup, mark, style
 
 
 def flatten(facts, prefix: str = "") -> list[tuple[str, str]]:
@@ -51,12 +48,13 @@ def tally(errors: int, warnings: int) -> str:
                                                           errors=error_text.format(n=errors))
 
 
-def text(result, verbose: bool = False) -> str:
+def text(result, verbose: bool = False, ascii: bool = False) -> str:
+    """`[✓] Area — summary` per area with its findings beneath (`ascii`: `[ok]`, `[x]`, `[!]` marks)."""
     lines = []
     for area in result.areas:
-        lines.append(f"[{MARK[area.status]}] {translate(area.title)} — {area.summary}")
+        lines.append(f"{boxed(area.status, ascii)} {translate(area.title)} — {area.summary}")
         for finding in area.findings:
-            lines += finding_lines(finding, indent="    ")
+            lines += finding_lines(finding, indent="    ", ascii=ascii)
         if verbose:
             lines += [f"    {key}: {value}" for key, value in flatten(area.facts)]
             lines.append("    " + _("({seconds} s)").format(seconds=f"{area.seconds:.2f}"))
@@ -64,17 +62,17 @@ def text(result, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich_lines(result, verbose: bool = False) -> list[str]:
+def rich_lines(result, verbose: bool = False, ascii: bool = False) -> list[str]:
     """The same content as rich markup lines (terminal only)."""
     from rich.markup import escape  # terminal only
 
     lines = []
     for area in result.areas:
-        style = STYLE[area.status]
+        shown = escape(boxed(area.status, ascii))
         title = escape(translate(area.title))
-        lines.append(f"[{style}]\\[{MARK[area.status]}][/] [bold]{title}[/] — {escape(area.summary)}")
+        lines.append(f"[{style(area.status)}]{shown}[/] [bold]{title}[/] — {escape(area.summary)}")
         for finding in area.findings:
-            lines.append(finding_markup(finding, indent="    "))
+            lines.append(finding_markup(finding, indent="    ", ascii=ascii))
         if verbose:
             lines += [f"    [dim]{escape(key)}:[/] {escape(value)}" for key, value in flatten(area.facts)]
             seconds = escape(_("({seconds} s)").format(seconds=f"{area.seconds:.2f}"))
@@ -87,7 +85,8 @@ def rich_lines(result, verbose: bool = False) -> list[str]:
 class LiveView:
     """One line per area while doctor runs: a spinner while running, the mark when done (stderr)."""
 
-    def __init__(self, specs):
+    def __init__(self, specs, ascii: bool = False):
+        self.ascii = ascii  # a console that cannot print ✓ cannot print the braille spinner either
         self.titles = {spec.key: translate(spec.title) for spec in specs}
         self.state: dict[str, object] = {key: None for key in self.titles}
 
@@ -95,15 +94,17 @@ class LiveView:
         self.state[key] = area if kind == "done" else "running"
 
     def __rich__(self):
-        from rich.spinner import Spinner  # terminal only
+        from rich.markup import escape  # terminal only
+        from rich.spinner import Spinner
         from rich.table import Table
 
         table = Table.grid(padding=(0, 1))
         for key, title in self.titles.items():
             area = self.state[key]
             if area is None or area == "running":
-                table.add_row(Spinner("dots", style="cyan"), f"{title} …")
+                table.add_row(Spinner("line" if self.ascii else "dots", style="cyan"), f"{title} …")
             else:
+                shown = escape(mark(area.status, self.ascii))
                 seconds = _("{seconds} s").format(seconds=f"{area.seconds:.1f}")
-                table.add_row(f"[{STYLE[area.status]}]{MARK[area.status]}[/]", f"{title} [dim]{seconds}[/]")
+                table.add_row(f"[{style(area.status)}]{shown}[/]", f"{title} [dim]{seconds}[/]")
         return table

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from envcheck.i18n import _
 from envcheck.i18n import gettext as translate
-from envcheck.render.doctor import MARK, flatten, tally
+from envcheck.render import boxed, mark
+from envcheck.render.doctor import flatten, tally
 
 
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict, ascii: bool = False) -> str:
+    """The report as GitHub markdown; `ascii`: the marks' ASCII forms, for a console that cannot print ✓."""
     doctor = report["doctor"]
     py = report["python"]
     plat = report["platform"]
@@ -28,7 +30,7 @@ def markdown(report: dict) -> str:
         "| | {area} | {summary} |".format(area=_("Area"), summary=_("Summary")),
         "|---|---|---|",
     ]
-    out += [f"| {MARK[a['status']]} | {_cell(translate(a['title']))} | {_cell(a['summary'])} |"
+    out += [f"| {mark(a['status'], ascii)} | {_cell(translate(a['title']))} | {_cell(a['summary'])} |"
             for a in doctor["areas"]]
     out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
     problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
@@ -37,8 +39,8 @@ def markdown(report: dict) -> str:
         out.append("")
         fix_label = _("Fix:")
         for area, finding in problems:
-            mark = MARK.get(finding["severity"], "i")
-            out.append(f"- {mark} **{finding['code']}** ({translate(area['title'])}): {finding['message']}")
+            shown = mark(finding["severity"], ascii)
+            out.append(f"- {shown} **{finding['code']}** ({translate(area['title'])}): {finding['message']}")
             if finding.get("fix"):
                 fix = finding["fix"]
                 out.append(f"  {fix_label} {fix}" if "`" in fix or fix.endswith(".") else f"  {fix_label} `{fix}`")
@@ -63,7 +65,7 @@ def _details(summary: str, lines: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
 
 
-def text(report: dict) -> str:
+def text(report: dict, ascii: bool = False) -> str:
     doctor = report["doctor"]
     fix_label = _("Fix:")
     title = _("envcheck {version} report, {generated}")
@@ -71,9 +73,9 @@ def text(report: dict) -> str:
     out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
     out.append("")
     for area in doctor["areas"]:
-        out.append(f"[{MARK[area['status']]}] {translate(area['title'])} — {area['summary']}")
+        out.append(f"{boxed(area['status'], ascii)} {translate(area['title'])} — {area['summary']}")
         for finding in area["findings"]:
-            out.append(f"    {MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
+            out.append(f"    {mark(finding['severity'], ascii)} {finding['code']}  {finding['message']}")
             if finding.get("fix"):
                 out.append(f"        {fix_label} {finding['fix']}")
         out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]

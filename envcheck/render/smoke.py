@@ -6,13 +6,12 @@ Renderers return strings or rich renderables; the CLI writes them.
 from __future__ import annotations
 
 import math
+import sys
 
 from envcheck.diagnose.smoke import task_name
 from envcheck.i18n import _
 from envcheck.model import SmokeReport
-from envcheck.render import ljust, width
-
-SPARKS = "▁▂▃▄▅▆▇█"
+from envcheck.render import SPARKS, ljust, mark, style, width  # render.fit draws ASCII where a console needs it
 
 
 def title(result: SmokeReport) -> str:
@@ -97,18 +96,22 @@ def text_lines(result: SmokeReport) -> list[str]:
     return lines
 
 
-def rich_view(result: SmokeReport):
-    """The same result for a terminal: the verdict, the loss sparkline, a table of checks (a rich Group)."""
+def rich_view(result: SmokeReport, ascii: bool = False):
+    """The same result for a terminal: the verdict, the loss sparkline, a table of checks (a rich Group).
+
+    `ascii`: the marks' ASCII forms, for a terminal that cannot print ✓."""
     from rich.console import Group  # terminal only
     from rich.markup import escape
     from rich.table import Table
 
     parts: list = []
     if result.passed:
-        parts.append("[bold green]✓[/] " + escape(_("Learned: {title}").format(title=title(result))))
+        shown = escape(mark("ok", ascii))
+        parts.append(f"[bold {style('ok')}]{shown}[/] " + escape(_("Learned: {title}").format(title=title(result))))
     else:
         failed = result.failed_names
-        parts.append("[bold red]✗[/] " + escape(_("smoke-train failed ({names}): {title}").format(
+        shown = escape(mark("error", ascii))
+        parts.append(f"[{style('error')}]{shown}[/] " + escape(_("smoke-train failed ({names}): {title}").format(
             names=", ".join(failed) or "run", title=title(result))))
     spark = sparkline(result.loss_curve)
     if spark:
@@ -119,8 +122,8 @@ def rich_view(result: SmokeReport):
     table.add_column(no_wrap=True, style="bold")
     table.add_column(overflow="fold")
     for c in result.checks:
-        mark = "[green]✓[/]" if c.passed else "[red]✗[/]"
-        table.add_row(mark, escape(c.name), escape(c.detail))
+        status = "ok" if c.passed else "error"
+        table.add_row(f"[{style(status)}]{escape(mark(status, ascii))}[/]", escape(c.name), escape(c.detail))
     parts.append(table)
     if result.fix:
         label = escape(_("Fix:"))
@@ -144,7 +147,8 @@ def progress_bar(task: str, backend: str):
 
     from envcheck import render
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    spinner = "line" if render.ascii_marks(sys.stderr) else "dots"  # the braille spinner needs a UTF-8 console
+    progress = Progress(SpinnerColumn(spinner), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
     what = _("{task} with {backend}").format(task=task_name(task), backend=backend)
     task_id = progress.add_task(_("Starting {what}").format(what=what), total=None)

@@ -7,15 +7,22 @@ from __future__ import annotations
 from envcheck.i18n import N_, _
 from envcheck.i18n import gettext as translate
 from envcheck.model import FAIL, NOT_CHECKED, PASS, SKIP
-from envcheck.render import ljust, width
+from envcheck.render import ljust, mark, style, width
 
 LABEL = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP", NOT_CHECKED: "NOT CHECKED"}  # stable tokens, in every language
-MARKUP = {
-    PASS: ("green", "✓", N_("pass")),
-    FAIL: ("bold red", "✗", N_("fail")),
-    SKIP: ("cyan", "-", N_("skip")),
-    NOT_CHECKED: ("yellow", "?", N_("not checked")),
-}
+# A requirement's status -> (the marks table's status, or a plain mark; the word)
+MARKS = {PASS: ("ok", N_("pass")), FAIL: ("error", N_("fail")), SKIP: ("-", N_("skip")),
+         NOT_CHECKED: ("?", N_("not checked"))}
+PLAIN_STYLES = {SKIP: "cyan", NOT_CHECKED: "yellow"}
+
+
+def _markup(status: str, ascii: bool) -> str:
+    """`✓ pass` in green (or `[ok] pass` on a console that cannot print ✓), as rich markup."""
+    from rich.markup import escape  # terminal only
+
+    kind, word = MARKS[status]
+    shown, colour = (kind, PLAIN_STYLES[status]) if status in PLAIN_STYLES else (mark(kind, ascii), style(kind))
+    return f"[{colour}]{escape(shown)} {escape(translate(word))}[/]"
 
 
 def tally(report) -> str:
@@ -43,8 +50,8 @@ def text(report) -> str:
     return "\n".join(lines + [tally(report)]) + "\n"
 
 
-def table(report):
-    """The same as a rich table, for a terminal."""
+def table(report, ascii: bool = False):
+    """The same as a rich table, for a terminal (`ascii`: the marks' ASCII forms)."""
     from rich.markup import escape  # terminal only
     from rich.table import Table
 
@@ -56,6 +63,5 @@ def table(report):
     fix_label = escape(_("Fix:"))
     for o in report.outcomes:
         text = escape(o.detail) + (f"\n[bold]{fix_label}[/] {escape(o.fix)}" if o.fix else "")
-        style, mark, word = MARKUP[o.status]
-        table.add_row(f"[{style}]{mark} {escape(translate(word))}[/]", escape(o.title), text)
+        table.add_row(_markup(o.status, ascii), escape(o.title), text)
     return table
