@@ -15,6 +15,8 @@ class OutputError(UsageError):
 
     @classmethod
     def of(cls, where: str, error: OSError) -> "OutputError":
-        made = cls(f"cannot write {where}: {error.strerror or error}")
+        from envcheck.i18n import _  # words for people; errors.py itself stays import-free
+
+        made = cls(_("cannot write {where}: {error}").format(where=where, error=error.strerror or error))
         made.where = where
         return made

@@ -23,6 +23,7 @@ from pathlib import Path
 from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
 from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
+from envcheck.i18n import _
 from envcheck.probes.files import read_user_file
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
@@ -62,7 +63,7 @@ def find(spec: str) -> str:
     if os.sep not in spec and builtin.is_file():
         return str(builtin)
     names = ", ".join(sorted(p.stem for p in BUILTIN.glob("*.toml")))
-    raise ProfileError(f"--profile {spec}: no such file (shipped profiles: {names})")
+    raise ProfileError(_("--profile {spec}: no such file (shipped profiles: {names})").format(spec=spec, names=names))
 
 
 def load(spec: str) -> Profile:
@@ -71,7 +72,7 @@ def load(spec: str) -> Profile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProfileError(f"{path}: not UTF-8 text, so not a TOML profile") from None
+        raise ProfileError(_("{path}: not UTF-8 text, so not a TOML profile").format(path=path)) from None
     return parse(text, path)
 
 
@@ -86,7 +87,8 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = getattr(error, "lineno", None) or (int(where.group(1)) if where else None)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        raise ProfileError(f"{_where(path, line)}: bad TOML: {message}") from None
+        raise ProfileError(_("{where}: bad TOML: {message}").format(where=_where(path, line), message=message)) \
+            from None
     lines = text.splitlines()
 
     def fail(table: str, key: str | None, what: str):
@@ -94,18 +96,21 @@ def parse(text: str, path: str = "<profile>") -> Profile:
 
     for table, value in data.items():
         if table != "packages" and table not in SCHEMA_KEYS:
-            fail(table, None, f"unknown table [{table}] (known: {', '.join(['packages', *SCHEMA_KEYS])})")
+            fail(table, None, _("unknown table [{table}] (known: {known})").format(
+                table=table, known=", ".join(["packages", *SCHEMA_KEYS])))
         if not isinstance(value, dict):
-            fail(table, None, f"{table} must be a table ([{table}])")
+            fail(table, None, _("{table} must be a table ([{table}])").format(table=table))
         if table == "packages":
             continue
         for key, item in value.items():
             allowed = SCHEMA_KEYS[table]
             if key not in allowed:
-                fail(table, key, f"unknown key {key!r} in [{table}] (known: {', '.join(allowed)})")
+                fail(table, key, _("unknown key {key} in [{table}] (known: {known})").format(
+                    key=repr(key), table=table, known=", ".join(allowed)))
             types = allowed[key]
             if not isinstance(item, types) or (isinstance(item, bool) and bool not in types):
-                fail(table, key, f"[{table}] {key} must be {_type_words(types)}, not {type(item).__name__} {item!r}")
+                fail(table, key, _("[{table}] {key} must be {types}, not {value}").format(
+                    table=table, key=key, types=_type_words(types), value=f"{type(item).__name__} {item!r}"))
 
     from packaging.requirements import InvalidRequirement, Requirement  # PEP 440/508, as pip checks them
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -116,17 +121,20 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         try:
             SpecifierSet(python)
         except InvalidSpecifier:
-            fail("python", "version", f"[python] version {python!r} is not a PEP 440 specifier (e.g. \">=3.10,<3.14\")")
+            fail("python", "version", _("[python] version {value} is not a PEP 440 specifier (e.g. {example})").format(
+                value=repr(python), example='">=3.10,<3.14"'))
     packages = {}
     for name, spec in data.get("packages", {}).items():
         if not isinstance(spec, str):
-            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" "
-                 f"(or \"\" for any version), not {spec!r}")
+            fail("packages", name, _("[packages] {name} must be a specifier string such as {example} (or {empty} for "
+                                     "any version), not {value}").format(
+                name=name, example='">=2.16"', empty='""', value=repr(spec)))
         try:
             Requirement(f"{name}{spec}")
             SpecifierSet(spec)
         except (InvalidRequirement, InvalidSpecifier):
-            fail("packages", name, f"[packages] {name} = {spec!r}: not a valid name and PEP 440 specifier")
+            fail("packages", name, _("[packages] {name} = {value}: not a valid name and PEP 440 specifier").format(
+                name=name, value=repr(spec)))
         packages[name] = spec
     gpu = dict(data.get("gpu", {}))
     if "min_compute_capability" in gpu:
@@ -134,32 +142,36 @@ def parse(text: str, path: str = "<profile>") -> Profile:
             Version(str(gpu["min_compute_capability"]))
         except InvalidVersion:
             fail("gpu", "min_compute_capability",
-                 f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
+                 _("[gpu] min_compute_capability {value} is not a version such as {example}").format(
+                     value=repr(gpu["min_compute_capability"]), example='"7.0"'))
     for table in ("gpu", "system"):
         for key, value in data.get(table, {}).items():
             negative = isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0
             if key.startswith("min_") and negative:
-                fail(table, key, f"[{table}] {key} must not be negative")
+                fail(table, key, _("[{table}] {key} must not be negative").format(table=table, key=key))
     smoke = dict(data.get("smoke", {}))
     if smoke.get("device", "auto") not in SMOKE_DEVICES:
-        fail("smoke", "device", f"[smoke] device must be one of {', '.join(SMOKE_DEVICES)}, not {smoke['device']!r}")
+        fail("smoke", "device", _("[smoke] {key} must be one of {choices}, not {value}").format(
+            key="device", choices=", ".join(SMOKE_DEVICES), value=repr(smoke["device"])))
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
-        fail("smoke", "backend",
-             f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+        fail("smoke", "backend", _("[smoke] {key} must be one of {choices}, not {value}").format(
+            key="backend", choices=", ".join(SMOKE_BACKENDS), value=repr(smoke["backend"])))
     if smoke.get("device") == "gpu" and smoke.get("backend") == "numpy":
         fail("smoke", "device",
-             '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
+             _('[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only'))
     code = []
     for item in data.get("code", {}).get("paths", []):
         if not isinstance(item, str) or not item:
-            fail("code", "paths", f"[code] paths must be a list of paths (strings), not {item!r}")
+            fail("code", "paths", _("[code] paths must be a list of paths (strings), not {value}").format(
+                value=repr(item)))
         resolved = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(item))
         if not os.path.exists(resolved):
-            fail("code", "paths", f"[code] paths: {item} does not exist (paths are relative to the profile)")
+            fail("code", "paths", _("[code] paths: {path} does not exist (paths are relative to the profile)").format(
+                path=item))
         code.append(resolved)
     if not (python or packages or gpu or data.get("system") or smoke.get("required") or code):
-        raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
-                           "[system], [smoke] required = true or [code] paths")
+        raise ProfileError(_("{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
+                             "[system], [smoke] required = true or [code] paths").format(path=path))
     name = data.get("profile", {}).get("name") or Path(path).stem
     return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke, tuple(code))
 
@@ -169,8 +181,8 @@ def _where(path: str, line: int | None) -> str:
 
 
 def _type_words(types: tuple) -> str:
-    words = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}
-    return " or ".join(dict.fromkeys(words[t] for t in types))
+    words = {bool: _("true or false"), int: _("a number"), float: _("a number"), str: _("a string"), list: _("a list")}
+    return _(" or ").join(dict.fromkeys(words[t] for t in types))
 
 
 def _line_of(lines: list[str], table: str, key: str | None) -> int | None:

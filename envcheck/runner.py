@@ -14,6 +14,9 @@ import time
 from collections.abc import Mapping, Sequence  # not typing or pathlib: start-up cost on every command
 from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
 
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
+
 OK = "ok"
 NOT_FOUND = "not-found"  # no such program
 NOT_EXECUTABLE = "not-executable"  # found but may not be run
@@ -68,31 +71,37 @@ class CommandResult(NamedTuple):
 
     def describe(self) -> str:
         """What happened, in words, naming the program: for findings and error lines."""
+        # the name comes first in every language: checks/smoke.py cuts it off
         name = os.path.basename(self.argv[0]) if self.argv else "program"
         if self.status == OK:
-            return f"{name} succeeded"
+            return _("{name} succeeded").format(name=name)
         if self.status == NOT_FOUND:
-            return f"{name} was not found"
+            return _("{name} was not found").format(name=name)
         if self.status == NOT_EXECUTABLE:
-            return f"{name} could not be run ({self.error})"
+            return _("{name} could not be run ({error})").format(name=name, error=self.error)
         if self.status == TIMED_OUT:
-            return f"{name} did not finish within {self.timeout:g} s and was stopped"
+            return _("{name} did not finish within {seconds} s and was stopped").format(
+                name=name, seconds=f"{self.timeout:g}")
         if self.status == SIGNALLED:
-            return f"{name} crashed ({self.signal_name}{_SIGNAL_HINTS.get(self.signal_name, '')})"
+            hint = _SIGNAL_HINTS.get(self.signal_name)
+            return _("{name} crashed ({signal}{hint})").format(
+                name=name, signal=self.signal_name, hint=": " + translate(hint) if hint else "")
         if self.status == UNDECODABLE:
-            return f"{name} printed output that is not text"
+            return _("{name} printed output that is not text").format(name=name)
         if self.status == INTERRUPTED:
-            return f"{name} was stopped because envcheck was interrupted"
+            return _("{name} was stopped because envcheck was interrupted").format(name=name)
         last = last_line(self.stderr) or last_line(self.stdout)
-        return f"{name} exited with status {self.returncode}" + (f": {last}" if last else "")
+        if last:
+            return _("{name} exited with status {code}: {last}").format(name=name, code=self.returncode, last=last)
+        return _("{name} exited with status {code}").format(name=name, code=self.returncode)
 
 
 _SIGNAL_HINTS = {
-    "SIGILL": ": illegal instruction, often a CPU without AVX",
-    "SIGSEGV": ": segmentation fault",
-    "SIGABRT": ": aborted",
-    "SIGKILL": ": killed, often by the out-of-memory killer",
-    "SIGBUS": ": bus error",
+    "SIGILL": N_("illegal instruction, often a CPU without AVX"),
+    "SIGSEGV": N_("segmentation fault"),
+    "SIGABRT": N_("aborted"),
+    "SIGKILL": N_("killed, often by the out-of-memory killer"),
+    "SIGBUS": N_("bus error"),
 }
 
 
@@ -403,5 +412,5 @@ def run_target_script(
             except ValueError:
                 pass  # falls through to the problem below
         if result.status == OK:
-            return TargetResult(result, None, f"{script} printed no JSON answer")
+            return TargetResult(result, None, _("{script} printed no JSON answer").format(script=script))
     return TargetResult(result, None, result.describe())

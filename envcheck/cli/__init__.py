@@ -13,40 +13,42 @@ import sys
 
 from envcheck import __version__, exitcodes
 from envcheck.errors import OutputError, UsageError
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 
 # name -> (module, one-line summary). The summary is the --help line and the README's.
 COMMANDS: dict[str, tuple[str, str]] = {
     "list-tf-packages": (
         "envcheck.cli.list_tf_packages",
-        "installed distributions whose name starts with 'tensor' (or --prefix)",
+        N_("installed distributions whose name starts with 'tensor' (or --prefix)"),
     ),
     "count-packages": (
         "envcheck.cli.count_packages",
-        "how many distributions are installed",
+        N_("how many distributions are installed"),
     ),
     "check-cuda": (
         "envcheck.cli.check_cuda",
-        "can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix",
+        N_("can TensorFlow use this machine's NVIDIA GPU; if not, why and the fix"),
     ),
     "smoke-train": (
         "envcheck.cli.smoke_train",
-        "train a tiny network forward and backprop, and prove it learned with its gradients checked",
+        N_("train a tiny network forward and backprop, and prove it learned with its gradients checked"),
     ),
     "doctor": (
         "envcheck.cli.doctor",
-        "every check at once: one summary, a fix for each problem, one exit code",
+        N_("every check at once: one summary, a fix for each problem, one exit code"),
     ),
     "report": (
         "envcheck.cli.report",
-        "a shareable report of everything doctor gathered (markdown, json, text), secrets redacted",
+        N_("a shareable report of everything doctor gathered (markdown, json, text), secrets redacted"),
     ),
     "verify": (
         "envcheck.cli.verify",
-        "check this environment against a requirement profile (TOML), a requirements.txt or a pyproject.toml",
+        N_("check this environment against a requirement profile (TOML), a requirements.txt or a pyproject.toml"),
     ),
     "check-code": (
         "envcheck.cli.check_code",
-        "will a course's code (scripts, notebooks) find every module and API it uses in this environment",
+        N_("will a course's code (scripts, notebooks) find every module and API it uses in this environment"),
     ),
 }
 
@@ -76,16 +78,16 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
         render.flush()  # a closed pipe or a full disk shows up here, inside the handlers below
         return code
     except OutputError as error:  # the answer was lost: never exit 0
-        _say(prog, f"error: {error}")
+        _say(prog, _("error: {error}").format(error=error))
         if error.where == "stdout":
             _silence_stdout()  # what is still buffered would fail again at exit
         return exitcodes.USAGE
     except UsageError as error:
-        _say(prog, f"error: {error}")
+        _say(prog, _("error: {error}").format(error=error))
         return exitcodes.USAGE
     except KeyboardInterrupt:
         _stop_children()
-        _say(prog, "interrupted")
+        _say(prog, _("interrupted"))
         return exitcodes.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
@@ -95,7 +97,8 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
             import traceback  # only with --debug
 
             traceback.print_exc()
-        _say(prog, f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)")
+        _say(prog, _("internal error: {error} (rerun with --debug for the traceback)").format(
+            error=f"{type(error).__name__}: {error}"))
         return exitcodes.INTERNAL
 
 
@@ -114,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return exitcodes.OK
     name = argv[0]
     if name not in COMMANDS:
-        _say("envcheck", f"error: unknown command {name!r} (commands: {', '.join(COMMANDS)})")
+        _say("envcheck", _("error: unknown command {name} (commands: {commands})").format(
+            name=repr(name), commands=", ".join(COMMANDS)))
         return exitcodes.USAGE
     return run_command(name, argv[1:], prog=f"envcheck {name}")
 
@@ -124,14 +128,14 @@ def _print_overview() -> None:
     lines = [
         f"usage: envcheck <command> [options]   (envcheck {__version__})",
         "",
-        "Is this Python environment ready for TensorFlow? Each command does one thing;",
-        "stdout is data, stderr is talk. Exit codes: 0 holds, 1 does not, 2 bad usage,",
-        "3 envcheck itself failed, 130 interrupted.",
+        *_("Is this Python environment ready for TensorFlow? Each command does one thing;\n"
+           "stdout is data, stderr is talk. Exit codes: 0 holds, 1 does not, 2 bad usage,\n"
+           "3 envcheck itself failed, 130 interrupted.").splitlines(),
         "",
-        "commands:",
+        _("commands:"),
     ]
-    lines += [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()]
-    lines += ["", "Run `envcheck <command> --help` for a command's options."]
+    lines += [f"  {name.ljust(width)}  {translate(summary)}" for name, (_module, summary) in COMMANDS.items()]
+    lines += ["", _("Run `{command}` for a command's options.").format(command="envcheck <command> --help")]
     sys.stdout.write("\n".join(lines) + "\n")
 
 

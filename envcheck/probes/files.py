@@ -13,6 +13,8 @@ import os
 import stat
 
 from envcheck.errors import UsageError
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 
 MAX_BYTES = 16 * 1024 * 1024  # 16 MiB: far above any profile, report or requirements file
 
@@ -29,15 +31,17 @@ def read_user_file(path: str, what: str, max_bytes: int = MAX_BYTES) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as error:
-        raise UsageError(f"{what} {path}: cannot read: {_reason(error)}") from None
+        raise UsageError(_cannot_read(what, path, error)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(
-                f"{what} {path}: not a regular file ({_kind(info.st_mode)}), so it cannot be read as input"
+                _("{what} {path}: not a regular file ({kind}), so it cannot be read as input").format(
+                    what=what, path=path, kind=_kind(info.st_mode))
             )
         if info.st_size > max_bytes:
-            raise UsageError(f"{what} {path}: too large ({_size(info.st_size)}; at most {_size(max_bytes)})")
+            raise UsageError(_("{what} {path}: too large ({size}; at most {limit})").format(
+                what=what, path=path, size=_size(info.st_size), limit=_size(max_bytes)))
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, 1024 * 1024)
@@ -45,11 +49,12 @@ def read_user_file(path: str, what: str, max_bytes: int = MAX_BYTES) -> bytes:
                 break
             total += len(chunk)
             if total > max_bytes:
-                raise UsageError(f"{what} {path}: too large (over {_size(max_bytes)})")
+                raise UsageError(_("{what} {path}: too large (over {limit})").format(
+                    what=what, path=path, limit=_size(max_bytes)))
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as error:
-        raise UsageError(f"{what} {path}: cannot read: {_reason(error)}") from None
+        raise UsageError(_cannot_read(what, path, error)) from None
     finally:
         os.close(fd)
 
@@ -60,26 +65,27 @@ def read_user_text(path: str, what: str, max_bytes: int = MAX_BYTES) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UsageError(f"{what} {path}: not UTF-8 text (byte {error.start})") from None
+        raise UsageError(_("{what} {path}: not UTF-8 text (byte {byte})").format(
+            what=what, path=path, byte=error.start)) from None
 
 
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+def _cannot_read(what: str, path: str, error: OSError) -> str:
+    return _("{what} {path}: cannot read: {reason}").format(what=what, path=path, reason=error.strerror or str(error))
 
 
 def _kind(mode: int) -> str:
     for test, words in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, N_("a directory")),
+        (stat.S_ISFIFO, N_("a FIFO")),
+        (stat.S_ISCHR, N_("a character device")),
+        (stat.S_ISBLK, N_("a block device")),
+        (stat.S_ISSOCK, N_("a socket")),
     ):
         if test(mode):
-            return words
-    return "not a regular file"
+            return translate(words)
+    return _("not a regular file")
 
 
 def _size(n: int) -> str:
     mib = 1024 * 1024
-    return f"{n // mib} MiB" if n and n % mib == 0 else f"{n} bytes"
+    return _("{n} MiB").format(n=n // mib) if n and n % mib == 0 else _("{n} bytes").format(n=n)
