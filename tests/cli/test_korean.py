@@ -200,3 +200,31 @@ def test_check_code_speaks_korean_down_to_the_data_tables_reasons(code_runs):
     lines = ko_text.stdout.splitlines()
     assert lines[0].startswith("✗ ") and _korean(lines[0])
     assert not _korean(en_text.stdout)
+
+
+# ---------------------------------------------------------------------------- a Korean Windows console (cp949)
+
+
+def _cp949(*args):
+    """A command under LANG=ko_KR.UTF-8 on a console whose encoding is cp949 (Korean Windows)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, **KO, PYTHONIOENCODING="cp949")
+    done = subprocess.run([sys.executable, "-m", "envcheck", *args], capture_output=True, env=env, timeout=600)
+    return done.returncode, done.stdout.decode("cp949"), done.stderr.decode("cp949")  # cp949 or it raises
+
+
+@pytest.mark.parametrize("args", [("smoke-train", "--backend", "numpy", "--activation", "step"),
+                                  ("check-code", "COURSE"), ("count-packages", "--python", "/no/such/python")])
+def test_a_cp949_console_prints_hangul_with_ascii_marks(args, tmp_path):
+    course = tmp_path / "lab.py"
+    course.write_text("import no_such_module_envcheck\n", encoding="utf-8")
+    code, out, err = _cp949(*(str(course) if arg == "COURSE" else arg for arg in args))
+    assert code in (1, 2), (code, out, err)  # an answer or a usage error, never envcheck's own failure (3)
+    assert "Traceback" not in err and "\\u" not in out + err  # nothing fell back to escapes
+    assert _korean(out + err)
+    assert "✓" not in out and "✗" not in out
+    if args[0] == "check-code":
+        assert out.startswith("[x] ")
