@@ -129,7 +129,7 @@ def specs(profile: Profile) -> list[AreaSpec]:
         result.append(_spec("system", rules.system_title(profile.system), lambda g: _system_outcome(profile.system, g)))
     if profile.code:
         shown = ", ".join(os.path.relpath(path) for path in profile.code)
-        title = f"course code in {shown}"
+        title = f"course code in {shown}"  # a requirement's name, as the profile's: the same in every language
         result.append(_spec("code", title, lambda g: _code_outcome(list(profile.code), title, g)))
     if profile.smoke.get("required"):
         result.append(_spec("smoke", rules.smoke_title(profile.smoke), lambda g: _smoke_outcome(profile.smoke, g)))
@@ -214,7 +214,7 @@ def verify(
     area_specs = specs(profile) if profile else []
     if entries:
         area_specs.append(
-            _spec("requirements", _("requirements from {files}").format(files=", ".join(files)),
+            _spec("requirements", f"requirements from {', '.join(files)}",  # a requirement's name: never translated
                   lambda g: _file_outcomes(entries, g))
         )
     result = doctor.run(python, area_specs, PROVIDERS, on_event=on_event)

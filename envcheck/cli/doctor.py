@@ -14,7 +14,7 @@ import sys
 
 from envcheck import render, target
 from envcheck.cli._parser import add_format_option, add_python_option
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +58,8 @@ def _code_spec(paths: list[str], area_spec):
 
     for path in paths:
         if not os.path.exists(path):
-            raise UsageError(f"--code {path}: no such file or directory")
-    return area_spec("code", "Course code", functools.partial(code.area, paths))
+            raise UsageError(_("--code {path}: no such file or directory").format(path=path))
+    return area_spec("code", N_("Course code"), functools.partial(code.area, paths))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ def build_parser(parser) -> None:
 def run(args) -> int:
     prefixes = args.prefix or [DEFAULT_PREFIX]
     if any(not prefix.strip() for prefix in prefixes):
-        raise UsageError("--prefix needs a non-empty name prefix")
+        raise UsageError(_("--prefix needs a non-empty name prefix"))
     python = target.resolve(args.python)
     canonical_prefixes = tuple(packages.canonicalize(prefix.strip()) for prefix in prefixes)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from envcheck.i18n import _
 from envcheck.model import Broken, Installed  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import packages
 
@@ -81,7 +82,8 @@ def target_marker_environment(executable: str, timeout: float = MARKER_TIMEOUT) 
 
     answer = runner.run_target_script(executable, "marker_env.py", timeout=timeout)
     if answer.data is None:
-        raise RuntimeError(f"{executable} could not report its environment markers: {answer.problem}")
+        raise RuntimeError(_("{python} could not report its environment markers: {problem}").format(
+            python=executable, problem=answer.problem))
     return {**answer.data, "extra": ""}
 
 
@@ -115,7 +117,8 @@ def check(installed: dict[str, Installed], environment: dict | None = None) -> t
             try:
                 req = Requirement(line.strip())
             except InvalidRequirement as error:
-                problems.append(f"{dist.name} {dist.version}: cannot parse requirement {line!r}: {error}")
+                problems.append(_("{name} {version}: cannot parse requirement {line}: {error}").format(
+                    name=dist.name, version=dist.version, line=repr(line), error=error))
                 continue
             if req.marker is not None and not req.marker.evaluate(environment):
                 continue
