@@ -11,12 +11,16 @@ import os
 import sys
 from envcheck.errors import UsageError
 
-# Printed by the target interpreter itself; standard library only, valid on any Python 3.
+# Printed by the target interpreter itself; standard library only, valid on any Python 3. sys.path
+# without the '' that `-c` puts first (absent under PYTHONSAFEPATH); the site folders and customize
+# modules are what the interpreter cache watches. Changing this? Bump python_cache.FORMAT (a test checks).
 _ASK = (
-    "import json, sys; print(json.dumps({'executable': sys.executable, "
+    "import json, site, sys; m = sys.modules; print(json.dumps({'executable': sys.executable, "
     "'version': list(sys.version_info[:3]), 'implementation': sys.implementation.name, "
-    "'path': sys.path[1:], 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), "
-    "'platform': sys.platform}))"
+    "'path': sys.path if getattr(sys.flags, 'safe_path', False) else sys.path[1:], "
+    "'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), 'platform': sys.platform, "
+    "'site_dirs': getattr(site, 'getsitepackages', list)(), 'user_site': getattr(site, 'getusersitepackages', str)(), "
+    "'customize': [getattr(m.get(n), '__file__', None) for n in ('sitecustomize', 'usercustomize')]}))"
 )
 ASK_TIMEOUT = 30.0
 
@@ -71,14 +75,31 @@ def current() -> TargetPython:
     )
 
 
-def resolve(spec: str | None) -> TargetPython:
-    """The interpreter `--python` named (or this one); UsageError when it is not a working Python."""
+def resolve(spec: str | None, cache: bool = True) -> TargetPython:
+    """The interpreter `--python` named (or this one); UsageError when it is not a working Python.
+
+    With `cache`, what the interpreter answered before is reused while nothing it depends on has
+    changed (envcheck.probes.python_cache); `--no-cache` asks it every time.
+    """
     if spec is None:
         return current()
     executable = find_executable(spec)
     if _same_file(executable, sys.executable):
         return current()
-    return ask(executable)
+    if not cache:
+        return _target(_answer(executable), executable)
+    import time  # the cached path only: when the interpreter was asked, for the racy check
+
+    from envcheck.probes import python_cache
+
+    fields = python_cache.key(executable)
+    remembered = python_cache.load(executable, fields)
+    if remembered is not None:
+        return _target(remembered, executable)
+    asked_at = time.time_ns()
+    answer = _answer(executable)
+    python_cache.store(executable, fields, answer, asked_at)
+    return _target(answer, executable)
 
 
 def find_executable(spec: str) -> str:
@@ -107,7 +128,24 @@ def find_executable(spec: str) -> str:
 
 def ask(executable: str) -> TargetPython:
     """Start the interpreter once and read its sys.path and version; UsageError if it cannot answer."""
-    import json
+    return _target(_answer(executable), executable)
+
+
+def _target(answer: dict, executable: str) -> TargetPython:
+    return TargetPython(
+        executable=answer["executable"] or executable,
+        version=tuple(answer["version"]),  # type: ignore[arg-type]
+        path=tuple(answer["path"]),
+        prefix=answer["prefix"],
+        base_prefix=answer["base_prefix"],
+        implementation=answer["implementation"],
+        platform=answer["platform"],
+    )
+
+
+def _answer(executable: str) -> dict:
+    """The interpreter's own answer to _ASK, checked for shape; UsageError if it cannot answer."""
+    import json  # only when an interpreter is asked: json imports re (~10 ms)
 
     from envcheck import runner
 
@@ -115,16 +153,11 @@ def ask(executable: str) -> TargetPython:
     if result.status == runner.OK:
         try:
             data = json.loads(runner.last_line(result.stdout))
-            return TargetPython(
-                executable=data["executable"] or executable,
-                version=tuple(data["version"]),  # type: ignore[arg-type]
-                path=tuple(data["path"]),
-                prefix=data["prefix"],
-                base_prefix=data["base_prefix"],
-                implementation=data["implementation"],
-                platform=data["platform"],
-            )
-        except (ValueError, KeyError, TypeError):
+            _target(data, executable)  # every field present and of the right kind
+            if all(isinstance(part, str) for part in data["path"]) and all(isinstance(part, int) for part in data["version"]):
+                data["executable"] = data["executable"] or executable
+                return data
+        except (ValueError, KeyError, TypeError, AttributeError):
             pass  # not Python's answer: reported below
         raise UsageError(f"--python {executable}: does not look like a Python interpreter (it printed no answer)")
     if result.status in (runner.EXITED, runner.UNDECODABLE):

@@ -26,7 +26,7 @@ def gather(args: argparse.Namespace, live: bool = True):
     there (stdout may be piped: the summary is data, the live view is talk). Shared with report."""
     from envcheck.checks import doctor
 
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     if not (live and render._isatty(sys.stderr)):
         return doctor.run(python)
     from rich.live import Live  # terminal only

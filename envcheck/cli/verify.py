@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from envcheck.checks import verify
 
     profile = profiles.load(args.profile)  # ProfileError is a UsageError: one line, exit 2
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     outcomes, seconds = verify.verify(python, profile)
     if args.junit_xml:
         with open(args.junit_xml, "wb") as stream:
