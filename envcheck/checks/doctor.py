@@ -227,10 +227,30 @@ def _installed(g: Gather):
     return requirements.read_installed(g.get("scan"))
 
 
+def _tf_child(g: Gather):
+    """One TensorFlow child for the TensorFlow, GPU and smoke areas (probes.tf_stages), or None when
+    TensorFlow is not installed (then check-cuda's child and NumPy's smoke run are cheap on their own)."""
+    from envcheck.diagnose import doctor as rules
+    from envcheck.probes import tf_stages
+
+    if rules.installed_tensorflow(g.get("installed")) is None:
+        return None
+    return tf_stages.SharedChild(g.python.executable, tf_timeout=g.options.get("tf_timeout", 90.0),
+                                 train_timeout=g.options.get("smoke_timeout", 120.0))
+
+
 def _cuda(g: Gather) -> dict:
     from envcheck.checks import cuda  # check-cuda's library function: GPU, driver, libraries, TF's view
 
-    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0))
+    child = g.get("tf_child")
+    tf_source = None
+    if child is not None:
+        from envcheck.probes import tensorflow as tf_probe
+
+        def tf_source():
+            return tf_probe.from_stages(child.result("import"), child.result("gpu"))
+
+    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
 
 
 def _tf_python_range(g: Gather):
@@ -310,8 +330,10 @@ def smoke_area(g: Gather) -> Area:
     from envcheck.checks import smoke  # smoke-train's library function
     from envcheck.diagnose import doctor as rules
 
-    backend = "tensorflow" if rules.installed_tensorflow(g.get("installed")) else "numpy"
-    report = smoke.check(g.python, backend=backend, timeout=g.options.get("smoke_timeout", 120.0))
+    child = g.get("tf_child")
+    if child is not None:  # TensorFlow installed: the training is the shared child's last stage
+        return rules.smoke_area(smoke.from_stage(child.result("train"), g.python))
+    report = smoke.check(g.python, backend="numpy", timeout=g.options.get("smoke_timeout", 120.0))
     return rules.smoke_area(report)
 
 
@@ -326,6 +348,7 @@ PROVIDERS: dict[str, Callable[[Gather], Any]] = {
     "scan": _scan,
     "installed": _installed,
     "cuda": _cuda,
+    "tf_child": _tf_child,
     "tf_python_range": _tf_python_range,
 }
 

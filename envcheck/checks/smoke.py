@@ -156,6 +156,8 @@ def _phase_words(phase: str | None) -> str:
         return "while importing TensorFlow"
     if phase.startswith("train"):
         return "while training"
+    if phase.startswith("list GPUs"):
+        return "while listing GPUs"
     return f"during '{phase}'"
 
 
@@ -231,6 +233,17 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
         out["fix"] = next((_FIXES[c["name"]] for c in failed if c["name"] in _FIXES), None)
     out["passed"] = bool(checks) and not failed and out["failure"] is None
     return out
+
+
+def from_stage(result, python: TargetPython) -> dict:
+    """The smoke-train dict from doctor's shared TensorFlow child (a probes.tf_stages StageResult for
+    `train`): smoke_net.py's own answer, or the failure of the stage the child died in."""
+    from envcheck.probes import tf_stages  # doctor only
+
+    phase = tf_stages.PHASES.get(result.died_in) if result.command is not None else None
+    options = {"backend": "tensorflow", "task": "xor", "activation": "relu", "device": "auto"}
+    return interpret(tf_stages.as_target_result(result, SCRIPT), python, options, result.limit or 120.0,
+                     result.seconds, phase)
 
 
 def summary(result: dict) -> str:

@@ -1,0 +1,83 @@
+"""runner.stream: a child's stdout lines as they come, with run()'s deadline, kill and statuses, and a cap."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from envcheck import runner
+
+PY = sys.executable
+
+
+def test_lines_arrive_while_the_child_still_runs():
+    code = "import sys, time\nfor i in range(3):\n    print(i, flush=True); time.sleep(0.2)\ntime.sleep(1)"
+    with runner.stream([PY, "-c", code], timeout=30) as child:
+        first = child.next_line()
+        assert first == "0" and child.process.poll() is None  # read before the child ended
+        assert [child.next_line(), child.next_line(), child.next_line(), child.next_line()] == ["1", "2", None, None]
+        result = child.finish()
+    assert (result.status, result.stdout) == (runner.OK, "0\n1\n2\n")
+
+
+def test_a_line_that_does_not_come_in_time_stops_the_child_as_timed_out():
+    with runner.stream([PY, "-c", "print('a', flush=True); import time; time.sleep(60)"], timeout=30) as child:
+        assert child.next_line(5) == "a"
+        started = time.monotonic()
+        assert child.next_line(0.5) is None
+        result = child.finish()
+    assert time.monotonic() - started < 10
+    assert result.status == runner.TIMED_OUT and result.timeout == 0.5 and "within 0.5 s" in result.describe()
+
+
+def test_the_stream_s_own_deadline_kills_the_whole_group():
+    code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    with runner.stream([PY, "-c", code], timeout=1) as child:
+        assert child.next_line() is None
+        result = child.finish()
+    assert result.status == runner.TIMED_OUT and result.seconds < 10
+
+
+def test_a_crash_is_a_status_and_the_lines_before_it_are_kept():
+    code = "import os, signal; print('before', flush=True); os.kill(os.getpid(), signal.SIGSEGV)"
+    with runner.stream([PY, "-c", code], timeout=30) as child:
+        assert child.next_line() == "before" and child.next_line() is None
+        result = child.finish()
+    assert result.status == runner.SIGNALLED and result.signal_name == "SIGSEGV" and result.stdout == "before\n"
+
+
+def test_a_missing_program_is_not_found_not_an_exception(tmp_path):
+    with runner.stream([str(tmp_path / "nothing")], timeout=30) as child:
+        assert child.next_line() is None
+        assert child.finish().status == runner.NOT_FOUND
+
+
+def test_stderr_markers_order_the_log_against_the_answers():
+    code = ("import sys\nsys.stderr.write('log line\\n'); sys.stderr.flush()\nprint('answer', flush=True)\n"
+            "sys.stderr.write('done-1\\n'); sys.stderr.flush()")
+    with runner.stream([PY, "-c", code], timeout=30) as child:
+        assert child.next_line() == "answer"
+        assert child.wait_stderr("done-1\n", 5) and "log line" in child.stderr
+        assert not child.wait_stderr("never", 0.2)
+        child.finish()
+
+
+def test_output_past_the_cap_is_dropped_without_blocking_the_child():
+    code = "import sys; sys.stdout.write('x' * 3_000_000 + '\\nlast\\n'); sys.stderr.write('e' * 3_000_000)"
+    with runner.stream([PY, "-c", code], timeout=30, max_output=100_000) as child:
+        assert child.next_line() is None  # the one long line and what follows are past the cap
+        result = child.finish()
+    assert result.status == runner.OK and child.truncated and len(result.stderr) == 100_000
+
+
+def test_leaving_the_block_early_takes_the_child_down():
+    with pytest.raises(KeyboardInterrupt):
+        with runner.stream([PY, "-c", "print(1, flush=True); import time; time.sleep(60)"],
+                           timeout=60) as child:
+            pid = child.process.pid
+            raise KeyboardInterrupt
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
