@@ -315,16 +315,18 @@ class Stream:
             self._killed_at = self.timeout if limit is None else limit
         _kill_group(self.process)
 
-    def finish(self) -> CommandResult:
-        """Wait for the child to end (stopping it at the deadline) and read what is left: its CommandResult."""
+    def finish(self, limit: float | None = None) -> CommandResult:
+        """Wait for the child to end (stopping it at the deadline, or after `limit` more seconds) and
+        read what is left: its CommandResult."""
         if self._error is not None:
             return self._error
         if self._result is not None:
             return self._result
+        wait = max(0.0, self.deadline - time.monotonic())
         try:
-            self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+            self.process.wait(timeout=wait if limit is None else min(wait, limit))
         except subprocess.TimeoutExpired:
-            self.kill(self.timeout)
+            self.kill(self.timeout if limit is None or wait <= limit else limit)
             self.process.wait()
         for reader in self._readers:
             reader.join()

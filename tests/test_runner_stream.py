@@ -81,3 +81,11 @@ def test_leaving_the_block_early_takes_the_child_down():
             raise KeyboardInterrupt
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_finish_with_a_limit_stops_a_child_that_lingers_after_its_answer():
+    with runner.stream([PY, "-c", "print('answer', flush=True); import time; time.sleep(60)"], timeout=60) as child:
+        assert child.next_line() == "answer"
+        started = time.monotonic()
+        result = child.finish(0.5)
+    assert time.monotonic() - started < 10 and result.status == runner.TIMED_OUT and result.timeout == 0.5

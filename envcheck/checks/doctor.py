@@ -149,6 +149,9 @@ def run(
     """
     specs = AREAS if specs is None else specs
     providers = PROVIDERS if providers is None else providers
+    options = dict(options or {})
+    # The shared TensorFlow child trains only for doctor's own smoke area (verify runs its own smoke-train).
+    options.setdefault("tf_train", any(spec.run is smoke_area for spec in specs))
     gather = Gather(python, providers, options)
     started = time.monotonic()
     results: dict[str, Area] = {}
@@ -236,7 +239,8 @@ def _tf_child(g: Gather):
     if rules.installed_tensorflow(g.get("installed")) is None:
         return None
     return tf_stages.SharedChild(g.python.executable, tf_timeout=g.options.get("tf_timeout", 90.0),
-                                 train_timeout=g.options.get("smoke_timeout", 120.0))
+                                 train_timeout=g.options.get("smoke_timeout", 120.0),
+                                 train=g.options.get("tf_train", True))
 
 
 def _cuda(g: Gather) -> dict:

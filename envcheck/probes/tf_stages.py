@@ -36,6 +36,7 @@ STAGE_WORDS = {
 PHASES = {"import": "import tensorflow", "gpu": "list GPUs", "train": "train"}
 IMPORT_TIMEOUT = 90.0  # import and GPU listing, as check-cuda's --tf-timeout
 TRAIN_TIMEOUT = 120.0  # the training, as smoke-train's --timeout
+EXIT_WAIT = 5.0  # how long a child that gave its last answer may take to exit before it is stopped
 
 
 class StageResult(NamedTuple):
@@ -75,13 +76,15 @@ class SharedChild:
     """The stages of one TensorFlow child (and, if it dies, a second for what it left), read in a thread."""
 
     def __init__(self, python: str, tf_timeout: float = IMPORT_TIMEOUT, train_timeout: float = TRAIN_TIMEOUT,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, train: bool = True) -> None:
         self.python = python
+        self.stages = STAGES if train else STAGES[:2]  # no training asked for: the child stops after the GPUs
         self.tf_timeout = tf_timeout
         self.train_timeout = train_timeout
         self.env = dict(os.environ if env is None else env)
         self.env["TF_CPP_MIN_LOG_LEVEL"] = "0"  # a user's 2 or 3 would hide the lines check-cuda classifies
         self.children = 0  # how many TensorFlow children it took (2 when one died and the rest was retried)
+        self.ended: list[runner.CommandResult] = []  # how each child ended, once it has
         self._results: dict[str, StageResult] = {}
         self._ready = {stage: threading.Event() for stage in STAGES}
         self._thread = threading.Thread(target=self._run, daemon=True, name="doctor-tensorflow")
@@ -99,13 +102,14 @@ class SharedChild:
 
     def _run(self) -> None:
         try:
-            died = self._attempt(STAGES, retried=False)
-            left = [stage for stage in STAGES if stage not in self._results]
+            died = self._attempt(self.stages, retried=False)
+            left = [stage for stage in self.stages if stage not in self._results]
             if died is not None and died.stage != "import" and left:
                 self._attempt(["import", *left], retried=True)
         finally:  # whatever happened above, no area waits forever
             for stage in STAGES:
-                self._set(StageResult(stage, None, error="envcheck stopped reading TensorFlow's child"))
+                self._set(StageResult(stage, None, error="not asked for" if stage not in self.stages
+                                      else "envcheck stopped reading TensorFlow's child"))
 
     def _attempt(self, stages, retried: bool) -> StageResult | None:
         """One child for `stages` (import first); the failure of the stage it died in, or None."""
@@ -121,6 +125,7 @@ class SharedChild:
                 data = _next_answer(child, stage, until)
                 if data is None:  # the child died, hung or stopped answering in this stage
                     command = child.finish()
+                    self.ended.append(command)
                     failed = StageResult(stage, None, command=command, died_in=stage, stderr=command.stderr,
                                          seconds=command.seconds, retried=retried, limit=limits[stage])
                     if not (retried and stage == "import"):
@@ -130,9 +135,12 @@ class SharedChild:
                             self._set(failed._replace(stage=later, limit=limits[later]))
                     return failed
                 child.wait_stderr(f"{MARKER} {stage}\n", 2.0)  # TensorFlow's log lines up to this answer
+                if stage == stages[-1]:
+                    # The child leaves right after its last line (os._exit): wait for it before handing
+                    # the answer over, so nothing outlives doctor and its CPU time is its parent's to count.
+                    self.ended.append(child.finish(EXIT_WAIT))
                 self._set(StageResult(stage, data.get("answer"), data.get("error"), stderr=child.stderr,
                                       seconds=time.monotonic() - started, retried=retried, limit=limits[stage]))
-            child.finish()
         return None
 
 

@@ -121,6 +121,16 @@ def test_the_stand_in_passes_the_stages_it_does_not_fail(stand_in):
     assert not FAILURES & set(codes(areas["gpu"]))
     assert "has no attribute" in areas["smoke"]["findings"][0]["message"]  # a stand-in cannot train
     assert child.children == 1
+    # Waited for before doctor returned: nothing outlives it, and its CPU time is counted as doctor's.
+    assert [ended.status for ended in child.ended] == ["ok"]
+
+
+def test_without_doctor_s_smoke_area_the_child_does_not_train(stand_in, monkeypatch):
+    monkeypatch.setenv("FAKE_TF", "none:none")
+    result = doctor.run(target.current(), [spec for spec in doctor.AREAS if spec.key == "tensorflow"])
+    child = result.gather.values()["tf_child"]
+    assert child.stages == ("import", "gpu") and child.result("train").error == "not asked for"
+    assert result.areas[0].status == "ok"
 
 
 # ---------------------------------------------------------------- import
