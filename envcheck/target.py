@@ -86,11 +86,11 @@ def resolve(spec: str | None, cache: bool = True) -> TargetPython:
     executable = find_executable(spec)
     if _same_file(executable, sys.executable):
         return current()
-    if not cache:
+    from envcheck.probes import python_cache
+
+    if not cache or python_cache.is_script(executable):
         return _target(_answer(executable), executable)
     import time  # the cached path only: when the interpreter was asked, for the racy check
-
-    from envcheck.probes import python_cache
 
     fields = python_cache.key(executable)
     remembered = python_cache.load(executable, fields)

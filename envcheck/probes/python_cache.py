@@ -16,7 +16,8 @@ The key, checked on every use without starting the interpreter (about twenty `st
   a missing one is remembered as missing, so its appearance counts), each `.pth` file in them (edited
   in place), and the `sitecustomize` / `usercustomize` modules the interpreter ran.
 
-An answer is not stored when anything it depends on changed in the seconds before the interpreter was
+An answer is not stored for a `#!` script (a pyenv or asdf shim picks its Python by the working
+directory and variables of its own), nor when anything it depends on changed in the seconds before the interpreter was
 asked (the "racy" window git also guards: a change within a file system's timestamp granularity would
 otherwise leave the key unchanged), nor when `sys.path` holds a relative entry (its meaning depends on
 the working directory).
@@ -82,6 +83,16 @@ def signature(path: str, follow: bool = True) -> str:
     except (OSError, ValueError):
         return _MISSING
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def is_script(executable: str) -> bool:
+    """A `#!` script (a pyenv or asdf shim): which Python it starts can depend on the working directory
+    or on variables no key can list (PYENV_VERSION, .python-version), so its answers are not remembered."""
+    try:
+        with open(executable, "rb") as stream:
+            return stream.read(2) == b"#!"
+    except OSError:
+        return True  # unreadable: nothing to identify it by
 
 
 def key(executable: str, environ=None) -> list[str]:

@@ -172,6 +172,18 @@ def test_files_changed_seconds_ago_are_not_remembered(cache, asked, tmp_path):
     assert not (cache / python_cache.FOLDER).exists()
 
 
+def test_a_shim_script_is_never_remembered(cache, asked, venv, tmp_path):
+    """pyenv's and asdf's shims are scripts that pick a Python by the working directory: ask every time."""
+    shim = tmp_path / "shims" / "python"
+    shim.parent.mkdir()
+    shim.write_text(f"#!/bin/sh\nexec {venv / 'bin' / 'python'} \"$@\"\n")
+    shim.chmod(0o755)
+    settle(shim.parent)
+    assert target.resolve(str(shim)).prefix == str(venv)
+    assert target.resolve(str(shim)).prefix == str(venv)
+    assert len(asked) == 2 and not cache.exists()
+
+
 def test_no_cache_asks_every_time(cache, asked, venv):
     target.resolve(str(venv), cache=False)
     target.resolve(str(venv), cache=False)
