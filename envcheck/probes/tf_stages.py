@@ -62,7 +62,7 @@ class StageResult(NamedTuple):
         if self.answer is not None:
             return None
         if self.error is not None:
-            return f"{self.error} ({STAGE_WORDS[self.stage].replace('while ', '', 1)})"
+            return f"{self.error}, raised {STAGE_WORDS[self.stage]}"
         where = STAGE_WORDS.get(self.died_in or self.stage, "")
         what = self.command.describe() if self.command is not None else "the child gave no answer"
         if self.command is not None and self.command.status == runner.TIMED_OUT:

@@ -30,6 +30,8 @@ def fail(where):
         os.kill(os.getpid(), signal.SIGSEGV)
     if HOW == "hang":
         time.sleep(600)
+    if HOW == "raise":
+        raise ImportError("libcudart.so.12: cannot open shared object file: No such file or directory")
 
 
 fail("import")
@@ -153,6 +155,13 @@ def test_hang_while_importing_is_stopped_at_its_deadline(stand_in):
     assert "did not finish within 3 s" in text and "while importing TensorFlow" in text
     assert "did not finish within 3 s while importing TensorFlow" in message(areas["smoke"], "SMOKE_TRAIN_FAILED")
     assert child.children == 1
+
+
+def test_an_import_error_is_the_tensorflow_line_s_finding_and_the_training_says_it_too(stand_in):
+    areas, child = stand_in("import:raise")
+    assert "libcudart.so.12" in message(areas["tensorflow"], "TF_IMPORT_FAILED")
+    assert "failed to import" in message(areas["smoke"], "SMOKE_TRAIN_FAILED")
+    assert child.children == 1 and [ended.status for ended in child.ended] == ["exited"]
 
 
 def test_nan_in_the_import_answer_is_read_as_null(stand_in):

@@ -47,6 +47,8 @@ def main(argv):
     tf = tf_facts.import_facts(facts)
     say("import", answer=facts)  # always: a retry's import is worth knowing too
     if tf is None:
+        if "gpu" in wanted:
+            say("gpu", error="not run: TensorFlow did not import")
         # smoke_net's own answer for a TensorFlow that is missing or does not import (it tries once more)
         if "train" in wanted:
             say("train", answer=smoke_net.train(smoke_net.parse_args([])))
