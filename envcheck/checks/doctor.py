@@ -1,10 +1,15 @@
 """envcheck doctor's engine: every area at once, each isolated, one result.
 
 An *area* (Python, Packages, NumPy, TensorFlow, GPU, Smoke training, System) is a function
-`area(gather) -> Area`. Areas run concurrently in daemon threads; the slow work in them (importing
-TensorFlow, training) runs in child processes with their own timeouts. What areas need in common
-(the package scan, check-cuda's report) comes from `Gather`, which computes each source once, on
-first demand, and hands the same value (or the same failure) to every area that asks.
+`area(gather) -> Area`. Areas run concurrently; the slow work in them (importing TensorFlow,
+training) runs in child processes with their own timeouts. What areas need in common (the package
+scan, check-cuda's report) comes from `Gather`, which computes each source once, on first demand,
+and hands the same value (or the same failure) to every area that asks.
+
+Each area's answer and each shared source is a `concurrent.futures.Future`, and the deadline is
+`concurrent.futures.wait`. The areas run in daemon threads of their own rather than in a
+ThreadPoolExecutor: the executor's workers are joined when the interpreter exits, so one area stuck
+in Python code would keep `envcheck doctor` alive after it has printed its answer.
 
 Isolation: an area that raises becomes a named ✗ (AREA_FAILED) with the error in one line; one that
 has not answered by its deadline becomes a named ✗ (AREA_TIMED_OUT) and is left behind (its thread
@@ -15,50 +20,28 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from concurrent.futures import Future, wait
+from typing import Any, Callable, NamedTuple
 
-from envcheck.model import ERROR, WARNING, Finding, worst
+from envcheck import data, runner, target
+from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
+from envcheck.diagnose import doctor as rules
+from envcheck.model import ERROR, Area, DoctorReport, Finding  # noqa: F401 (Area lives in the model; re-exported)
+from envcheck.probes import packages, python_env, requirements, system, tf_stages
+from envcheck.probes import tensorflow as tf_probe
 from envcheck.target import TargetPython
 
-SCHEMA = "envcheck.doctor/1"
-OK, WARN, FAIL = "ok", "warning", "error"
+SCHEMA = DoctorReport.SCHEMA
+DoctorResult = DoctorReport  # the name the README and callers used before the typed reports
 # Long enough for check-cuda's TensorFlow import (90 s) and a smoke run (120 s) to hit their own
 # timeouts first, so their findings name what hung rather than this catch-all.
 AREA_TIMEOUT = 150.0
 
 
-@dataclass
-class Area:
-    key: str  # stable: python, packages, numpy, tensorflow, gpu, smoke, system
-    title: str  # for people: "Smoke training"
-    summary: str  # one line: the answer for this area
-    findings: list[Finding] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def status(self) -> str:
-        level = worst(self.findings)
-        return FAIL if level == ERROR else WARN if level == WARNING else OK
-
-    def to_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "summary": self.summary,
-            "findings": [finding.to_dict() for finding in self.findings],
-            "facts": self.facts,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-@dataclass(frozen=True)
-class AreaSpec:
+class AreaSpec(NamedTuple):
     key: str
     title: str
-    run: Callable[["Gather"], Area]
+    run: Callable[[Gather], Area]
 
 
 class SourceFailed(Exception):
@@ -71,82 +54,54 @@ class SourceFailed(Exception):
 
 
 class Gather:
-    """Shared, lazily computed facts: each provider runs once, in the first thread that asks."""
+    """Shared, lazily computed facts: each provider runs once, in the first thread that asks; the
+    others wait on the same Future."""
 
-    def __init__(self, python: TargetPython, providers: dict[str, Callable[["Gather"], Any]], options: dict | None = None):
+    def __init__(self, python: TargetPython, providers: dict[str, Callable[[Gather], Any]],
+                 options: dict | None = None):
         self.python = python
         self.options = dict(options or {})
         self._providers = providers
         self._lock = threading.Lock()
-        self._entries: dict[str, dict] = {}
+        self._futures: dict[str, Future] = {}
 
     def get(self, name: str) -> Any:
         with self._lock:
-            entry = self._entries.get(name)
-            owner = entry is None
+            future = self._futures.get(name)
+            owner = future is None
             if owner:
-                entry = self._entries[name] = {"done": threading.Event(), "value": None, "error": None}
+                future = self._futures[name] = Future()
         if owner:
             try:
-                entry["value"] = self._providers[name](self)
+                future.set_result(self._providers[name](self))
             except Exception as error:  # kept and re-raised, named, to every area that needs this source
-                entry["error"] = error
-            finally:
-                entry["done"].set()
-        else:
-            entry["done"].wait()
-        if entry["error"] is not None:
-            raise SourceFailed(name, entry["error"])
-        return entry["value"]
+                future.set_exception(error)
+        try:
+            return future.result()
+        except Exception as error:
+            raise SourceFailed(name, error) from None
 
     def values(self) -> dict[str, Any]:
         """Every source computed so far (for report): name -> value, failures left out."""
         with self._lock:
-            items = list(self._entries.items())
-        return {name: e["value"] for name, e in items if e["done"].is_set() and e["error"] is None}
-
-
-@dataclass
-class DoctorResult:
-    python: TargetPython
-    areas: list[Area]
-    seconds: float
-    gather: Gather | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for area in self.areas for f in area.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for area in self.areas for f in area.findings if f.severity == WARNING)
-
-    def exit_code(self, strict: bool = False) -> int:
-        return 1 if self.errors or (strict and self.warnings) else 0
-
-    def to_dict(self) -> dict:
-        return {
-            "schema": SCHEMA,
-            "python": self.python.to_dict(),
-            "areas": [area.to_dict() for area in self.areas],
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "seconds": round(self.seconds, 3),
-        }
+            items = list(self._futures.items())
+        return {name: f.result() for name, f in items if f.done() and f.exception() is None}
 
 
 def run(
-    python: TargetPython,
+    python: TargetPython | str | None,
     specs: list[AreaSpec] | None = None,
     providers: dict[str, Callable[[Gather], Any]] | None = None,
     options: dict | None = None,
     area_timeout: float = AREA_TIMEOUT,
     on_event: Callable[[str, str, Area | None], None] | None = None,
-) -> DoctorResult:
-    """Run every area concurrently and wait at most `area_timeout` seconds for each.
+) -> DoctorReport:
+    """Run every area concurrently and wait at most `area_timeout` seconds for them.
 
+    `python` is a TargetPython, or what a user has: an interpreter's path, a venv, or None for this one.
     `on_event(key, "start" | "done", area)` is called from worker threads (for a live display).
     """
+    python = target.of(python)
     specs = AREAS if specs is None else specs
     providers = PROVIDERS if providers is None else providers
     options = dict(options or {})
@@ -154,31 +109,35 @@ def run(
     options.setdefault("tf_train", any(spec.run is smoke_area for spec in specs))
     gather = Gather(python, providers, options)
     started = time.monotonic()
-    results: dict[str, Area] = {}
-    threads = []
-    for spec in specs:
-        thread = threading.Thread(target=_run_area, args=(spec, gather, results, on_event), daemon=True, name=f"doctor-{spec.key}")
-        thread.start()
-        threads.append((spec, thread))
-    deadline = started + area_timeout
+    futures = [(spec, _start(spec, gather, on_event)) for spec in specs]
+    wait([future for _, future in futures], timeout=area_timeout)
     areas = []
-    for spec, thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-        area = results.get(spec.key)
-        if area is None:  # still running at the deadline: named, and left behind
-            area = _broken_area(
-                spec, "AREA_TIMED_OUT", f"did not finish within {area_timeout:g} s",
-                f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; the other checks still report.",
+    for spec, future in futures:
+        if future.done():
+            area = future.result()
+        else:  # still running at the deadline: named, and left behind
+            area = _broken_area(spec, f"did not finish within {area_timeout:g} s", Finding(
+                "AREA_TIMED_OUT", ERROR,
+                f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; "
+                "the other checks still report.",
                 f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
-            )
-            area.seconds = time.monotonic() - started
+            ))._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
         areas.append(area)
-    return DoctorResult(python, areas, time.monotonic() - started, gather)
+    return DoctorReport(python, tuple(areas), time.monotonic() - started, gather.values())
 
 
-def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
+def _start(spec: AreaSpec, gather: Gather, on_event) -> Future:
+    """Run one area in a daemon thread; its Future gets the Area (never an exception)."""
+    future: Future = Future()
+    thread = threading.Thread(target=lambda: future.set_result(_run_area(spec, gather, on_event)), daemon=True,
+                              name=f"doctor-{spec.key}")
+    thread.start()
+    return future
+
+
+def _run_area(spec: AreaSpec, gather: Gather, on_event) -> Area:
     if on_event:
         on_event(spec.key, "start", None)
     started = time.monotonic()
@@ -187,20 +146,21 @@ def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
     except Exception as error:  # isolation: one broken area is a named ✗, never the end of doctor
         shown = error.error if isinstance(error, SourceFailed) else error
         where = f" while reading {error.name}" if isinstance(error, SourceFailed) else ""
-        area = _broken_area(
-            spec, "AREA_FAILED", f"the check itself failed{where}",
+        area = _broken_area(spec, f"the check itself failed{where}", Finding(
+            "AREA_FAILED", ERROR,
             f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
-            f"Run `{_single_command(spec.key)}` for details; if it is envcheck's fault, report it with `envcheck report`.",
-        )
-    area.seconds = time.monotonic() - started
-    results[spec.key] = area
+            f"Run `{_single_command(spec.key)}` for details; "
+            "if it is envcheck's fault, report it with `envcheck report`.",
+        ))
+    area = area._replace(seconds=time.monotonic() - started)
     if on_event:
         on_event(spec.key, "done", area)
+    return area
 
 
-def _broken_area(spec: AreaSpec, code: str, summary: str, message: str, fix: str) -> Area:
+def _broken_area(spec: AreaSpec, summary: str, finding: Finding) -> Area:
     """An area that could not answer: a named error, so doctor still reports every other area."""
-    return Area(spec.key, spec.title, summary, [Finding(code, ERROR, message, fix)])
+    return Area(spec.key, spec.title, summary, [finding])
 
 
 def _single_command(key: str) -> str:
@@ -219,23 +179,16 @@ NUMPY_TIMEOUT = 60.0
 
 
 def _scan(g: Gather):
-    from envcheck.probes import packages
-
     return packages.scan(g.python.path)
 
 
 def _installed(g: Gather):
-    from envcheck.probes import requirements
-
     return requirements.read_installed(g.get("scan"))
 
 
 def _tf_child(g: Gather):
     """One TensorFlow child for the TensorFlow, GPU and smoke areas (probes.tf_stages), or None when
     TensorFlow is not installed (then check-cuda's child and NumPy's smoke run are cheap on their own)."""
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import tf_stages
-
     if rules.installed_tensorflow(g.get("installed")) is None:
         return None
     return tf_stages.SharedChild(g.python.executable, tf_timeout=g.options.get("tf_timeout", 90.0),
@@ -244,13 +197,9 @@ def _tf_child(g: Gather):
 
 
 def _cuda(g: Gather) -> dict:
-    from envcheck.checks import cuda  # check-cuda's library function: GPU, driver, libraries, TF's view
-
     child = g.get("tf_child")
     tf_source = None
     if child is not None:
-        from envcheck.probes import tensorflow as tf_probe
-
         def tf_source():
             return tf_probe.from_stages(child.result("import"), child.result("gpu"))
 
@@ -258,29 +207,24 @@ def _cuda(g: Gather) -> dict:
 
 
 def _tf_python_range(g: Gather):
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import tf_builds
-
     tf = rules.installed_tensorflow(g.get("installed"))
-    return tf_builds.python_range(tf.version if tf else None)
+    try:
+        return data.tensorflow_python_range(tf.version if tf else None)
+    except OSError:
+        return None  # the shipped table is missing: a fact we do not have, not an error
 
 
 def python_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import python_env
-
-    facts = python_env.read(g.python, g.get("scan")).to_dict()
+    facts = python_env.read(g.python, g.get("scan"))
     installed = g.get("installed")
     return rules.python_area(facts, rules.installed_tensorflow(installed), g.get("tf_python_range"))
 
 
 def packages_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import packages, requirements
-
     scan = g.get("scan")
     installed = g.get("installed")
-    broken, problems = requirements.check(installed, requirements.marker_environment(g.python.version, g.python.platform))
+    environment = requirements.marker_environment(g.python.version, g.python.platform)
+    broken, problems = requirements.check(installed, environment)
     tf_rows = sorted(
         ((d.display_name, d.version) for name, d in installed.items()
          if name.startswith(("tensor", "tf-", "keras"))),
@@ -290,10 +234,6 @@ def packages_area(g: Gather) -> Area:
 
 
 def numpy_area(g: Gather) -> Area:
-    from envcheck import runner
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import requirements
-
     answer = runner.run_target_script(g.python.executable, "numpy_facts.py", timeout=NUMPY_TIMEOUT)
     installed = g.get("installed")
     tf = rules.installed_tensorflow(installed)
@@ -313,8 +253,6 @@ def numpy_area(g: Gather) -> Area:
 
 
 def tensorflow_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-
     installed = g.get("installed")
     tf = rules.installed_tensorflow(installed)
     if tf is None:
@@ -325,26 +263,18 @@ def tensorflow_area(g: Gather) -> Area:
 
 
 def gpu_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-
     return rules.gpu_area(g.get("cuda"))
 
 
 def smoke_area(g: Gather) -> Area:
-    from envcheck.checks import smoke  # smoke-train's library function
-    from envcheck.diagnose import doctor as rules
-
     child = g.get("tf_child")
     if child is not None:  # TensorFlow installed: the training is the shared child's last stage
         return rules.smoke_area(smoke.from_stage(child.result("train"), g.python))
-    report = smoke.check(g.python, backend="numpy", timeout=g.options.get("smoke_timeout", 120.0))
+    report = smoke.run(g.python, backend="numpy", timeout=g.options.get("smoke_timeout", 120.0))
     return rules.smoke_area(report)
 
 
 def system_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import system
-
     return rules.system_area(system.read(disk_path=g.python.prefix))
 
 

@@ -1,5 +1,6 @@
-"""envcheck doctor: every check at once — Python, packages, NumPy, TensorFlow, GPU, smoke training,
-system — one summary with a fix beneath each problem, and one exit code.
+"""envcheck doctor: every check at once, one summary with a fix beneath each problem, one exit code.
+
+The checks: Python, packages, NumPy, TensorFlow, GPU, smoke training and the system, concurrently.
 
 Exit 0 when nothing is an error (warnings allowed, e.g. no GPU); 1 otherwise, or with --strict when
 anything is a warning. Each check is isolated: one that crashes, hangs or raises is a named ✗.
@@ -21,10 +22,10 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser)
 
 
-def gather(args: argparse.Namespace, live: bool = True):
+def _run(args: argparse.Namespace, live: bool = True):
     """Run doctor for args.python; with `live` and stderr on a terminal, a live line per running check
-    there (stdout may be piped: the summary is data, the live view is talk). Shared with report."""
-    from envcheck.checks import doctor
+    there (stdout may be piped: the summary is data, the live view is talk)."""
+    from envcheck.checks import doctor  # the engine, with its threads: not needed for --help
 
     python = target.resolve(args.python, cache=not args.no_cache)
     if not (live and render._isatty(sys.stderr)):
@@ -40,9 +41,9 @@ def gather(args: argparse.Namespace, live: bool = True):
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck.render import doctor as render_doctor
+    from envcheck.render import doctor as render_doctor  # the renderer in use, imported when it runs
 
-    result = gather(args, live=args.format is None)
+    result = _run(args, live=args.format is None)
     fmt = render.output_format(args.format)
     if fmt == "json":
         render.write_json(result.to_dict())

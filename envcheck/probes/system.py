@@ -9,56 +9,9 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass, field
 
+from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import read_text
-
-# Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use
-# AVX2/FMA where present). Without AVX, `import tensorflow` dies with SIGILL.
-TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
-
-
-@dataclass(frozen=True)
-class Cpu:
-    model: str | None
-    logical_cpus: int | None
-    flags: frozenset[str] = field(default_factory=frozenset)
-    machine: str = ""
-
-    def has(self, flag: str) -> bool:
-        return flag in self.flags
-
-    def to_dict(self) -> dict:
-        return {
-            "model": self.model,
-            "logical_cpus": self.logical_cpus,
-            "machine": self.machine,
-            "instruction_sets": {flag: flag in self.flags for flag in TF_CPU_FLAGS} if self.flags else None,
-        }
-
-
-@dataclass(frozen=True)
-class SystemFacts:
-    cpu: Cpu
-    ram_total: int | None  # bytes
-    ram_available: int | None
-    disk_free: int | None  # bytes free where the environment lives
-    disk_path: str | None
-    os_name: str | None  # "Ubuntu 24.04.3 LTS"
-    kernel: str | None
-    wsl: bool
-
-    def to_dict(self) -> dict:
-        return {
-            "cpu": self.cpu.to_dict(),
-            "ram_total_bytes": self.ram_total,
-            "ram_available_bytes": self.ram_available,
-            "disk_free_bytes": self.disk_free,
-            "disk_path": self.disk_path,
-            "os": self.os_name,
-            "kernel": self.kernel,
-            "wsl": self.wsl,
-        }
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
@@ -84,13 +37,34 @@ def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
 
 
 def parse_os_release(text: str) -> str | None:
-    """PRETTY_NAME (else NAME VERSION) from /etc/os-release text."""
+    """PRETTY_NAME (else NAME VERSION) from os-release text (a captured file; Python 3.9, whose
+    platform module has no freedesktop_os_release)."""
     values = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep:
             values[key.strip()] = value.strip().strip('"').strip("'")
-    return values.get("PRETTY_NAME") or " ".join(v for v in (values.get("NAME"), values.get("VERSION")) if v) or None
+    return os_release_name(values)
+
+
+def os_release_name(fields: dict) -> str | None:
+    """The name people know an OS by, from os-release fields: PRETTY_NAME, else NAME VERSION."""
+    return fields.get("PRETTY_NAME") or " ".join(v for v in (fields.get("NAME"), fields.get("VERSION")) if v) or None
+
+
+def read_os_release(root: str = "/") -> str | None:
+    """This OS's name from os-release: the standard library's `platform.freedesktop_os_release()` (3.10+;
+    /etc/os-release, then /usr/lib/os-release), or those files under `root`. None when there is none."""
+    if root == "/" and hasattr(platform, "freedesktop_os_release"):
+        try:
+            return os_release_name(platform.freedesktop_os_release())
+        except OSError:
+            return None
+    for name in ("etc/os-release", "usr/lib/os-release"):
+        text = read_text(os.path.join(root, name))
+        if text:
+            return parse_os_release(text)
+    return None
 
 
 def is_wsl(proc_version: str | None) -> bool:
@@ -128,8 +102,7 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    os_release = read_text(os.path.join(root, "etc/os-release"))
-    os_name = parse_os_release(os_release) if os_release else None
+    os_name = read_os_release(root)
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
     return SystemFacts(
@@ -143,10 +116,3 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         wsl=is_wsl(read_text(os.path.join(root, "proc/version"))),
     )
 
-
-def gib(value: int | None) -> str:
-    """Bytes as a short GiB figure for humans ("23 GiB", "0.5 GiB"); "?" when unknown."""
-    if value is None:
-        return "?"
-    amount = value / 2**30
-    return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"

@@ -84,7 +84,7 @@ def import_facts(answer):
     it is not installed or fails to import (answer says which)."""
     started = time.monotonic()
     try:
-        import tensorflow as tf
+        import tensorflow as tf  # inside try: an import that fails is the answer, not a crash
     except ModuleNotFoundError as error:
         if error.name and error.name.split(".")[0] == "tensorflow":
             answer["import_error"] = None
@@ -103,7 +103,8 @@ def import_facts(answer):
         build_info = dict(tf.sysconfig.get_build_info())
     except AttributeError:
         build_info = {}
-    answer["build_info"] = {key: value for key, value in build_info.items() if isinstance(value, (str, int, float, bool, list))}
+    answer["build_info"] = {key: value for key, value in build_info.items()
+                            if isinstance(value, (str, int, float, bool, list))}
     try:
         answer["built_with_cuda"] = bool(tf.test.is_built_with_cuda())
     except AttributeError:

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from envcheck.model import SmokeReport
+
 from helpers import NAN_GRADIENTS_TENSORFLOW, assert_one_line_error, run_cli
 
 
@@ -40,7 +42,8 @@ def test_tensorflow_trains_xor_and_every_check_passes(tf_default):
     from envcheck.checks import smoke
 
     result, data = tf_default
-    assert smoke.summary(data).startswith("XOR learned in ") and smoke.summary(data).endswith(" on CPU:0")
+    report = SmokeReport.from_dict(data)
+    assert smoke.summary(report).startswith("XOR learned in ") and smoke.summary(report).endswith(" on CPU:0")
     assert result.returncode == 0, data
     assert data["schema"] == "envcheck.smoke-train/1"
     assert data["passed"] is True and data["failure"] is None
@@ -100,7 +103,7 @@ def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
     assert "check-cuda" in data["fix"]
     from envcheck.checks import smoke
 
-    assert smoke.summary(data) == data["failure"]
+    assert smoke.summary(SmokeReport.from_dict(data)) == data["failure"]
 
 
 def test_numpy_backend_piped_prints_plain_stable_lines():
@@ -263,26 +266,3 @@ def test_on_a_terminal_it_draws_the_table_and_the_loss_sparkline():
     assert "loss" in screen and "█" in screen and "▁" in screen
     assert "gradient flow" in screen and "✓" in screen
 
-
-def test_sparkline_follows_the_loss_down_on_a_log_scale():
-    from envcheck.cli.smoke_train import sparkline
-
-    curve = [[i, 0.7 * 0.9**i] for i in range(100)]
-    line = sparkline(curve, width=20)
-    assert line[0] == "█" and line[-1] == "▁" and list(line) == sorted(line, reverse=True)
-    assert sparkline([]) == "" and sparkline([[0, None]]) == ""
-
-
-def test_a_crash_reads_as_plain_lines_with_the_fix():
-    from envcheck.cli.smoke_train import text_lines
-
-    result = {"passed": False, "backend": "tensorflow", "task": "xor", "activation": "relu",
-              "failure": "the training child crashed (SIGILL: illegal instruction) while importing TensorFlow",
-              "fix": "reinstall", "checks": [{"name": "run", "passed": False, "detail": "crashed (SIGILL)"}],
-              "timings": {"wall_s": 0.5}}
-    assert text_lines(result) == [
-        "run     FAIL  crashed (SIGILL)",
-        "time    total 0.50 s",
-        "fix     reinstall",
-        "result  FAIL  XOR with TensorFlow (failed: run)",
-    ]
