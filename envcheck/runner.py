@@ -273,7 +273,7 @@ class Stream:
     def next_line(self, limit: float | None = None) -> str | None:
         """The next line of stdout (without its newline); None at the end of stdout, or once `limit`
         seconds (or the stream's own deadline) pass first — then the child is stopped."""
-        import queue
+        import queue  # only where a child is streamed
 
         if self._eof:
             return None

@@ -87,7 +87,7 @@ def resolve(spec: str | None, cache: bool = True) -> TargetPython:
     executable = find_executable(spec)
     if _same_file(executable, sys.executable):
         return current()
-    from envcheck.probes import python_cache
+    from envcheck.probes import python_cache  # only for --python: the cache is another interpreter's
 
     if not cache or python_cache.is_script(executable):
         return _target(_answer(executable), executable)
@@ -161,7 +161,8 @@ def _answer(executable: str) -> dict:
         try:
             data = json.loads(runner.last_line(result.stdout))
             _target(data, executable)  # every field present and of the right kind
-            if all(isinstance(part, str) for part in data["path"]) and all(isinstance(part, int) for part in data["version"]):
+            if all(isinstance(part, str) for part in data["path"]) and all(
+                    isinstance(part, int) for part in data["version"]):
                 data["executable"] = data["executable"] or executable
                 return data
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -34,7 +34,8 @@ def test_a_line_that_does_not_come_in_time_stops_the_child_as_timed_out():
 
 
 def test_the_stream_s_own_deadline_kills_the_whole_group():
-    code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    code = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            "time.sleep(60)")
     with runner.stream([PY, "-c", code], timeout=1) as child:
         assert child.next_line() is None
         result = child.finish()

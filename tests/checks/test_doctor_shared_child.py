@@ -15,6 +15,7 @@ import pytest
 from envcheck import target
 from envcheck.checks import doctor
 from envcheck.probes import tf_stages
+
 from helpers import NAN_GRADIENTS_TENSORFLOW
 
 STAND_IN = '''
@@ -102,6 +103,7 @@ def stand_in(tmp_path, monkeypatch):
         assert by_key["python"]["status"] == by_key["system"]["status"] == "ok"  # the rest still reports
         return by_key, children.pop()
 
+    run.children = children  # each SharedChild doctor made, for tests that call doctor.run themselves
     return run
 
 
@@ -130,7 +132,7 @@ def test_the_stand_in_passes_the_stages_it_does_not_fail(stand_in):
 def test_without_doctor_s_smoke_area_the_child_does_not_train(stand_in, monkeypatch):
     monkeypatch.setenv("FAKE_TF", "none:none")
     result = doctor.run(target.current(), [spec for spec in doctor.AREAS if spec.key == "tensorflow"])
-    child = result.gather.values()["tf_child"]
+    (child,) = stand_in.children
     assert child.stages == ("import", "gpu") and child.result("train").error == "not asked for"
     assert result.areas[0].status == "ok"
 

@@ -18,6 +18,7 @@ import pytest
 
 from envcheck import target
 from envcheck.probes import python_cache
+
 from helpers import run_cli
 
 PY = f"python{sys.version_info[0]}.{sys.version_info[1]}"

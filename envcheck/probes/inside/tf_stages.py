@@ -33,7 +33,8 @@ MARKER = "envcheck-stage-done"
 
 
 def say(stage, **answer):
-    sys.stdout.write(json.dumps(dict(smoke_net.finite_or_none(answer), stage=stage), allow_nan=False, default=str) + "\n")
+    line = json.dumps(dict(smoke_net.finite_or_none(answer), stage=stage), allow_nan=False, default=str)
+    sys.stdout.write(line + "\n")
     sys.stdout.flush()
     sys.stderr.write(f"{MARKER} {stage}\n")
     sys.stderr.flush()
