@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         from envcheck.checks import doctor, report  # the whole doctor run: not needed for --from
 
-        data = report.build(doctor.run(target.resolve(args.python)))  # a document: no live view on the terminal
+        python = target.resolve(args.python, cache=not args.no_cache)
+        data = report.build(doctor.run(python))  # a document: no live view on the terminal
     text = (render.to_json(data) if fmt == "json" else render_report.markdown(data) if fmt == "markdown"
             else render_report.text(data))
     if args.output:
