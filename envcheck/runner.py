@@ -192,6 +192,15 @@ def run_target_script(
 # ---------------------------------------------------------------- a child read while it runs
 
 MAX_OUTPUT = 8 * 1024 * 1024  # per stream: a child that floods its pipes is cut off here, never blocks
+# Streams whose child may still run. A stream is often read by a daemon thread, which dies with
+# envcheck (Ctrl-C, an error) without leaving its `with` block; its child is in a session of its own,
+# so no terminal signal reaches it either: stop every one still running when envcheck exits.
+_LIVE: set = set()
+
+
+def _stop_live_children() -> None:
+    for child in list(_LIVE):
+        child.kill()
 
 
 class Stream:
@@ -237,6 +246,12 @@ class Stream:
             self._error = CommandResult(self.argv, NOT_EXECUTABLE, error=error.strerror or str(error), timeout=timeout)
             self._lines.put(None)
             return
+        if not _LIVE:
+            import atexit  # registered once, with the first streamed child
+
+            atexit.unregister(_stop_live_children)
+            atexit.register(_stop_live_children)
+        _LIVE.add(self)
         self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
                          threading.Thread(target=self._read_stderr, daemon=True)]
         for reader in self._readers:
@@ -330,6 +345,7 @@ class Stream:
             self.process.wait()
         for reader in self._readers:
             reader.join()
+        _LIVE.discard(self)
         seconds = time.monotonic() - self.started
         code = self.process.returncode
         stdout, stderr = "".join(self._stdout), self.stderr
@@ -350,6 +366,7 @@ class Stream:
             return
         self.kill()  # still running on the way out (an exception or Ctrl-C here): take it down
         self.process.wait()
+        _LIVE.discard(self)
         for reader in self._readers:
             reader.join(5.0)  # the pipes reach their end once the process group is gone
         for pipe in (self.process.stdout, self.process.stderr):

@@ -90,3 +90,30 @@ def test_finish_with_a_limit_stops_a_child_that_lingers_after_its_answer():
         started = time.monotonic()
         result = child.finish(0.5)
     assert time.monotonic() - started < 10 and result.status == runner.TIMED_OUT and result.timeout == 0.5
+
+
+def test_a_child_read_by_a_daemon_thread_does_not_outlive_envcheck(tmp_path):
+    """Ctrl-C or an error ends envcheck while a daemon thread still reads a child: the child goes too."""
+    script = tmp_path / "leave.py"
+    script.write_text(
+        "import sys, threading, time\n"
+        "from envcheck import runner\n"
+        "def read():\n"
+        "    with runner.stream([sys.executable, '-c', 'import time; time.sleep(60)'], timeout=60) as child:\n"
+        "        print(child.process.pid, flush=True)\n"
+        "        child.next_line()\n"
+        "threading.Thread(target=read, daemon=True).start()\n"
+        "time.sleep(1)\n"
+        "raise SystemExit(130)\n")
+    import subprocess
+
+    done = subprocess.run([PY, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    pid = int(done.stdout)
+    for _ in range(50):  # the kill is sent at exit; give init a moment to reap it
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the child {pid} outlived envcheck")
