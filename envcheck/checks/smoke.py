@@ -251,5 +251,9 @@ def from_stage(result, python: TargetPython) -> SmokeReport:
 
     phase = tf_stages.PHASES.get(result.died_in) if result.command is not None else None
     options = {"backend": "tensorflow", "task": "xor", "activation": "relu", "device": "auto"}
-    return interpret(tf_stages.as_target_result(result, SCRIPT), python, options, result.limit or 120.0,
-                     result.seconds, phase)
+    report = interpret(tf_stages.as_target_result(result, SCRIPT), python, options, result.limit or 120.0,
+                       result.seconds, phase)
+    if result.retried and result.command is not None and report.failure:
+        # a second child, on its own, failed too: the training itself (or what it needs) is the trouble
+        report = report._replace(failure=f"{report.failure} (in a fresh child too, after the shared one died)")
+    return report

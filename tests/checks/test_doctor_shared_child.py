@@ -31,6 +31,9 @@ def fail(where):
         os.kill(os.getpid(), signal.SIGSEGV)
     if HOW == "hang":
         time.sleep(600)
+    if HOW == "crash-once" and not os.path.exists(os.environ["FAKE_TF_ONCE"]):
+        open(os.environ["FAKE_TF_ONCE"], "w").close()
+        os.kill(os.getpid(), signal.SIGSEGV)
     if HOW == "raise":
         raise ImportError("libcudart.so.12: cannot open shared object file: No such file or directory")
 
@@ -184,6 +187,16 @@ def test_crash_while_listing_gpus_keeps_the_import_and_retries_the_training(stan
     assert child.children == 2  # the training ran again in a fresh child, and crashed there on its own
     assert child.result("train").retried
     assert "crashed (SIGSEGV" in message(areas["smoke"], "SMOKE_TRAIN_FAILED")
+
+
+def test_a_crash_only_the_shared_child_had_leaves_the_training_answered_by_the_fresh_one(stand_in, tmp_path,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("FAKE_TF_ONCE", str(tmp_path / "crashed-once"))
+    areas, child = stand_in("gpu:crash-once")
+    assert "SIGSEGV" in message(areas["gpu"], "TF_GPU_LISTING_FAILED")
+    train = child.result("train")
+    assert child.children == 2 and train.retried and train.ok  # answered: the failure was the first child's
+    assert "has no attribute" in message(areas["smoke"], "SMOKE_TRAIN_FAILED")  # the stand-in's own limit
 
 
 def test_hang_while_listing_gpus_is_stopped_and_named(stand_in):
