@@ -201,8 +201,8 @@ def store(executable: str, fields: list[str], answer: dict, asked_at_ns: int, fo
     parts = [FORMAT, str(len(fields)), *fields,
              answer["executable"], version, answer["implementation"], answer["prefix"], answer["base_prefix"],
              answer["platform"], str(len(answer["path"])), *answer["path"], str(len(watched) // 2), *watched, _END]
-    if any("\0" in part for part in parts):
-        return False
+    if not all(isinstance(part, str) and "\0" not in part for part in parts):
+        return False  # not an answer this format can hold
     return _write(_file(folder, executable), os.fsencode("\0".join(parts)))
 
 
