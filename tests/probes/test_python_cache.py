@@ -287,3 +287,16 @@ def test_cache_folder_follows_platformdirs(xdg, monkeypatch, tmp_path):
     windows = python_cache.cache_dir({"LOCALAPPDATA": r"C:\Users\me\AppData\Local"}, platform="win32")
     assert windows.replace("/", "\\") == r"C:\Users\me\AppData\Local\envcheck\Cache"
     assert python_cache.cache_dir({}, platform="win32") is None
+
+
+def test_a_remembered_answer_costs_no_json_re_or_child(cache, venv):
+    """The point of the cache: `count-packages --python` answered from it starts no interpreter and
+    imports neither json (which imports re) nor anything heavy."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache.parent)}
+    argv = [sys.executable, "-X", "importtime", "-m", "envcheck", "count-packages", "--python", str(venv)]
+    subprocess.run(argv, capture_output=True, check=True, env=env)  # fills the cache
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert done.stdout == "0\n"
+    unwanted = {"json", "re", "subprocess", "tempfile", "platformdirs", "rich", "packaging"}
+    assert not imported & unwanted, sorted(imported)
