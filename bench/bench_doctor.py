@@ -18,7 +18,7 @@ areas of median(area alone), and the median over rounds of doctor / the slowest 
 round (less sensitive to other load on a shared machine drifting between rounds). In-process, through the library, so
 the numbers are the checks themselves and not interpreter start-up.
 
-    python bench/bench_doctor.py [--rounds 5] [--python PATH] [--compare TREE] [--skip-areas]
+    python bench/bench_doctor.py [--rounds 5] [--python PATH] [--compare TREE] [--skip-areas | --skip-processes]
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ def main() -> None:
     parser.add_argument("--python")
     parser.add_argument("--compare", metavar="TREE", help="also run doctor from this envcheck source tree")
     parser.add_argument("--skip-areas", action="store_true", help="only the whole-process comparison")
+    parser.add_argument("--skip-processes", action="store_true", help="only the in-process areas comparison")
     args = parser.parse_args()
-    processes(args)
+    if not args.skip_processes:
+        processes(args)
     if args.skip_areas:
         return
     python = target.resolve(args.python)
