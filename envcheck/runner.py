@@ -259,7 +259,7 @@ class Stream:
 
     def _read_stdout(self) -> None:
         size = 0
-        for raw in iter(self.process.stdout.readline, b""):
+        for raw in iter(lambda: self.process.stdout.readline(self.max_output + 1), b""):  # bounded, even without "\n"
             size += len(raw)
             if size > self.max_output:
                 self.truncated = True
