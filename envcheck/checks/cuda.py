@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
 
 from envcheck import model as findings_module
 from envcheck import runner
+from envcheck.checks import platform as platform_check
 from envcheck.diagnose import cuda as rules
 from envcheck.probes import cuda as cuda_probe
 from envcheck.probes import gpu as gpu_probe
@@ -116,7 +117,7 @@ def check(
         builds, drivers = data.load("tensorflow_builds.toml"), data.load("cuda_drivers.toml")
     else:
         builds, drivers = {}, {}
-    found = rules.diagnose(facts, builds, drivers)
+    found = platform_check.cuda_findings(python, facts, rules.diagnose(facts, builds, drivers))
     is_ready = rules.ready(facts, found)
     timings["total"] = round(time.monotonic() - started, 3)
     return {

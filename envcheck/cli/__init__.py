@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.verify",
         "check this environment against a requirement profile (TOML), a requirements.txt or a pyproject.toml",
     ),
+    "check-code": (
+        "envcheck.cli.check_code",
+        "will a course's code (scripts, notebooks) find every module and API it uses in this environment",
+    ),
 }
 
 
@@ -154,3 +158,4 @@ main_doctor = _entry("doctor")
 main_report = _entry("report")
 main_verify = _entry("verify")
 main_smoke_train = _entry("smoke-train")
+main_check_code = _entry("check-code")

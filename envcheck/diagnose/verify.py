@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
-from envcheck.model import FAIL, PASS, SKIP, Outcome, gib, pip_install
+from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
 
 
 def _pass(requirement: str, detail: str) -> Outcome:
@@ -304,14 +304,14 @@ def smoke_title(smoke: dict) -> str:
     return f"smoke-train on {smoke.get('device', 'auto')} ({smoke.get('backend', 'tensorflow')})"
 
 
-def smoke_rule(smoke: dict, report: dict) -> Outcome:
-    """smoke-train's report (a dict) for the device the profile asks for."""
+def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
+    """smoke-train's report for the device the profile asks for."""
     device = smoke.get("device", "auto")
-    detail = f"{'learned' if report.get('passed') else 'failed'} on {report.get('device') or device}"
-    if report.get("passed"):
+    detail = f"{'learned' if report.passed else 'failed'} on {report.device or device}"
+    if report.passed:
         return _pass(smoke_title(smoke), detail)
     return _fail(
         smoke_title(smoke),
-        f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
+        f"Smoke training failed: {report.failure or 'see smoke-train -v'}",
         f"Run `smoke-train --device {device} -v` to see which check fails.",
     )

@@ -41,7 +41,7 @@ import sys
 
 from envcheck import __version__
 
-FORMAT = "envcheck-interpreter-cache/1"
+FORMAT = "envcheck-interpreter-cache/2"
 FOLDER = "interpreter-v1"
 # The environment variables the interpreter reads while building sys.path (site.py and getpath),
 # and those that move the user site directory.
@@ -143,8 +143,8 @@ def _parse(parts: list[str], fields: list[str]) -> dict | None:
     if parts[2:2 + n] != fields:
         return None
     at = 2 + n
-    executable, version, implementation, prefix, base_prefix, platform = parts[at:at + 6]
-    at += 6
+    executable, version, implementation, prefix, base_prefix, platform, machine = parts[at:at + 7]
+    at += 7
     n = int(parts[at])
     path = parts[at + 1:at + 1 + n]
     at += 1 + n
@@ -163,6 +163,7 @@ def _parse(parts: list[str], fields: list[str]) -> dict | None:
         "prefix": prefix,
         "base_prefix": base_prefix,
         "platform": platform,
+        "machine": machine,
     }
 
 
@@ -200,7 +201,8 @@ def store(executable: str, fields: list[str], answer: dict, asked_at_ns: int, fo
     version = ".".join(str(part) for part in answer["version"])
     parts = [FORMAT, str(len(fields)), *fields,
              answer["executable"], version, answer["implementation"], answer["prefix"], answer["base_prefix"],
-             answer["platform"], str(len(answer["path"])), *answer["path"], str(len(watched) // 2), *watched, _END]
+             answer["platform"], answer.get("machine") or "", str(len(answer["path"])), *answer["path"],
+             str(len(watched) // 2), *watched, _END]
     if not all(isinstance(part, str) and "\0" not in part for part in parts):
         return False  # not an answer this format can hold
     return _write(_file(folder, executable), os.fsencode("\0".join(parts)))

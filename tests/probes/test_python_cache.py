@@ -15,6 +15,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from envcheck import target
 from envcheck.probes import python_cache
@@ -268,7 +270,7 @@ def test_every_python_option_has_no_cache(command):
 
 def test_changing_what_the_interpreter_is_asked_changes_the_format():
     """An answer remembered by an older envcheck must not be read as an answer to a newer question."""
-    assert (zlib.crc32(target._ASK.encode()), python_cache.FORMAT) == (0xA4BD5A82, "envcheck-interpreter-cache/1"), (
+    assert (zlib.crc32(target._ASK.encode()), python_cache.FORMAT) == (0x3A159DE9, "envcheck-interpreter-cache/2"), (
         "target._ASK changed: bump python_cache.FORMAT and the checksum here")
 
 
@@ -300,3 +302,15 @@ def test_a_remembered_answer_costs_no_json_re_or_child(cache, venv):
     assert done.stdout == "0\n"
     unwanted = {"json", "re", "subprocess", "tempfile", "platformdirs", "rich", "packaging"}
     assert not imported & unwanted, sorted(imported)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("py 3.12-64arm\t\u0663\u2003x")), max_size=12)
+       | st.sampled_from(["3.11", "3.11-64", "3.12-arm64", "py -3.11", "py  -3.9-32", "3.", "3.1-", "py3.11"]))
+def test_version_requests_are_read_without_re_exactly_as_the_pattern_reads_them(text):
+    """`--python 3.11` is recognised by plain string work (no `re` on the --python path), pinned to the regex."""
+    import re  # the reference, test only
+
+    match = re.fullmatch(target._VERSION_REQUEST, text)
+    expected = (match.group(1), match.group(2) or "") if match else None
+    assert target.version_request(text) == expected
