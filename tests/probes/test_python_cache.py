@@ -261,11 +261,22 @@ def test_count_packages_no_cache_option(cache, venv):
     assert len(list((cache / python_cache.FOLDER).iterdir())) == 1
 
 
-@pytest.mark.parametrize("command", ["list-tf-packages", "count-packages", "check-cuda", "smoke-train", "doctor",
-                                     "report", "verify"])
-def test_every_python_option_has_no_cache(command):
-    result = run_cli(command, "--help")
-    assert "--python" in result.stdout and "--no-cache" in result.stdout
+def test_every_command_with_python_honours_no_cache():
+    """--no-cache comes with --python (add_python_option), and each command passes it on to target.resolve."""
+    import ast
+    from pathlib import Path
+
+    from envcheck.cli import COMMANDS
+
+    cli = Path(target.__file__).parent / "cli"
+    for command in COMMANDS:
+        if "--python" not in run_cli(command, "--help").stdout:
+            continue
+        assert "--no-cache" in run_cli(command, "--help").stdout, command
+        module = (cli / (COMMANDS[command][0].rsplit(".", 1)[1] + ".py")).read_text()
+        calls = [node for node in ast.walk(ast.parse(module)) if isinstance(node, ast.Call)
+                 and getattr(node.func, "attr", None) == "resolve"]
+        assert calls and all(any(k.arg == "cache" for k in call.keywords) for call in calls), command
 
 
 def test_changing_what_the_interpreter_is_asked_changes_the_format():
