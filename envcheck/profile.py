@@ -23,6 +23,7 @@ from pathlib import Path
 from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
 from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
+from envcheck.probes.files import read_user_file
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
 
@@ -66,11 +67,7 @@ def find(spec: str) -> str:
 
 def load(spec: str) -> Profile:
     path = find(spec)
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    raw = read_user_file(path, "--profile")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -149,6 +146,9 @@ def parse(text: str, path: str = "<profile>") -> Profile:
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
         fail("smoke", "backend",
              f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+    if smoke.get("device") == "gpu" and smoke.get("backend") == "numpy":
+        fail("smoke", "device",
+             '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
     code = []
     for item in data.get("code", {}).get("paths", []):
         if not isinstance(item, str) or not item:
@@ -157,6 +157,9 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         if not os.path.exists(resolved):
             fail("code", "paths", f"[code] paths: {item} does not exist (paths are relative to the profile)")
         code.append(resolved)
+    if not (python or packages or gpu or data.get("system") or smoke.get("required") or code):
+        raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
+                           "[system], [smoke] required = true or [code] paths")
     name = data.get("profile", {}).get("name") or Path(path).stem
     return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke, tuple(code))
 

@@ -117,3 +117,21 @@ def test_a_child_read_by_a_daemon_thread_does_not_outlive_envcheck(tmp_path):
             return
         time.sleep(0.1)
     raise AssertionError(f"the child {pid} outlived envcheck")
+
+
+def test_stop_all_takes_streamed_children_and_starts_no_more(tmp_path):
+    """Ctrl-C: envcheck calls runner.stop_all(); a streamed child dies with the rest, a new one never starts."""
+    script = tmp_path / "interrupt.py"
+    script.write_text(
+        "import sys, threading, time\n"
+        "from envcheck import runner\n"
+        "child = runner.stream([sys.executable, '-c', 'import time; time.sleep(60)'], timeout=60)\n"
+        "time.sleep(0.5)\n"
+        "runner.stop_all()\n"
+        "first = child.finish()\n"
+        "second = runner.stream([sys.executable, '-c', 'pass'], timeout=60).finish()\n"
+        "print(first.status, first.seconds < 30, second.status)\n")
+    import subprocess
+
+    done = subprocess.run([PY, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [runner.SIGNALLED, "True", runner.INTERRUPTED], done.stderr

@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace, live: bool = True):
 
     from envcheck.render.doctor import LiveView
 
-    view = LiveView(specs)
+    view = LiveView(specs, ascii=render.ascii_marks(sys.stderr))
     render.console(stderr=True).print(f"Checking Python {python.version_text} at {python.executable} …")
     with Live(view, console=render.console(stderr=True), refresh_per_second=8, transient=True):
         return doctor.run(python, specs, on_event=view.event)
@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         render.write_json(result.to_dict())
     elif fmt == render.RICH:
         out = render.console()
-        for line in render_doctor.rich_lines(result, args.verbose):
+        for line in render_doctor.rich_lines(result, args.verbose, render.ascii_marks()):
             out.print(line)
     else:
-        render.write(render_doctor.text(result, args.verbose))
+        render.write(render_doctor.text(result, args.verbose, render.ascii_marks()))
     return result.exit_code(args.strict)
