@@ -230,7 +230,8 @@ def _installed(g: Gather):
 def _cuda(g: Gather) -> dict:
     from envcheck.checks import cuda  # check-cuda's library function: GPU, driver, libraries, TF's view
 
-    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0))
+    # doctor's and verify's rules read check-cuda's JSON form (the same facts `check-cuda --format json` prints)
+    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0)).to_dict()
 
 
 def _tf_python_range(g: Gather):

@@ -515,6 +515,40 @@ def diagnose(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Findin
     return sorted(unique, key=lambda f: order.get(f.severity, 3))
 
 
+def headline(facts: CudaFacts, found: list[Finding], is_ready: bool) -> str:
+    """The verdict in one line: what is ready, or the first error (the most specific cause) in words."""
+    visible = visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    if is_ready:
+        if facts.tf is not None:
+            count = len(facts.tf.gpus)
+            described = describe_gpus(visible[:count] if len(visible) >= count else visible) or f"{count} GPU(s)"
+            return f"GPU ready: TensorFlow {facts.tf.version} sees {described}"
+        driver = facts.gpu.driver
+        cuda = f" (supports CUDA {driver.cuda_version})" if driver.cuda_version else ""
+        return f"GPU ready: {describe_gpus(visible)}, driver {driver.version}{cuda}"
+    worst = next((f for f in found if f.severity == ERROR), None) or next(iter(found), None)
+    reason = worst.message if worst else "no GPU is usable"
+    first = reason.split(". ")[0].rstrip(".")
+    who = "TensorFlow cannot use a GPU" if facts.tf is not None else "no usable GPU"
+    return f"not ready: {who}: {first}"
+
+
+def describe_gpus(gpus) -> str:
+    """'1 × NVIDIA H200 (140 GiB, compute capability 9.0)'; mixed models are listed one by one."""
+    if not gpus:
+        return ""
+    groups: dict[tuple, int] = {}
+    for gpu in gpus:
+        key = (gpu.name or "NVIDIA GPU", gpu.memory_mib, gpu.compute_capability)
+        groups[key] = groups.get(key, 0) + 1
+    parts = []
+    for (name, memory, cc), count in groups.items():
+        details = [f"{memory // 1024} GiB" if memory else None, f"compute capability {cc}" if cc else None]
+        details = [d for d in details if d]
+        parts.append(f"{count} × {name}" + (f" ({', '.join(details)})" if details else ""))
+    return ", ".join(parts)
+
+
 def toolkit_findings(facts: CudaFacts) -> list[Finding]:
     toolkit = next((t for t in facts.toolkits if t.version), None)
     if toolkit is None or facts.tf is None or facts.tf.status != OK or not facts.tf.cuda_build:

@@ -8,8 +8,7 @@ A value that cannot be read is None, never an exception.
 from __future__ import annotations
 
 import os
-import platform
-from dataclasses import dataclass, field
+from typing import NamedTuple  # not dataclasses: check-cuda's --no-tf fast path reads WSL and the OS name here
 
 from envcheck.probes import read_text
 
@@ -18,11 +17,10 @@ from envcheck.probes import read_text
 TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
 
 
-@dataclass(frozen=True)
-class Cpu:
+class Cpu(NamedTuple):
     model: str | None
     logical_cpus: int | None
-    flags: frozenset[str] = field(default_factory=frozenset)
+    flags: frozenset[str] = frozenset()
     machine: str = ""
 
     def has(self, flag: str) -> bool:
@@ -37,8 +35,7 @@ class Cpu:
         }
 
 
-@dataclass(frozen=True)
-class SystemFacts:
+class SystemFacts(NamedTuple):
     cpu: Cpu
     ram_total: int | None  # bytes
     ram_available: int | None
@@ -100,6 +97,8 @@ def is_wsl(proc_version: str | None) -> bool:
 
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
+    import platform  # ~1.5 ms, and only the doctor's System line needs the CPU
+
     text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
     return Cpu(
@@ -128,8 +127,9 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    os_release = read_text(os.path.join(root, "etc/os-release"))
-    os_name = parse_os_release(os_release) if os_release else None
+    import platform  # the kernel and the fallback OS name; off check-cuda's fast path
+
+    os_name = read_os_name(root)
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
     return SystemFacts(
@@ -140,8 +140,19 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_path=path or None,
         os_name=os_name,
         kernel=platform.release() or None,
-        wsl=is_wsl(read_text(os.path.join(root, "proc/version"))),
+        wsl=read_wsl(root),
     )
+
+
+def read_os_name(root: str = "/") -> str | None:
+    """The distribution's name from <root>/etc/os-release ("Debian GNU/Linux 12 (bookworm)"); None when absent."""
+    text = read_text(os.path.join(root, "etc/os-release"))
+    return parse_os_release(text) if text else None
+
+
+def read_wsl(root: str = "/") -> bool:
+    """Whether <root>/proc/version names WSL2's kernel; False where it cannot be read."""
+    return is_wsl(read_text(os.path.join(root, "proc/version")))
 
 
 def gib(value: int | None) -> str:
