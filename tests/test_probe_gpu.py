@@ -19,7 +19,7 @@ def test_nvml_answer_of_the_h200_host_parses_to_one_hopper_gpu():
     driver, gpus = gpu.parse_nvml_json((H200 / "pynvml.json").read_text())
     assert driver.version == "580.159.04"
     assert driver.cuda_version == "13.0"
-    assert gpus == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", "disabled"),)
+    assert tuple(g._replace(health=None) for g in gpus) == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", "disabled"),)
 
 
 def test_nvml_error_answer_is_returned_as_text():
@@ -133,7 +133,17 @@ def test_probe_preferring_nvidia_smi_takes_the_cuda_version_from_its_version_for
     run = _runner_answering({"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "--version": _ok(H200 / "nvidia-smi-version.txt")})
     facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=nvml, prefer=gpu.SMI_CSV)
     assert (facts.source, facts.driver.cuda_version, facts.failures, started) == (gpu.SMI_CSV, "13.0", (), [])
-    assert not any("-x" in call for call in run.calls)
+    assert ("nvidia-smi", "--version") in run.calls  # -q -x did not answer: --version has the CUDA version
+
+
+def test_probe_preferring_nvidia_smi_reads_health_and_cuda_version_from_the_xml_form_alongside(tmp_path):
+    run = _runner_answering({"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")})
+    facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=None, prefer=gpu.SMI_CSV)
+    assert (facts.source, facts.driver.cuda_version, facts.failures) == (gpu.SMI_CSV, "13.0", ())
+    assert ("nvidia-smi", "--version") not in run.calls
+    health = facts.gpus[0].health
+    assert facts.gpus[0].compute_capability == "9.0"  # from the CSV
+    assert (health.compute_mode, health.persistence_mode, health.ecc_mode, health.mig_mode) == ("default", "enabled", "enabled", "disabled")
 
 
 def test_old_nvidia_smi_without_the_compute_cap_field_falls_back_to_the_xml_form(tmp_path):
@@ -166,7 +176,7 @@ def _nvml_with(tmp_path, body):
 def test_nvml_stand_in_answering_like_the_h200_is_the_source(tmp_path):
     facts = gpu.probe(root=_fake_root(tmp_path), run=_runner_answering({}), nvml=_nvml_with(tmp_path, PYNVML_H200))
     assert facts.source == gpu.NVML
-    assert facts.gpus == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", None),)
+    assert tuple(g._replace(health=None) for g in facts.gpus) == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", None),)
     assert facts.driver == gpu.Driver("580.159.04", "13.0", "580.159.04")
 
 
