@@ -156,6 +156,7 @@ def check(
         wsl=system_probe.read_wsl(),
         machine=os.uname().machine if hasattr(os, "uname") else "",
         distributions=distributions,
+        container=system_probe.read_container(environ=env),
     )
     if include_tf:
         from envcheck import data  # tomllib: only when TensorFlow's build is compared
@@ -178,7 +179,7 @@ def check(
         tf=tf,
         environment=dict(facts.env),
         os={"platform": python.platform, "machine": facts.machine, "wsl": facts.wsl, "name": system_probe.read_os_name()},
-        container={},
+        container={"kind": facts.container, "device_nodes": list(gpu.device_nodes)},
         findings=tuple(found),
         timings=timings,
     )

@@ -52,6 +52,7 @@ class CudaFacts(NamedTuple):
     wsl: bool = False
     machine: str = "x86_64"
     distributions: Mapping[str, str] = MappingProxyType({})  # canonical name -> version
+    container: str | None = None  # docker / podman / kubernetes / containerd / lxc, None when not in one
 
 
 def version_tuple(text: str | None) -> tuple[int, ...]:
@@ -91,12 +92,18 @@ def visible_gpus(gpus: tuple[Gpu, ...], cuda_visible_devices: str | None) -> tup
         elif entry.startswith(("GPU-", "MIG-")) and len(entry) > 4:
             match = next((gpu for gpu in gpus if gpu.uuid and gpu.uuid.startswith(entry)), None)
             if match is None and entry.startswith("MIG-"):
-                match = gpus[0] if gpus else None  # MIG instances are not listed per GPU here
+                match = next((gpu for gpu in gpus if any(uuid.startswith(entry) for uuid in _mig_uuids(gpu))), None)
+                if match is None and not any(_mig_uuids(gpu) for gpu in gpus):
+                    match = gpus[0] if gpus else None  # MIG devices' UUIDs unknown (nvidia-smi): assume it names one
         if match is None:
             break
         if match not in chosen:
             chosen.append(match)
     return tuple(chosen)
+
+
+def _mig_uuids(gpu: Gpu) -> tuple[str, ...]:
+    return gpu.health.mig_uuids if gpu.health else ()
 
 
 # ------------------------------------------------------------------------------ GPU and driver
@@ -133,12 +140,7 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
             )
             break
     if gpu.working_driver:
-        for item in gpu.gpus:
-            if item.error:
-                findings.append(
-                    Finding("GPU_UNREADABLE", WARNING, f"GPU {item.index} is listed but cannot be read: {item.error}.",
-                            "Check nvidia-smi and the kernel log (sudo dmesg | grep -i Xid); a reset or reboot may be needed.")
-                )
+        findings += health_findings(facts)
         if not gpu.gpus:
             findings.append(Finding("NO_GPU", WARNING, "The NVIDIA driver is loaded but lists no GPU.",
                                     "Check nvidia-smi -L; in a container, start it with GPU access (docker run --gpus all)."))
@@ -147,7 +149,9 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
 
     if any(f.code in ("DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT") for f in findings):
         return findings
-    if gpu.pci_devices:  # hardware present, no working driver
+    if gpu.pci_devices and facts.container and not gpu.device_nodes:
+        findings.append(container_finding(facts))
+    elif gpu.pci_devices:  # hardware present, no working driver
         bound = {device.kernel_driver for device in gpu.pci_devices}
         devices = ", ".join(f"{d.address} (device {d.device_id or '?'}, driver {d.kernel_driver or 'none'})" for d in gpu.pci_devices)
         detail = f"; failed: {failure_text}" if failure_text else ""
@@ -201,6 +205,260 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
     return findings
 
 
+def container_finding(facts: CudaFacts) -> Finding:
+    """A container that sees the host's NVIDIA PCI device in sysfs but was given no /dev/nvidia* node.
+
+    The GPU reaches a container only through the NVIDIA Container Toolkit (`docker run --gpus all`,
+    https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html) or, in
+    Kubernetes, the NVIDIA device plugin's resource (https://github.com/NVIDIA/k8s-device-plugin).
+    """
+    devices = ", ".join(device.address for device in facts.gpu.pci_devices)
+    return Finding(
+        "CONTAINER_NO_GPU_ACCESS",
+        ERROR,
+        f"This is a {facts.container} container without GPU access: the host's NVIDIA GPU ({devices}) shows on the "
+        "PCI bus, but no /dev/nvidia* device and no driver library were passed in, so CUDA finds no GPU. "
+        "Installing a driver inside the container does not help.",
+        "Start the container with the GPU passed through: docker run --gpus all … (the host needs the NVIDIA "
+        "Container Toolkit: sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker); "
+        "in Kubernetes request it in the pod spec: resources: limits: nvidia.com/gpu: 1 (NVIDIA device plugin).",
+    )
+
+
+# ------------------------------------------------------------------------------ GPU health and sharing
+# Sources: NVML API reference (https://docs.nvidia.com/deploy/nvml-api/), nvidia-smi's documentation
+# (https://docs.nvidia.com/deploy/nvidia-smi/), NVIDIA's Xid catalogue (https://docs.nvidia.com/deploy/xid-errors/),
+# the MIG user guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), TensorFlow's GPU guide
+# (https://www.tensorflow.org/guide/gpu, "Limiting GPU memory growth").
+
+# Why a present GPU cannot take a CUDA context now, most specific first.
+UNUSABLE = ("GPU_LOST", "GPU_UNREADABLE", "MIG_NO_INSTANCES", "GPU_COMPUTE_PROHIBITED", "GPU_EXCLUSIVE_BUSY")
+
+
+def unusable_reason(gpu: Gpu) -> str | None:
+    """The code of what keeps CUDA from using this GPU now, or None when nothing known does."""
+    if gpu.lost:
+        return "GPU_LOST"
+    if gpu.error:
+        return "GPU_UNREADABLE"
+    health = gpu.health
+    if health is None:
+        return None
+    if health.mig_mode == "enabled" and health.mig_instances == 0:
+        return "MIG_NO_INSTANCES"
+    if health.compute_mode == "prohibited":
+        return "GPU_COMPUTE_PROHIBITED"
+    if health.compute_mode in ("exclusive_process", "exclusive_thread") and _compute_processes(health):
+        return "GPU_EXCLUSIVE_BUSY"
+    return None
+
+
+def usable_gpus(facts: CudaFacts) -> tuple[Gpu, ...]:
+    """The GPUs CUDA_VISIBLE_DEVICES shows that nothing known keeps from taking a CUDA context."""
+    return tuple(gpu for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")) if unusable_reason(gpu) is None)
+
+
+def _compute_processes(health) -> tuple:
+    return tuple(p for p in health.processes or () if "C" in (p.type or "C"))
+
+
+def _tf_sees_none(facts: CudaFacts) -> bool:
+    tf = facts.tf
+    return tf is not None and tf.status == OK and tf.cuda_build is not False and not tf.gpus
+
+
+def _name(gpu: Gpu) -> str:
+    bus = f", {gpu.pci_bus_id}" if gpu.pci_bus_id else ""
+    return f"GPU {gpu.index} ({gpu.name or 'NVIDIA GPU'}{bus})"
+
+
+def _who(processes) -> str:
+    return ", ".join(
+        f"pid {p.pid} {p.name or '?'}" + (f" ({p.used_memory_mib} MiB)" if p.used_memory_mib is not None else "") for p in processes
+    )
+
+
+def health_findings(facts: CudaFacts) -> list[Finding]:
+    """Per-GPU health and sharing: a lost GPU, MIG, compute modes, pending resets, ECC, memory held, throttling.
+
+    A cause that leaves no visible GPU usable is an error (it is why CUDA sees none); with another GPU
+    still usable it is a warning (the node is degraded).
+    """
+    gpus = facts.gpu.gpus
+    visible = visible_gpus(gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    none_left = bool(gpus) and not usable_gpus(facts)
+    blocking = ERROR if none_left else WARNING
+    found: list[Finding] = []
+
+    def each(code):
+        return [gpu for gpu in gpus if unusable_reason(gpu) == code]
+
+    lost = each("GPU_LOST")
+    if lost:  # NVML_ERROR_GPU_IS_LOST; Xid 79 "GPU has fallen off the bus" in the Xid catalogue
+        names = "; ".join(f"{_name(gpu)}: {gpu.error or 'GPU is lost'}" for gpu in lost)
+        bus = lost[0].pci_bus_id or str(lost[0].index)
+        found.append(Finding(
+            "GPU_LOST", blocking,
+            f"{len(lost)} GPU(s) cannot be reached and are lost to CUDA until reset: {names}. A GPU that fell off the "
+            "PCI bus is logged by the kernel as Xid 79 ('GPU has fallen off the bus').",
+            f"Find the kernel's reason: sudo dmesg -T | grep -i -E 'xid|fallen off the bus'; then stop the GPU's processes "
+            f"and reset it: sudo nvidia-smi -r -i {bus} (or reboot if the reset fails). If it falls off again, check the "
+            "GPU's power, cooling and seating.",
+        ))
+    unreadable = each("GPU_UNREADABLE")
+    if unreadable:
+        found.append(Finding(
+            "GPU_UNREADABLE", blocking,
+            "; ".join(f"{_name(gpu)} is listed but cannot be read: {gpu.error}" for gpu in unreadable) + ".",
+            "Check nvidia-smi and the kernel log (sudo dmesg -T | grep -i xid); a reset (sudo nvidia-smi -r) or a reboot may be needed.",
+        ))
+    found += mig_findings(facts, each("MIG_NO_INSTANCES"), blocking)
+    prohibited = each("GPU_COMPUTE_PROHIBITED")
+    if prohibited:  # nvidia-smi -c: PROHIBITED lets no process create a CUDA context
+        found.append(Finding(
+            "GPU_COMPUTE_PROHIBITED", blocking,
+            f"{', '.join(_name(gpu) for gpu in prohibited)} is in PROHIBITED compute mode: no process may create a CUDA "
+            "context on it (CUDA_ERROR_DEVICES_UNAVAILABLE).",
+            f"Ask the administrator to allow compute: sudo nvidia-smi -i {prohibited[0].index} -c DEFAULT; or use another "
+            "GPU (export CUDA_VISIBLE_DEVICES=<index>).",
+        ))
+    busy = each("GPU_EXCLUSIVE_BUSY")
+    if busy:  # nvidia-smi -c EXCLUSIVE_PROCESS: one context per GPU; others get CUDA_ERROR_DEVICES_UNAVAILABLE
+        holders = "; ".join(f"{_name(gpu)} is held by {_who(_compute_processes(gpu.health))}" for gpu in busy)
+        pids = " ".join(str(p.pid) for gpu in busy for p in _compute_processes(gpu.health) if p.pid is not None)
+        found.append(Finding(
+            "GPU_EXCLUSIVE_BUSY", blocking,
+            f"{holders}, and its compute mode is {busy[0].health.compute_mode.upper()}: one process at a time, so CUDA "
+            "gives every other process CUDA_ERROR_DEVICES_UNAVAILABLE ('all CUDA-capable devices are busy or unavailable').",
+            f"Wait for that job or stop it if it is yours (kill {pids or '<pid>'}); use another GPU (export CUDA_VISIBLE_DEVICES=<index>); "
+            f"or ask the administrator for the shared mode: sudo nvidia-smi -i {busy[0].index} -c DEFAULT.",
+        ))
+    found += reset_findings(facts, visible, none_left)
+    found += sharing_findings(facts, visible)
+    return found
+
+
+def mig_findings(facts: CudaFacts, empty: list[Gpu], blocking: str) -> list[Finding]:
+    """MIG on without instances; a mode change waiting for a reset; CUDA_VISIBLE_DEVICES naming a MIG
+    GPU's parent or an unknown MIG device. (MIG user guide: "Getting Started with MIG", "CUDA Device Enumeration".)"""
+    found: list[Finding] = []
+    if empty:
+        first = empty[0].index
+        found.append(Finding(
+            "MIG_NO_INSTANCES", blocking,
+            f"{', '.join(_name(gpu) for gpu in empty)} is in MIG mode with no MIG instances: CUDA sees no device on a "
+            "MIG-enabled GPU until GPU and compute instances are created.",
+            f"Create instances (as root): nvidia-smi mig -i {first} -lgip lists the profiles, then nvidia-smi mig -i {first} "
+            f"-cgi <profile> -C creates a GPU instance with its compute instance; or turn MIG off: nvidia-smi -i {first} -mig 0 "
+            f"(then reset the GPU: nvidia-smi -r -i {first}).",
+        ))
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health and health.mig_mode and health.mig_pending and health.mig_mode != health.mig_pending:
+            found.append(Finding(
+                "MIG_MODE_PENDING", WARNING,
+                f"{_name(gpu)}'s MIG mode is {health.mig_mode} and becomes {health.mig_pending} only after a GPU reset.",
+                f"Stop the GPU's processes and reset it: sudo nvidia-smi -r -i {gpu.index} (or reboot).",
+            ))
+            break
+    value = facts.env.get("CUDA_VISIBLE_DEVICES")
+    with_instances = [gpu for gpu in facts.gpu.gpus if gpu.health and gpu.health.mig_mode == "enabled" and gpu.health.mig_instances]
+    if value and with_instances:
+        known = [uuid for gpu in with_instances for uuid in gpu.health.mig_uuids]
+        wrong = []
+        for entry in (part.strip() for part in value.split(",")):
+            parent = next((gpu for gpu in with_instances if entry.startswith("GPU-") and gpu.uuid and gpu.uuid.startswith(entry)), None)
+            if parent is not None:
+                wrong.append(f"{entry} is {_name(parent)} itself, not one of its MIG devices")
+            elif entry.startswith("MIG-") and known and not any(uuid.startswith(entry) for uuid in known):
+                wrong.append(f"{entry} is not a MIG device here")
+        if wrong:
+            use = ",".join(known) if known else "MIG-<uuid> (nvidia-smi -L lists them)"
+            found.append(Finding(
+                "CUDA_VISIBLE_DEVICES_MIG", ERROR,
+                f"CUDA_VISIBLE_DEVICES={value!r} does not name a MIG device: {'; '.join(wrong)}. On a MIG-enabled GPU, CUDA "
+                "runs only on MIG devices, named by their MIG-… UUIDs.",
+                f"export CUDA_VISIBLE_DEVICES={use.split(',')[0] if known else use}"
+                + (f"  (the MIG devices here: {', '.join(known)})" if len(known) > 1 else ""),
+            ))
+    return found
+
+
+def reset_findings(facts: CudaFacts, visible: tuple[Gpu, ...], none_left: bool) -> list[Finding]:
+    """Retired pages / remapped rows waiting for a reset, and uncorrectable ECC errors (nvidia-smi -q's
+    "Retired Pages" / "Remapped Rows" / "ECC Errors"; Xid 48, 63, 64, 94, 95 in the Xid catalogue). An error
+    when TensorFlow lists no GPU and nothing else explains it; a warning otherwise."""
+    found: list[Finding] = []
+    explains = _tf_sees_none(facts) and not none_left
+    severity = ERROR if explains else WARNING
+    pending = []
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health is None or gpu.lost:
+            continue
+        what = [label for label, flag in (("remapped rows", health.remapped_rows_pending), ("retired pages", health.retired_pages_pending)) if flag]
+        if what:
+            pending.append(f"{_name(gpu)} has {' and '.join(what)} pending")
+    if pending:
+        found.append(Finding(
+            "GPU_RESET_PENDING", severity,
+            f"{'; '.join(pending)}: uncorrectable memory errors were found and the faulty memory is taken out of use only "
+            "after a GPU reset; until then CUDA can fail on it.",
+            "Stop the GPU's processes and reset it: sudo nvidia-smi -r -i <index> (or reboot); sudo dmesg -T | grep -i xid shows "
+            "the memory errors (Xid 48, 63, 64, 94, 95).",
+        ))
+    failing = []
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health is None or gpu.lost:
+            continue
+        if health.ecc_uncorrectable_volatile:
+            failing.append(f"{_name(gpu)} logged {health.ecc_uncorrectable_volatile} uncorrectable ECC error(s) since the driver loaded")
+        if health.remapped_rows_failure:
+            failing.append(f"{_name(gpu)} failed to remap a memory row (the GPU needs service)")
+    if failing:
+        found.append(Finding(
+            "GPU_ECC_ERRORS", severity,
+            "; ".join(failing) + ".",
+            "See the counters: nvidia-smi -q -d ECC,ROW_REMAPPER,PAGE_RETIREMENT and the kernel log: sudo dmesg -T | grep -i xid; "
+            "reset the GPU (sudo nvidia-smi -r -i <index>); if errors return or row remapping failed, have the GPU serviced.",
+        ))
+    return found
+
+
+def sharing_findings(facts: CudaFacts, visible: tuple[Gpu, ...]) -> list[Finding]:
+    """Memory other processes hold on the visible GPUs, and clocks slowed by heat or power."""
+    found: list[Finding] = []
+    held = []
+    for gpu in visible:
+        health = gpu.health
+        if health is None or unusable_reason(gpu):
+            continue
+        processes = [p for p in _compute_processes(health) if p.used_memory_mib]
+        used = sum(p.used_memory_mib for p in processes)
+        if processes and (used >= 1024 or (gpu.memory_mib and used >= gpu.memory_mib / 10)):
+            total = f" of {gpu.memory_mib} MiB" if gpu.memory_mib else ""
+            held.append(f"{_name(gpu)}: {used} MiB{total} held by {_who(processes)}")
+    if held:
+        growth = str(facts.env.get("TF_FORCE_GPU_ALLOW_GROWTH", "")).lower() == "true"
+        found.append(Finding(
+            "GPU_MEMORY_HELD", WARNING,
+            "Other processes hold GPU memory: " + "; ".join(held) + ". TensorFlow maps nearly all free GPU memory when it starts, "
+            "so jobs sharing a GPU run out of memory.",
+            ("" if growth else "export TF_FORCE_GPU_ALLOW_GROWTH=true so each TensorFlow process takes memory as it needs it; ")
+            + "stop processes you own (kill <pid>) or choose a free GPU (export CUDA_VISIBLE_DEVICES=<index>).",
+        ))
+    slowed = [f"{_name(gpu)}: {', '.join(gpu.health.throttle_reasons)}" for gpu in visible if gpu.health and gpu.health.throttle_reasons]
+    if slowed:  # nvidia-smi -q "Clocks Event Reasons"; nvmlClocksEventReasons in the NVML API reference
+        found.append(Finding(
+            "GPU_THROTTLED", WARNING,
+            "GPU clocks are slowed by heat or power: " + "; ".join(slowed) + ". Training runs slower than the GPU can.",
+            "Check temperatures, cooling and power: nvidia-smi -q -d PERFORMANCE,TEMPERATURE,POWER (HW power brake: the board's "
+            "power supply signalled; thermal: the GPU is too hot).",
+        ))
+    return found
+
+
 def visibility_findings(facts: CudaFacts) -> list[Finding]:
     value = facts.env.get("CUDA_VISIBLE_DEVICES")
     if value is None or not facts.gpu.gpus:
@@ -220,7 +478,8 @@ def visibility_findings(facts: CudaFacts) -> list[Finding]:
 # ------------------------------------------------------------------------------ TensorFlow
 
 
-def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
+def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping, explained: bool = False) -> list[Finding]:
+    """TensorFlow's view; `explained`: a GPU-level error already says why CUDA sees no usable GPU."""
     tf = facts.tf
     if tf is None:
         return []
@@ -282,11 +541,24 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
         findings += driver_findings(driver.version, driver.cuda_version, str(build_cuda), version, drivers)
 
     caps = [str(cap) for cap in tf.build_info.get("cuda_compute_capabilities") or (row or {}).get("capabilities") or []]
-    for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
-        findings += capability_findings(gpu, caps, version)
+    per_gpu = [capability_findings(gpu, caps, version) for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))]
+    too_low = [found[0] for found in per_gpu if found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW"]
+    if too_low and len(too_low) < len(per_gpu) and tf.gpus:
+        # TensorFlow skips GPUs below its minimum ("Ignoring visible gpu device") and uses the others. [12]
+        findings.append(Finding("GPUS_IGNORED", WARNING,
+                                f"TensorFlow {version} uses {len(per_gpu) - len(too_low)} of {len(per_gpu)} GPUs and ignores the rest: "
+                                + " ".join(f.message.split("; ")[0] + "." for f in too_low),
+                                "Nothing to do to train on the others; to hide the ignored ones set CUDA_VISIBLE_DEVICES "
+                                "to the usable GPUs' indices."))
+        per_gpu = [found for found in per_gpu if not (found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW")]
+    elif len(too_low) > 1:
+        findings.append(too_low[0]._replace(message=" ".join(f.message for f in too_low)))
+        per_gpu = [found for found in per_gpu if not (found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW")]
+    for found in per_gpu:
+        findings += found
 
     findings += wheel_findings(facts, tf, build_cuda, row)
-    if not tf.gpus:
+    if not tf.gpus and not explained:
         findings += no_gpu_listed_findings(facts, tf, row, version, findings)
     findings += log_findings(facts)
     return findings
@@ -399,8 +671,8 @@ def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None, row: d
 
 def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, version: str, earlier: list[Finding]) -> list[Finding]:
     """TensorFlow lists no GPU although it is a CUDA build: say which library, or show its own words."""
-    if not facts.gpu.working_driver or not visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
-        return []  # no GPU / no driver / hidden: already said by the GPU rules
+    if not facts.gpu.working_driver or not usable_gpus(facts):
+        return []  # no GPU / no driver / hidden / lost / held: already said by the GPU rules
     if any(f.code in ("COMPUTE_CAPABILITY_TOO_LOW", "DRIVER_TOO_OLD", "TF_CPU_BUILD") for f in earlier):
         return []
     failed = [check for check in tf.load_checks if not check.get("ok")]
@@ -504,15 +776,33 @@ def _short(text: str | None, limit: int = 300) -> str:
 # ------------------------------------------------------------------------------ everything
 
 
+# The verdict headlines the first error, so errors are ordered from the most specific explanation of
+# "CUDA sees no usable GPU" to the least: what keeps the GPU from this process (no passthrough, a driver
+# that does not answer, a lost GPU, CUDA_VISIBLE_DEVICES, MIG, compute modes, a pending reset) before
+# what TensorFlow's build and libraries say, and the generic symptoms last.
+FIRST = ("CONTAINER_NO_GPU_ACCESS", "DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT", "GPU_LOST", "GPU_UNREADABLE",
+         "CUDA_VISIBLE_DEVICES_HIDES_ALL", "CUDA_VISIBLE_DEVICES_MIG", "MIG_NO_INSTANCES", "GPU_COMPUTE_PROHIBITED",
+         "GPU_EXCLUSIVE_BUSY", "GPU_RESET_PENDING", "GPU_ECC_ERRORS")
+LAST = ("CUINIT_FAILED", "TF_NO_GPU_UNEXPLAINED")
+
+
+def _rank(code: str) -> int:
+    if code in FIRST:
+        return FIRST.index(code)
+    return len(FIRST) + 1 + LAST.index(code) if code in LAST else len(FIRST)
+
+
 def diagnose(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
-    """Every finding for these facts, errors first, in a stable order."""
-    findings = gpu_findings(facts) + tf_findings(facts, builds, drivers) + toolkit_findings(facts)
+    """Every finding for these facts: errors first, the most specific cause first, otherwise in a stable order."""
+    gpu = gpu_findings(facts)
+    explained = any(f.severity == ERROR for f in gpu)
+    findings = gpu + tf_findings(facts, builds, drivers, explained) + toolkit_findings(facts)
     unique: list[Finding] = []
     for finding in findings:
         if all(f.code != finding.code for f in unique):
             unique.append(finding)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
-    return sorted(unique, key=lambda f: order.get(f.severity, 3))
+    return sorted(unique, key=lambda f: (order.get(f.severity, 3), _rank(f.code)))
 
 
 def headline(facts: CudaFacts, found: list[Finding], is_ready: bool) -> str:
@@ -561,12 +851,16 @@ def toolkit_findings(facts: CudaFacts) -> list[Finding]:
 
 
 def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
-    """With TensorFlow: it lists at least one GPU. Without: a working driver shows a visible GPU."""
+    """With TensorFlow: it lists at least one GPU, and the GPU facts do not say every visible one is
+    unusable (TensorFlow lists a GPU another process holds exclusively, then fails on its first op).
+    Without: a working driver shows a visible GPU nothing known keeps from CUDA."""
+    blocked = facts.gpu.working_driver and bool(facts.gpu.gpus) and not usable_gpus(facts)
     if facts.tf is not None:
-        return facts.tf.status == OK and bool(facts.tf.gpus)
+        return facts.tf.status == OK and bool(facts.tf.gpus) and not blocked
     hidden_or_broken = {"DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT"}
     return (
         facts.gpu.working_driver
+        and not blocked
         and bool(visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")))
         and not any(f.code in hidden_or_broken for f in findings)
     )

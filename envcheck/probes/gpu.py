@@ -187,6 +187,7 @@ class GpuFacts(NamedTuple):
     failures: tuple[SourceFailure, ...] = ()
     pci_devices: tuple[PciDevice, ...] = ()
     seconds: float = 0.0
+    device_nodes: tuple[str, ...] = ()  # /dev/nvidia* names: what a container was given
 
     @property
     def working_driver(self) -> bool:
@@ -563,6 +564,11 @@ def _listdir(path: str) -> list[str]:
         return []
 
 
+def read_device_nodes(root: str = "/") -> tuple[str, ...]:
+    """The NVIDIA device nodes under <root>/dev (nvidia0, nvidiactl, nvidia-uvm, ...; dxg on WSL2), sorted."""
+    return tuple(sorted(name for name in _listdir(os.path.join(root, "dev")) if name.startswith("nvidia") or name == "dxg"))
+
+
 def nvml_plausible(root: str = "/") -> bool:
     """Whether loading NVML could answer: a driver is loaded (or WSL2's), or nvidia-smi exists.
 
@@ -571,8 +577,7 @@ def nvml_plausible(root: str = "/") -> bool:
     """
     return (
         os.path.exists(os.path.join(root, "proc/driver/nvidia/version"))
-        or os.path.exists(os.path.join(root, "dev/nvidiactl"))
-        or os.path.exists(os.path.join(root, "dev/dxg"))
+        or bool({"nvidiactl", "dxg"} & set(read_device_nodes(root)))
         or runner.which("nvidia-smi") is not None
     )
 
@@ -600,9 +605,11 @@ def probe(
     proc_version, proc_infos = read_proc(root)
     kernel_module = parse_proc_version(proc_version) if proc_version else None
 
+    nodes = read_device_nodes(root)
+
     def done(source, driver, gpus):
         driver = Driver(driver.version, driver.cuda_version, kernel_module)
-        return GpuFacts(source, tuple(gpus), driver, tuple(failures), pci, time.monotonic() - started)
+        return GpuFacts(source, tuple(gpus), driver, tuple(failures), pci, time.monotonic() - started, nodes)
 
     def from_nvml():
         if nvml is None or not nvml_plausible(root):

@@ -161,3 +161,42 @@ def gib(value: int | None) -> str:
         return "?"
     amount = value / 2**30
     return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"
+
+
+# Files that name a container runtime: Docker's /.dockerenv, Podman's /run/.containerenv; else the
+# cgroup path (v1) or mount table (v2) of the container's processes.
+_CONTAINER_MARKS = (("kubepods", "kubernetes"), ("/kubelet/pods/", "kubernetes"), ("docker", "docker"),
+                    ("libpod", "podman"), ("containerd", "containerd"), ("lxc", "lxc"))
+
+
+def parse_container(dockerenv: bool, containerenv: bool, cgroup: str | None, mountinfo: str | None,
+                    kubernetes: bool = False) -> str | None:
+    """Which container runtime this process runs in ("docker", "podman", "kubernetes", ...), or None."""
+    text = (cgroup or "") + "\n" + "\n".join(_own_mounts(mountinfo or ""))
+    kind = next((name for mark, name in _CONTAINER_MARKS if mark in text), None)
+    if kubernetes or kind == "kubernetes":
+        return "kubernetes"
+    if dockerenv:
+        return "docker"
+    if containerenv:
+        return "podman"
+    return kind
+
+
+def _own_mounts(mountinfo: str) -> list[str]:
+    """The mountinfo lines of the root and /etc/hostname: inside a container they name its runtime's
+    storage; a host running containers has such paths only on other mount points."""
+    return [line for line in mountinfo.splitlines() if len(line.split()) > 4 and line.split()[4] in ("/", "/etc/hostname")]
+
+
+def read_container(root: str = "/", environ=None) -> str | None:
+    """The container runtime from <root>/.dockerenv, <root>/run/.containerenv, <root>/proc/1/cgroup and
+    <root>/proc/self/mountinfo (and KUBERNETES_SERVICE_HOST in `environ`); None outside a container."""
+    environ = os.environ if environ is None else environ
+    return parse_container(
+        os.path.exists(os.path.join(root, ".dockerenv")),
+        os.path.exists(os.path.join(root, "run/.containerenv")),
+        read_text(os.path.join(root, "proc/1/cgroup")),
+        read_text(os.path.join(root, "proc/self/mountinfo")),
+        "KUBERNETES_SERVICE_HOST" in environ,
+    )
