@@ -298,7 +298,7 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
     """
     lines, lost = [], []
     for line in text.splitlines():
-        unreachable = _UNREACHABLE.search(line)
+        unreachable = re.search(_UNREACHABLE, line)
         if unreachable:
             lost.append((unreachable.group(1), unreachable.group(2).strip()))
         elif line.strip():
@@ -332,12 +332,13 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
 # What nvidia-smi prints for a GPU it cannot open (a GPU that fell off the bus, Xid 79), in place of
 # its row: "Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error" (the space
 # after "GPU" comes and goes between driver versions).
-_UNREACHABLE = re.compile(r"Unable to determine the device handle for GPU\s*([0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f]):?\s*(.*)")
+# A pattern, not a compiled one: re compiles it on first use (only on GPU hosts), off the no-GPU fast path.
+_UNREACHABLE = r"Unable to determine the device handle for GPU\s*([0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f]):?\s*(.*)"
 
 
 def parse_unreachable(text: str) -> tuple[Gpu, ...]:
     """Every 'Unable to determine the device handle' line of nvidia-smi's output -> lost GPU records."""
-    found = [(match.group(1), match.group(2).strip()) for match in _UNREACHABLE.finditer(text)]
+    found = [(match.group(1), match.group(2).strip()) for match in re.finditer(_UNREACHABLE, text)]
     return lost_gpus(found, set())
 
 

@@ -36,7 +36,11 @@ def rich_text(report) -> str:
 
 
 def fact_rows(report) -> list[tuple[str, str]]:
-    rows = [("GPU", _gpu_text(report)), ("Driver", _driver_text(report))]
+    rows = [("GPU", _gpu_text(report))]
+    health = _health_text(report)
+    if health:
+        rows.append(("Health", health))
+    rows.append(("Driver", _driver_text(report)))
     toolkits = report.toolkits
     if toolkits:
         first = next((t for t in toolkits if t.version), toolkits[0])
@@ -61,6 +65,38 @@ def _gpu_text(report) -> str:
     if report.gpu.pci_devices:
         return f"{len(report.gpu.pci_devices)} NVIDIA device(s) on the PCI bus, not usable without a working driver"
     return "none found (no NVIDIA device on the PCI bus)"
+
+
+def _health_text(report) -> str | None:
+    """Per GPU, only what matters for using or sharing it (a lost GPU, MIG, a non-default compute
+    mode, processes, ECC errors, a pending reset, throttling); None when nothing does."""
+    parts = []
+    for gpu in report.gpu.gpus:
+        health = gpu.health
+        if health is None:
+            continue
+        notes = []
+        if health.lost:
+            notes.append("lost (cannot be reached)")
+        if health.mig_mode == "enabled":
+            count = "?" if health.mig_instances is None else health.mig_instances
+            notes.append(f"MIG on, {count} MIG device(s)")
+        if health.mig_pending and health.mig_pending != health.mig_mode:
+            notes.append(f"MIG {health.mig_pending} after the next reset")
+        if health.compute_mode and health.compute_mode != "default":
+            notes.append(f"compute mode {health.compute_mode.upper()}")
+        if health.processes:
+            used = sum(process.used_memory_mib or 0 for process in health.processes)
+            notes.append(f"{len(health.processes)} process(es) holding {used} MiB")
+        if health.ecc_uncorrectable_volatile:
+            notes.append(f"{health.ecc_uncorrectable_volatile} uncorrectable ECC error(s)")
+        if health.remapped_rows_pending or health.retired_pages_pending:
+            notes.append("memory repair pending a reset")
+        if health.throttle_reasons:
+            notes.append("slowed: " + ", ".join(health.throttle_reasons))
+        if notes:
+            parts.append(f"GPU {gpu.index}: " + ", ".join(notes))
+    return "; ".join(parts) or None
 
 
 def _driver_text(report) -> str:
