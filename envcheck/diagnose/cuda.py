@@ -209,7 +209,7 @@ def container_finding(facts: CudaFacts) -> Finding:
     """A container that sees the host's NVIDIA PCI device in sysfs but was given no /dev/nvidia* node.
 
     The GPU reaches a container only through the NVIDIA Container Toolkit (`docker run --gpus all`,
-    https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html) or, in
+    https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html) or, in
     Kubernetes, the NVIDIA device plugin's resource (https://github.com/NVIDIA/k8s-device-plugin).
     """
     devices = ", ".join(device.address for device in facts.gpu.pci_devices)
@@ -227,7 +227,7 @@ def container_finding(facts: CudaFacts) -> Finding:
 
 # ------------------------------------------------------------------------------ GPU health and sharing
 # Sources: NVML API reference (https://docs.nvidia.com/deploy/nvml-api/), nvidia-smi's documentation
-# (https://docs.nvidia.com/deploy/nvidia-smi/), NVIDIA's Xid catalogue (https://docs.nvidia.com/deploy/xid-errors/),
+# (https://docs.nvidia.com/deploy/nvidia-smi/), NVIDIA's Xid catalogue (https://docs.nvidia.com/deploy/xid-errors/analyzing-xid-catalog.html),
 # the MIG user guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), TensorFlow's GPU guide
 # (https://www.tensorflow.org/guide/gpu, "Limiting GPU memory growth").
 
@@ -324,12 +324,15 @@ def health_findings(facts: CudaFacts) -> list[Finding]:
         ))
     busy = each("GPU_EXCLUSIVE_BUSY")
     if busy:  # nvidia-smi -c EXCLUSIVE_PROCESS: one context per GPU; others get CUDA_ERROR_DEVICES_UNAVAILABLE
-        holders = "; ".join(f"{_name(gpu)} is held by {_who(_compute_processes(gpu.health))}" for gpu in busy)
+        holders = "; ".join(
+            f"{_name(gpu)} is in {gpu.health.compute_mode.upper()} compute mode and held by {_who(_compute_processes(gpu.health))}"
+            for gpu in busy
+        )
         pids = " ".join(str(p.pid) for gpu in busy for p in _compute_processes(gpu.health) if p.pid is not None)
         found.append(Finding(
             "GPU_EXCLUSIVE_BUSY", blocking,
-            f"{holders}, and its compute mode is {busy[0].health.compute_mode.upper()}: one process at a time, so CUDA "
-            "gives every other process CUDA_ERROR_DEVICES_UNAVAILABLE ('all CUDA-capable devices are busy or unavailable').",
+            f"{holders}. One process at a time may use it, so CUDA gives every other process CUDA_ERROR_DEVICES_UNAVAILABLE "
+            "('all CUDA-capable devices are busy or unavailable').",
             f"Wait for that job or stop it if it is yours (kill {pids or '<pid>'}); use another GPU (export CUDA_VISIBLE_DEVICES=<index>); "
             f"or ask the administrator for the shared mode: sudo nvidia-smi -i {busy[0].index} -c DEFAULT.",
         ))

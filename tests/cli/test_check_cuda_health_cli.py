@@ -48,7 +48,9 @@ def test_exclusive_process_gpu_held_by_another_job_names_the_holder(tmp_path):
     result, report = run_json("--no-tf", env=smi_env(tmp_path, "h200-q-x-exclusive-busy.xml"))
     assert result.returncode == 1
     assert first_error(report)["code"] == "GPU_EXCLUSIVE_BUSY"
-    assert report["verdict"]["summary"].startswith("not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0) is held by pid 4242")
+    assert report["verdict"]["summary"] == (
+        "not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0) is in EXCLUSIVE_PROCESS compute mode and held by "
+        "pid 4242 /usr/bin/python3 (81920 MiB)")
     health = report["gpus"][0]["health"]
     assert health["compute_mode"] == "exclusive_process"
     assert health["processes"] == [{"pid": 4242, "name": "/usr/bin/python3", "used_memory_mib": 81920, "type": "C"}]
