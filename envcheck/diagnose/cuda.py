@@ -281,13 +281,15 @@ def _who(processes) -> str:
 def health_findings(facts: CudaFacts) -> list[Finding]:
     """Per-GPU health and sharing: a lost GPU, MIG, compute modes, pending resets, ECC, memory held, throttling.
 
-    A cause that leaves no visible GPU usable is an error (it is why CUDA sees none); with another GPU
-    still usable it is a warning (the node is degraded).
+    A cause that leaves no visible GPU usable, or that TensorFlow's empty GPU list points to, is an
+    error (it is why CUDA sees none); with another GPU still usable it is a warning (the node is degraded).
     """
     gpus = facts.gpu.gpus
     visible = visible_gpus(gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
     none_left = bool(gpus) and not usable_gpus(facts)
-    blocking = ERROR if none_left else WARNING
+    # With TensorFlow listing no GPU, an unusable GPU is the best-known explanation even beside a
+    # healthy one (a lost GPU can fail cuInit for the whole process).
+    blocking = ERROR if none_left or _tf_sees_none(facts) else WARNING
     found: list[Finding] = []
 
     def each(code):

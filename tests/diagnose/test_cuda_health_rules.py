@@ -203,3 +203,10 @@ def test_every_finding_code_check_cuda_can_emit_is_listed_in_its_readme_section(
     section = readme[readme.index("## check-cuda"):readme.index("\n## ", readme.index("## check-cuda") + 1)]
     assert len(emitted) > 40
     assert sorted(code for code in emitted if f"`{code}`" not in section) == []
+
+
+def test_lost_gpu_beside_a_working_one_explains_tensorflow_seeing_none():
+    _, lost = gpu_probe.parse_nvidia_smi_csv("Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n")
+    ready, headline, found = verdict(smi_host(extra_gpus=(lost[0]._replace(index=1),)), tf_sees(0, CUINIT_NO_DEVICE))
+    assert not ready
+    assert_cause(found, headline, "GPU_LOST", "cannot be reached")
