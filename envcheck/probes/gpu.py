@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 from collections.abc import Callable
+from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
 from envcheck import runner
 from envcheck.probes import read_text
@@ -598,7 +598,7 @@ def probe(
     `prefer=NVML` asks NVML first (what the driver itself says; ~190 ms on a GPU host, a Python child
     importing pynvml). `prefer=SMI_CSV` asks nvidia-smi first (~25 ms there): the --no-tf fast path.
     """
-    import time
+    import time  # only when the GPU query is timed
 
     started = time.monotonic()
     failures: list[SourceFailure] = []
@@ -647,7 +647,7 @@ def _ask_smi(timeout: float, run: Runner, failures: list[SourceFailure]):
     device handle") is a lost GPU record, and the driver still answered: its version then comes
     from the other GPUs' rows, `-q -x`, or `nvidia-smi --version`.
     """
-    import threading
+    import threading  # only for the query's deadline
 
     detail: list[runner.CommandResult] = []
     asking = threading.Thread(target=lambda: detail.append(read_smi(XML_ARGS, timeout, run)), daemon=True)

@@ -8,54 +8,9 @@ A value that cannot be read is None, never an exception.
 from __future__ import annotations
 
 import os
-from typing import NamedTuple  # not dataclasses: check-cuda's --no-tf fast path reads WSL and the OS name here
 
+from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import read_text
-
-# Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use
-# AVX2/FMA where present). Without AVX, `import tensorflow` dies with SIGILL.
-TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
-
-
-class Cpu(NamedTuple):
-    model: str | None
-    logical_cpus: int | None
-    flags: frozenset[str] = frozenset()
-    machine: str = ""
-
-    def has(self, flag: str) -> bool:
-        return flag in self.flags
-
-    def to_dict(self) -> dict:
-        return {
-            "model": self.model,
-            "logical_cpus": self.logical_cpus,
-            "machine": self.machine,
-            "instruction_sets": {flag: flag in self.flags for flag in TF_CPU_FLAGS} if self.flags else None,
-        }
-
-
-class SystemFacts(NamedTuple):
-    cpu: Cpu
-    ram_total: int | None  # bytes
-    ram_available: int | None
-    disk_free: int | None  # bytes free where the environment lives
-    disk_path: str | None
-    os_name: str | None  # "Ubuntu 24.04.3 LTS"
-    kernel: str | None
-    wsl: bool
-
-    def to_dict(self) -> dict:
-        return {
-            "cpu": self.cpu.to_dict(),
-            "ram_total_bytes": self.ram_total,
-            "ram_available_bytes": self.ram_available,
-            "disk_free_bytes": self.disk_free,
-            "disk_path": self.disk_path,
-            "os": self.os_name,
-            "kernel": self.kernel,
-            "wsl": self.wsl,
-        }
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
@@ -97,7 +52,7 @@ def is_wsl(proc_version: str | None) -> bool:
 
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
-    import platform  # ~1.5 ms, and only the doctor's System line needs the CPU
+    import platform  # ~1.5 ms; check-cuda's --no-tf fast path imports this module for WSL and the OS name only
 
     text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
@@ -111,6 +66,8 @@ def read_cpu(root: str = "/") -> Cpu:
 
 def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
     """Everything above; `disk_path` is where free space matters (the environment's prefix)."""
+    import platform  # the kernel and the fallback OS name; off check-cuda's fast path
+
     import psutil  # ~10 ms: only when system facts are asked for
 
     cpu = read_cpu(root)
@@ -127,8 +84,6 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    import platform  # the kernel and the fallback OS name; off check-cuda's fast path
-
     os_name = read_os_name(root)
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
@@ -153,14 +108,6 @@ def read_os_name(root: str = "/") -> str | None:
 def read_wsl(root: str = "/") -> bool:
     """Whether <root>/proc/version names WSL2's kernel; False where it cannot be read."""
     return is_wsl(read_text(os.path.join(root, "proc/version")))
-
-
-def gib(value: int | None) -> str:
-    """Bytes as a short GiB figure for humans ("23 GiB", "0.5 GiB"); "?" when unknown."""
-    if value is None:
-        return "?"
-    amount = value / 2**30
-    return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"
 
 
 # Files that name a container runtime: Docker's /.dockerenv, Podman's /run/.containerenv; else the

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, assert_one_line_error, run_cli
 from envcheck.cli import COMMANDS
+
+from helpers import ROOT, assert_one_line_error, run_cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PACKAGE_COMMANDS = ("list-tf-packages", "count-packages")
