@@ -15,15 +15,11 @@ from typing import NamedTuple  # records without dataclasses' ~15 ms import (the
 
 from envcheck import runner
 from envcheck.diagnose import cuda as rules
-from envcheck.model import Finding
+from envcheck.model import Finding, Gpu, GpuFacts, Library, TfFacts, Toolkit
 from envcheck.probes import cuda as cuda_probe
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import system as system_probe
 from envcheck.target import TargetPython
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without its import cost
-if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
-    from envcheck.probes.tensorflow import TfFacts
 
 SCHEMA = "envcheck.check-cuda/1"
 
@@ -37,10 +33,10 @@ class CudaReport(NamedTuple):
     ready: bool
     summary: str
     python: TargetPython
-    gpu: gpu_probe.GpuFacts
+    gpu: GpuFacts
     visible: tuple[bool, ...]  # per GPU in gpu.gpus: whether CUDA_VISIBLE_DEVICES shows it
-    toolkits: tuple[cuda_probe.Toolkit, ...]
-    libraries: tuple[cuda_probe.Library, ...]
+    toolkits: tuple[Toolkit, ...]
+    libraries: tuple[Library, ...]
     tf: TfFacts | None  # None with --no-tf
     environment: Mapping[str, str]
     os: Mapping[str, object]  # platform, machine, wsl, name
@@ -49,7 +45,7 @@ class CudaReport(NamedTuple):
     timings: Mapping[str, float]
 
     @property
-    def gpus(self) -> tuple[gpu_probe.Gpu, ...]:
+    def gpus(self) -> tuple[Gpu, ...]:
         return self.gpu.gpus
 
     @property

@@ -11,15 +11,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
-from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
-from envcheck.probes.cuda import Library, Toolkit
-from envcheck.probes.gpu import Gpu, GpuFacts
+from envcheck.model import ERROR, INFO, WARNING, Finding, Gpu, GpuFacts, Library, TfFacts, Toolkit, pip_install
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
-if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
-    from envcheck.probes.tensorflow import TfFacts
-
-# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import it.
+# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import a probe.
 OK, NOT_INSTALLED, IMPORT_FAILED, CRASHED, TIMED_OUT = "ok", "not-installed", "import-failed", "crashed", "timed-out"
 
 # Environment variables that change the answer; reported as facts.

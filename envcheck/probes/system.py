@@ -133,7 +133,8 @@ def parse_container(dockerenv: bool, containerenv: bool, cgroup: str | None, mou
 def _own_mounts(mountinfo: str) -> list[str]:
     """The mountinfo lines of the root and /etc/hostname: inside a container they name its runtime's
     storage; a host running containers has such paths only on other mount points."""
-    return [line for line in mountinfo.splitlines() if len(line.split()) > 4 and line.split()[4] in ("/", "/etc/hostname")]
+    rows = [line.split() for line in mountinfo.splitlines()]
+    return [" ".join(row) for row in rows if len(row) > 4 and row[4] in ("/", "/etc/hostname")]
 
 
 def read_container(root: str = "/", environ=None) -> str | None:

@@ -12,9 +12,9 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 
 from envcheck import runner
+from envcheck.model import LogLine, TfFacts  # noqa: F401 (the records live in the model; re-exported)
 
 DEFAULT_TIMEOUT = 90.0
 
@@ -25,18 +25,6 @@ CRASHED = "crashed"  # killed by a signal while importing
 TIMED_OUT = "timed-out"
 NO_ANSWER = "no-answer"  # exited or printed no JSON for another reason
 SKIPPED = "skipped"  # --no-tf
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line TensorFlow logged, with the kind of message it is."""
-
-    kind: str
-    text: str  # the message without absl's "I0000 00:00:... file.cc:12]" prefix
-    source: str | None = None  # file.cc:12
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 # (kind, pattern) in the order they are tried; the first match names a line. Messages from
@@ -92,35 +80,6 @@ def classify_log(text: str) -> list[LogLine]:
         if line not in lines:  # TensorFlow prints several start-up lines twice
             lines.append(line)
     return lines
-
-
-@dataclass(frozen=True)
-class TfFacts:
-    """TensorFlow's own answer from the target interpreter, or what happened instead."""
-
-    status: str
-    problem: str | None = None  # what went wrong, in words, when status is not ok
-    signal: str | None = None  # SIGSEGV, SIGILL ... when it crashed
-    version: str | None = None
-    build_info: dict = field(default_factory=dict)
-    built_with_cuda: bool | None = None
-    gpus: tuple[dict, ...] = ()
-    loaded: tuple[str, ...] = ()
-    load_checks: tuple[dict, ...] = ()
-    log: tuple[LogLine, ...] = ()
-    import_s: float | None = None
-    seconds: float | None = None
-    file: str | None = None
-
-    @property
-    def cuda_build(self) -> bool | None:
-        value = self.build_info.get("is_cuda_build")
-        return self.built_with_cuda if value is None else bool(value)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["log"] = [line.to_dict() for line in self.log]
-        return data
 
 
 def read(python: str, timeout: float = DEFAULT_TIMEOUT, env: Mapping[str, str] | None = None) -> runner.TargetResult:

@@ -61,7 +61,8 @@ def _gpu_text(report) -> str:
     gpus = report.gpu.gpus
     if gpus:
         hidden = sum(1 for shown in report.visible if not shown)
-        return describe_gpus(gpus) + (f" ({hidden} hidden by CUDA_VISIBLE_DEVICES)" if hidden else "") + f" [from {report.gpu.source}]"
+        hidden_text = f" ({hidden} hidden by CUDA_VISIBLE_DEVICES)" if hidden else ""
+        return f"{describe_gpus(gpus)}{hidden_text} [from {report.gpu.source}]"
     if report.gpu.pci_devices:
         return f"{len(report.gpu.pci_devices)} NVIDIA device(s) on the PCI bus, not usable without a working driver"
     return "none found (no NVIDIA device on the PCI bus)"

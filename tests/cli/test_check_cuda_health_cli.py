@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-from helpers import FIXTURES, run_cli
 from cuda_fakes import (
     TF_SEES_H200,
     fake_nvidia_smi,
@@ -16,12 +15,15 @@ from cuda_fakes import (
     stand_in_module,
     stand_in_package,
 )
+from helpers import FIXTURES, run_cli
 
 DERIVED = FIXTURES.parent / "derived"
 # TensorFlow 2.21's stand-in when CUDA finds no device: it lists none and logs cuInit's failure.
-TF_SEES_NONE = TF_SEES_H200.replace('[_GPU] if kind == "GPU" else [PhysicalDevice("/physical_device:CPU:0", "CPU"), _GPU]', "[]") + (
-    "import sys\nprint('<ts> cuda_executor.cc:1228] failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected', "
-    "file=sys.stderr)\n"
+TF_SEES_NONE = TF_SEES_H200.replace(
+    '[_GPU] if kind == "GPU" else [PhysicalDevice("/physical_device:CPU:0", "CPU"), _GPU]', "[]"
+) + (
+    "import sys\nprint('<ts> cuda_executor.cc:1228] failed call to cuInit: "
+    "CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected', file=sys.stderr)\n"
 )
 
 
@@ -49,8 +51,9 @@ def test_exclusive_process_gpu_held_by_another_job_names_the_holder(tmp_path):
     assert result.returncode == 1
     assert first_error(report)["code"] == "GPU_EXCLUSIVE_BUSY"
     assert report["verdict"]["summary"] == (
-        "not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0) is in EXCLUSIVE_PROCESS compute mode and held by "
-        "pid 4242 /usr/bin/python3 (81920 MiB)")
+        "not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0) is in EXCLUSIVE_PROCESS compute mode "
+        "and held by pid 4242 /usr/bin/python3 (81920 MiB)"
+    )
     health = report["gpus"][0]["health"]
     assert health["compute_mode"] == "exclusive_process"
     assert health["processes"] == [{"pid": 4242, "name": "/usr/bin/python3", "used_memory_mib": 81920, "type": "C"}]
@@ -78,7 +81,12 @@ def test_mig_without_instances_from_nvidia_smi_is_the_headline(tmp_path):
     result, report = run_json("--no-tf", env=smi_env(tmp_path, "h200-q-x-mig-no-instances.xml"))
     assert result.returncode == 1 and first_error(report)["code"] == "MIG_NO_INSTANCES"
     assert "MIG mode with no MIG instances" in report["verdict"]["summary"]
-    assert report["gpus"][0]["health"]["mig"] == {"mode": "enabled", "pending": "enabled", "instances": 0, "instance_uuids": []}
+    assert report["gpus"][0]["health"]["mig"] == {
+        "mode": "enabled",
+        "pending": "enabled",
+        "instances": 0,
+        "instance_uuids": [],
+    }
 
 
 def test_throttled_gpu_is_ready_with_a_warning(tmp_path):
@@ -119,7 +127,12 @@ def test_exclusive_gpu_that_tensorflow_lists_is_still_not_ready(tmp_path):
     result, report = run_json(env=_tf_and_nvml(tmp_path, TF_SEES_H200, nvml))
     assert result.returncode == 1
     assert first_error(report)["code"] == "GPU_EXCLUSIVE_BUSY" and "pid 4242" in report["verdict"]["summary"]
-    assert report["gpus"][0]["health"]["processes"][0] == {"pid": 4242, "name": "/usr/bin/python3", "used_memory_mib": 81920, "type": "C"}
+    assert report["gpus"][0]["health"]["processes"][0] == {
+        "pid": 4242,
+        "name": "/usr/bin/python3",
+        "used_memory_mib": 81920,
+        "type": "C",
+    }
 
 
 def test_mig_devices_from_nvml_are_listed_and_cuda_visible_devices_pointing_at_the_parent_is_named(tmp_path):

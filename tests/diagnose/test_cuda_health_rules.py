@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
-from helpers import CPU_HOST, FIXTURES, H200
 from envcheck import data
 from envcheck.diagnose import cuda as rules
 from envcheck.model import ERROR, WARNING
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import tensorflow as tfp
+
+from helpers import CPU_HOST, FIXTURES, H200
 
 DERIVED = FIXTURES.parent / "derived"
 BUILDS = data.load("tensorflow_builds.toml")
@@ -22,14 +23,21 @@ BUILD_221 = json.loads((CPU_HOST / "tf-probe.json").read_text())["build_info"]
 def smi_host(xml: str | None = None, extra_gpus=()) -> gpu_probe.GpuFacts:
     """The H200 as nvidia-smi reports it (CSV + -q -x), with a derived -q -x where given."""
     driver, rows = gpu_probe.parse_nvidia_smi_csv((H200 / "nvidia-smi-query.txt").read_text())
-    _, detailed = gpu_probe.parse_nvidia_smi_xml(((DERIVED / xml) if xml else (H200 / "nvidia-smi-q-x.txt")).read_text())
+    _, detailed = gpu_probe.parse_nvidia_smi_xml(
+        ((DERIVED / xml) if xml else (H200 / "nvidia-smi-q-x.txt")).read_text()
+    )
     gpus = gpu_probe.with_health(rows, detailed) + tuple(extra_gpus)
     return gpu_probe.GpuFacts(gpu_probe.SMI_CSV, gpus, driver._replace(cuda_version="13.0"))
 
 
 def tf_sees(gpus: int, log: str = "") -> tfp.TfFacts:
-    return tfp.TfFacts(tfp.OK, version="2.21.0", build_info=dict(BUILD_221),
-                       gpus=tuple({"name": f"/physical_device:GPU:{i}"} for i in range(gpus)), log=tuple(tfp.classify_log(log)))
+    return tfp.TfFacts(
+        tfp.OK,
+        version="2.21.0",
+        build_info=dict(BUILD_221),
+        gpus=tuple({"name": f"/physical_device:GPU:{i}"} for i in range(gpus)),
+        log=tuple(tfp.classify_log(log)),
+    )
 
 
 def verdict(gpu, tf=None, **changes):
@@ -47,7 +55,9 @@ def assert_cause(found, headline, code, words):
     assert not any("look right" in f.message for f in found)
 
 
-CUINIT_NO_DEVICE = "<ts> cuda_executor.cc:1228] failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected"
+CUINIT_NO_DEVICE = (
+    "<ts> cuda_executor.cc:1228] failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected"
+)
 
 
 def test_captured_h200_has_no_health_finding_and_is_ready():
@@ -75,7 +85,9 @@ def test_lost_gpu_from_nvml_without_tensorflow_is_not_ready():
 
 
 def test_lost_gpu_beside_a_working_one_is_a_warning_and_ready():
-    _, lost = gpu_probe.parse_nvidia_smi_csv("Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n")
+    _, lost = gpu_probe.parse_nvidia_smi_csv(
+        "Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n"
+    )
     ready, headline, found = verdict(smi_host(extra_gpus=(lost[0]._replace(index=1),)), tf_sees(1))
     assert ready and [(f.code, f.severity) for f in found if f.code == "GPU_LOST"] == [("GPU_LOST", WARNING)]
 
@@ -94,7 +106,9 @@ def test_mig_mode_pending_is_a_warning():
 
 def _mig_host():
     driver, gpus = gpu_probe.parse_nvml_json((DERIVED / "h200-pynvml-health.json").read_text())
-    healthy = gpus[0].health._replace(compute_mode="default", processes=(), remapped_rows_pending=False, throttle_reasons=())
+    healthy = gpus[0].health._replace(
+        compute_mode="default", processes=(), remapped_rows_pending=False, throttle_reasons=()
+    )
     return gpu_probe.GpuFacts(gpu_probe.NVML, (gpus[0]._replace(health=healthy),), driver)
 
 
@@ -110,11 +124,15 @@ def test_cuda_visible_devices_naming_the_mig_parent_gpu_gives_the_mig_uuids():
 def test_cuda_visible_devices_with_a_wrong_mig_uuid_is_named():
     ready, headline, found = verdict(_mig_host(), tf_sees(0), env={"CUDA_VISIBLE_DEVICES": "MIG-deadbeef"})
     assert not ready and found[0].code in ("CUDA_VISIBLE_DEVICES_MIG", "CUDA_VISIBLE_DEVICES_HIDES_ALL")
-    assert any(f.code == "CUDA_VISIBLE_DEVICES_MIG" and "MIG-deadbeef is not a MIG device here" in f.message for f in found)
+    assert any(
+        f.code == "CUDA_VISIBLE_DEVICES_MIG" and "MIG-deadbeef is not a MIG device here" in f.message for f in found
+    )
 
 
 def test_cuda_visible_devices_with_a_right_mig_uuid_is_fine():
-    ready, _, found = verdict(_mig_host(), tf_sees(1), env={"CUDA_VISIBLE_DEVICES": "MIG-1a2b3c4d-0000-5111-8222-000000000002"})
+    ready, _, found = verdict(
+        _mig_host(), tf_sees(1), env={"CUDA_VISIBLE_DEVICES": "MIG-1a2b3c4d-0000-5111-8222-000000000002"}
+    )
     assert ready and not [f for f in found if f.severity == ERROR]
 
 
@@ -135,7 +153,9 @@ def test_prohibited_compute_mode_is_the_headline():
 def test_memory_held_by_another_process_is_a_warning_with_allow_growth():
     ready, _, found = verdict(smi_host("h200-q-x-memory-held.xml"), tf_sees(1))
     assert ready and [f.code for f in found] == ["GPU_MEMORY_HELD", "PTX_JIT"]  # TF 2.21 has PTX only for 9.0
-    assert "pid 4242 /usr/bin/python3 (81920 MiB)" in found[0].message and "TF_FORCE_GPU_ALLOW_GROWTH=true" in found[0].fix
+    assert (
+        "pid 4242 /usr/bin/python3 (81920 MiB)" in found[0].message and "TF_FORCE_GPU_ALLOW_GROWTH=true" in found[0].fix
+    )
     _, _, again = verdict(smi_host("h200-q-x-memory-held.xml"), tf_sees(1), env={"TF_FORCE_GPU_ALLOW_GROWTH": "true"})
     assert "TF_FORCE_GPU_ALLOW_GROWTH" not in again[0].fix
 
@@ -151,7 +171,11 @@ def test_pending_row_remapping_and_ecc_errors_explain_tensorflow_seeing_no_gpu()
 def test_pending_row_remapping_on_a_gpu_tensorflow_uses_is_a_warning():
     ready, headline, found = verdict(smi_host("h200-q-x-ecc-remap-pending.xml"), tf_sees(1))
     assert ready and headline.startswith("GPU ready")
-    assert {(f.code, f.severity) for f in found} == {("GPU_RESET_PENDING", WARNING), ("GPU_ECC_ERRORS", WARNING), ("PTX_JIT", WARNING)}
+    assert {(f.code, f.severity) for f in found} == {
+        ("GPU_RESET_PENDING", WARNING),
+        ("GPU_ECC_ERRORS", WARNING),
+        ("PTX_JIT", WARNING),
+    }
 
 
 def test_throttling_is_a_warning_naming_the_reasons():
@@ -162,7 +186,11 @@ def test_throttling_is_a_warning_naming_the_reasons():
 
 def test_container_without_gpu_passthrough_is_the_headline_not_a_missing_driver():
     pci = (gpu_probe.PciDevice("0000:00:06.0", "0x2335", "0x030200", None),)
-    facts = gpu_probe.GpuFacts(None, pci_devices=pci, failures=(gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),))
+    facts = gpu_probe.GpuFacts(
+        None,
+        pci_devices=pci,
+        failures=(gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),),
+    )
     ready, headline, found = verdict(facts, container="docker")
     assert not ready and [f.code for f in found] == ["CONTAINER_NO_GPU_ACCESS"]
     assert "docker container without GPU access" in headline
@@ -177,10 +205,14 @@ def test_container_without_gpu_passthrough_is_the_headline_not_a_missing_driver(
 
 def test_several_gpus_where_tensorflow_ignores_the_old_one_is_ready_with_a_warning():
     host = smi_host()
-    old = host.gpus[0]._replace(index=1, name="Tesla K80", compute_capability="3.7", pci_bus_id="00000000:00:07.0", uuid="GPU-k80")
+    old = host.gpus[0]._replace(
+        index=1, name="Tesla K80", compute_capability="3.7", pci_bus_id="00000000:00:07.0", uuid="GPU-k80"
+    )
     ready, headline, found = verdict(host._replace(gpus=host.gpus + (old,)), tf_sees(1))
     assert ready and headline.startswith("GPU ready")
-    assert [(f.code, f.severity) for f in found if f.code in ("GPUS_IGNORED", "COMPUTE_CAPABILITY_TOO_LOW")] == [("GPUS_IGNORED", WARNING)]
+    assert [(f.code, f.severity) for f in found if f.code in ("GPUS_IGNORED", "COMPUTE_CAPABILITY_TOO_LOW")] == [
+        ("GPUS_IGNORED", WARNING)
+    ]
     ignored = next(f for f in found if f.code == "GPUS_IGNORED")
     assert "GPU 1 (Tesla K80, compute capability 3.7)" in ignored.message and "1 of 2 GPUs" in ignored.message
 
@@ -198,15 +230,19 @@ def test_every_finding_code_check_cuda_can_emit_is_listed_in_its_readme_section(
     from helpers import ROOT
 
     source = (ROOT / "envcheck" / "diagnose" / "cuda.py").read_text()
-    emitted = set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', source)) | set(re.findall(r'\("([A-Z0-9_]+)", (?:ERROR|WARNING|INFO),', source))
+    emitted = set(re.findall(r'Finding\(\s*"([A-Z0-9_]+)"', source)) | set(
+        re.findall(r'\("([A-Z0-9_]+)", (?:ERROR|WARNING|INFO),', source)
+    )
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## check-cuda"):readme.index("\n## ", readme.index("## check-cuda") + 1)]
+    section = readme[readme.index("## check-cuda") : readme.index("\n## ", readme.index("## check-cuda") + 1)]
     assert len(emitted) > 40
     assert sorted(code for code in emitted if f"`{code}`" not in section) == []
 
 
 def test_lost_gpu_beside_a_working_one_explains_tensorflow_seeing_none():
-    _, lost = gpu_probe.parse_nvidia_smi_csv("Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n")
+    _, lost = gpu_probe.parse_nvidia_smi_csv(
+        "Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n"
+    )
     ready, headline, found = verdict(smi_host(extra_gpus=(lost[0]._replace(index=1),)), tf_sees(0, CUINIT_NO_DEVICE))
     assert not ready
     assert_cause(found, headline, "GPU_LOST", "cannot be reached")

@@ -6,7 +6,6 @@ import log) changed only where a failure needs it; the tables are envcheck's own
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -226,8 +225,7 @@ def test_old_tensorflow_without_and_cuda_extra_needs_system_cuda():  # [4]
 
 def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
     build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
-    on_pip_path_only = dataclasses.replace(
-        tf(version="2.16.1", gpus=0, build=build),
+    on_pip_path_only = tf(version="2.16.1", gpus=0, build=build)._replace(
         load_checks=({"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
                      {"name": "cudnn", "soname": "libcudnn.so.8", "ok": True, "by_name": False,
                       "via": "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8"}),

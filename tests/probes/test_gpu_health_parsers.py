@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from envcheck.probes import gpu, system
+
 from helpers import FIXTURES, H200
-from envcheck.probes import gpu
-from envcheck.probes import system
 
 DERIVED = FIXTURES.parent / "derived"
 
@@ -20,9 +20,21 @@ def xml_health(name: str) -> gpu.GpuHealth:
 def test_captured_h200_is_healthy_and_unshared():
     health = xml_health("captured")
     assert health == gpu.GpuHealth(
-        lost=False, mig_mode="disabled", mig_pending="disabled", mig_instances=None, compute_mode="default", processes=(),
-        memory_used_mib=0, ecc_mode="enabled", ecc_pending="enabled", ecc_uncorrectable_volatile=0, ecc_uncorrectable_aggregate=0,
-        retired_pages_pending=None, remapped_rows_pending=False, remapped_rows_failure=False, throttle_reasons=(),
+        lost=False,
+        mig_mode="disabled",
+        mig_pending="disabled",
+        mig_instances=None,
+        compute_mode="default",
+        processes=(),
+        memory_used_mib=0,
+        ecc_mode="enabled",
+        ecc_pending="enabled",
+        ecc_uncorrectable_volatile=0,
+        ecc_uncorrectable_aggregate=0,
+        retired_pages_pending=None,
+        remapped_rows_pending=False,
+        remapped_rows_failure=False,
+        throttle_reasons=(),
         persistence_mode="enabled",
     )
 
@@ -33,9 +45,14 @@ def test_mig_enabled_without_instances_counts_zero_instances():
 
 
 def test_mig_enabled_with_instances_counts_them():
-    text = (DERIVED / "h200-q-x-mig-no-instances.xml").read_text().replace(
-        "<mig_devices>\n\t\t\tNone\n\t\t</mig_devices>",
-        "<mig_devices><mig_device><index>0</index></mig_device><mig_device><index>1</index></mig_device></mig_devices>")
+    text = (
+        (DERIVED / "h200-q-x-mig-no-instances.xml")
+        .read_text()
+        .replace(
+            "<mig_devices>\n\t\t\tNone\n\t\t</mig_devices>",
+            "<mig_devices><mig_device><index>0</index></mig_device><mig_device><index>1</index></mig_device></mig_devices>",
+        )
+    )
     assert gpu.parse_nvidia_smi_xml(text)[1][0].health.mig_instances == 2
 
 
@@ -62,9 +79,14 @@ def test_only_the_clock_event_reasons_that_matter_are_kept():
 def test_older_drivers_throttle_and_ecc_tags_are_read():
     text = (H200 / "nvidia-smi-q-x.txt").read_text()
     text = text.replace("clocks_event_reason", "clocks_throttle_reason").replace(
-        "<clocks_throttle_reason_hw_slowdown>Not Active", "<clocks_throttle_reason_hw_slowdown>Active")
+        "<clocks_throttle_reason_hw_slowdown>Not Active", "<clocks_throttle_reason_hw_slowdown>Active"
+    )
     start, end = text.index("<volatile>"), text.index("</volatile>")
-    text = text[:start] + "<volatile><single_bit><total>5</total></single_bit><double_bit><total>3</total></double_bit>" + text[end:]
+    text = (
+        text[:start]
+        + "<volatile><single_bit><total>5</total></single_bit><double_bit><total>3</total></double_bit>"
+        + text[end:]
+    )
     health = gpu.parse_nvidia_smi_xml(text)[1][0].health
     assert health.throttle_reasons == ("hw_slowdown",) and health.ecc_uncorrectable_volatile == 3
 
@@ -76,7 +98,9 @@ def test_nvidia_smi_lost_gpu_line_is_a_lost_gpu_record():
 
 
 def test_lost_gpu_beside_a_healthy_one_keeps_both():
-    text = (H200 / "nvidia-smi-query.txt").read_text() + "Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n"
+    text = (
+        H200 / "nvidia-smi-query.txt"
+    ).read_text() + "Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error\n"
     _, gpus = gpu.parse_nvidia_smi_csv(text)
     assert [(g.index, g.lost) for g in gpus] == [(0, False), (1, True)]
 
@@ -88,7 +112,11 @@ def test_nvml_health_fields_are_named():
     assert health.mig_uuids[0] == "MIG-1a2b3c4d-0000-5111-8222-000000000001"
     assert health.processes == (gpu.GpuProcess(4242, "/usr/bin/python3", 81920, "C"),)
     assert (health.ecc_mode, health.ecc_uncorrectable_volatile, health.ecc_uncorrectable_aggregate) == ("enabled", 0, 1)
-    assert (health.remapped_rows_pending, health.remapped_rows_failure, health.retired_pages_pending) == (True, False, False)
+    assert (health.remapped_rows_pending, health.remapped_rows_failure, health.retired_pages_pending) == (
+        True,
+        False,
+        False,
+    )
     assert health.throttle_reasons == ("hw_slowdown",)  # GPU idle (0x1) is normal and left out
 
 
@@ -101,8 +129,19 @@ def test_nvml_gpu_is_lost_error_code_marks_the_gpu_lost():
 
 def test_health_json_has_the_documented_keys():
     data = gpu.parse_nvidia_smi_xml((H200 / "nvidia-smi-q-x.txt").read_text())[1][0].to_dict()["health"]
-    assert set(data) == {"lost", "mig", "compute_mode", "processes", "memory_used_mib", "ecc", "retired_pages_pending",
-                         "remapped_rows_pending", "remapped_rows_failure", "throttle_reasons", "persistence_mode"}
+    assert set(data) == {
+        "lost",
+        "mig",
+        "compute_mode",
+        "processes",
+        "memory_used_mib",
+        "ecc",
+        "retired_pages_pending",
+        "remapped_rows_pending",
+        "remapped_rows_failure",
+        "throttle_reasons",
+        "persistence_mode",
+    }
     assert set(data["mig"]) == {"mode", "pending", "instances", "instance_uuids"}
     assert set(data["ecc"]) == {"mode", "pending", "uncorrectable_volatile", "uncorrectable_aggregate"}
 
@@ -120,7 +159,9 @@ def test_container_detection():
     assert system.parse_container(False, False, "12:pids:/kubepods/burstable/pod1/abc\n", None) == "kubernetes"
     assert system.parse_container(False, False, "0::/\n", None, kubernetes=True) == "kubernetes"
     # a host running Docker has docker paths only on other mount points
-    host = "36 1 8:1 / / rw - ext4 /dev/sda1 rw\n99 36 0:50 / /var/lib/docker/overlay2/x/merged rw - overlay overlay rw\n"
+    host = (
+        "36 1 8:1 / / rw - ext4 /dev/sda1 rw\n99 36 0:50 / /var/lib/docker/overlay2/x/merged rw - overlay overlay rw\n"
+    )
     assert system.parse_container(False, False, "0::/init.scope\n", host) is None
     inside = "600 500 0:60 / / rw - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A\n"
     assert system.parse_container(False, False, "0::/\n", inside) == "docker"

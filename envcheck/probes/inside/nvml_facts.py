@@ -59,7 +59,8 @@ def _processes(pynvml, handle):
             if used is not None:
                 entry["used_memory"] = max(entry["used_memory"] or 0, used)
     for entry in found.values():
-        entry["name"] = _text(_first(pynvml, ("nvmlSystemGetProcessName",), entry["pid"])) if entry["pid"] is not None else None
+        if entry["pid"] is not None:
+            entry["name"] = _text(_first(pynvml, ("nvmlSystemGetProcessName",), entry["pid"]))
     return list(found.values())
 
 
