@@ -90,7 +90,8 @@ TF_STAND_INS = {
     "sigill": "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n",
     "hang": "import time\ntime.sleep(600)\n",
     "raise": (
-        "raise ImportError('A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0 as it may crash.')\n"
+        "raise ImportError('A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0 as it may "
+        "crash.')\n"
     ),
     "exit": "import os\nos._exit(3)\n",
 }
@@ -107,11 +108,14 @@ TF_SEES_H200 = textwrap.dedent(
         def __init__(self, name, device_type):
             self.name, self.device_type = name, device_type
     _GPU = PhysicalDevice("/physical_device:GPU:0", "GPU")
+    _GPUS = [_GPU]  # TF_SEES_NONE-style stand-ins replace this list
+    _CPU = PhysicalDevice("/physical_device:CPU:0", "CPU")
     sysconfig = types.SimpleNamespace(get_build_info=lambda: dict(_INFO))
     test = types.SimpleNamespace(is_built_with_cuda=lambda: True)
     config = types.SimpleNamespace(
-        list_physical_devices=lambda kind=None: [_GPU] if kind == "GPU" else [PhysicalDevice("/physical_device:CPU:0", "CPU"), _GPU],
-        experimental=types.SimpleNamespace(get_device_details=lambda d: {"device_name": "NVIDIA H200", "compute_capability": (9, 0)}),
+        list_physical_devices=lambda kind=None: _GPUS if kind == "GPU" else [_CPU] + _GPUS,
+        experimental=types.SimpleNamespace(
+            get_device_details=lambda d: {"device_name": "NVIDIA H200", "compute_capability": (9, 0)}),
     )
     """
 )

@@ -146,7 +146,9 @@ def parse_nvml_health(device: dict) -> GpuHealth:
         retired_pages_pending=None if retired is None else bool(retired),
         remapped_rows_pending=None if remapped[2] is None else bool(remapped[2]),
         remapped_rows_failure=None if remapped[3] is None else bool(remapped[3]),
-        throttle_reasons=None if reasons is None else tuple(name for bit, name in THROTTLE_REASONS.items() if reasons & bit),
+        throttle_reasons=None if reasons is None else tuple(
+            name for bit, name in THROTTLE_REASONS.items() if reasons & bit
+        ),
         persistence_mode=_enabled(device.get("persistence")),
     )
 
@@ -194,7 +196,8 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
         parts = [part.strip() for part in line.split(",")]
         if len(parts) != len(columns):
             raise ValueError(f"expected {len(columns)} comma-separated values, got: {line.strip()[:120]!r}")
-        row = {name: (None if value in ("[N/A]", "N/A", "[Not Supported]") else value) for name, value in zip(columns, parts)}
+        row = {name: (None if value in ("[N/A]", "N/A", "[Not Supported]") else value)
+               for name, value in zip(columns, parts)}
         if row.get("index") is None or not row["index"].isdigit():
             raise ValueError(f"not a GPU row: {line.strip()[:120]!r}")
         driver_version = driver_version or row.get("driver_version")
@@ -215,7 +218,8 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
 # its row: "Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error" (the space
 # after "GPU" comes and goes between driver versions).
 # A pattern, not a compiled one: re compiles it on first use (only on GPU hosts), off the no-GPU fast path.
-_UNREACHABLE = r"Unable to determine the device handle for GPU\s*([0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f]):?\s*(.*)"
+_UNREACHABLE = (r"Unable to determine the device handle for GPU\s*"
+                r"([0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f]):?\s*(.*)")
 
 
 def parse_unreachable(text: str) -> tuple[Gpu, ...]:
@@ -232,7 +236,8 @@ def lost_gpus(found: list[tuple[str, str]], taken: set[int]) -> tuple[Gpu, ...]:
         while index in taken:
             index += 1
         taken.add(index)
-        gpus.append(Gpu(index=index, pci_bus_id=bus, error=f"nvidia-smi: unable to determine the device handle: {error or 'Unknown Error'}",
+        gpus.append(Gpu(index=index, pci_bus_id=bus, error="nvidia-smi: unable to determine the device handle: "
+                                                           f"{error or 'Unknown Error'}",
                         health=GpuHealth(lost=True)))
     return tuple(gpus)
 
@@ -284,7 +289,8 @@ def parse_xml_health(gpu) -> GpuHealth:
     return GpuHealth(
         mig_mode=mig_mode,
         mig_pending=_xml_state(gpu, "mig_mode/pending_mig"),
-        mig_instances=len(mig_devices.findall("mig_device")) if mig_devices is not None and mig_mode == "enabled" else None,
+        mig_instances=(len(mig_devices.findall("mig_device"))
+                       if mig_devices is not None and mig_mode == "enabled" else None),
         compute_mode=(_xml_text(gpu, "compute_mode") or "").lower() or None,
         processes=None if processes is None else tuple(
             GpuProcess(
@@ -376,7 +382,8 @@ def parse_proc_gpu_information(text: str, index: int) -> Gpu:
         key, sep, value = line.partition(":")
         if sep:
             values[key.strip()] = value.strip()
-    return Gpu(index=index, name=values.get("Model"), uuid=values.get("GPU UUID"), pci_bus_id=values.get("Bus Location"))
+    return Gpu(index=index, name=values.get("Model"), uuid=values.get("GPU UUID"),
+               pci_bus_id=values.get("Bus Location"))
 
 
 def parse_smi_version(text: str) -> str | None:
@@ -449,7 +456,8 @@ def _listdir(path: str) -> list[str]:
 
 def read_device_nodes(root: str = "/") -> tuple[str, ...]:
     """The NVIDIA device nodes under <root>/dev (nvidia0, nvidiactl, nvidia-uvm, ...; dxg on WSL2), sorted."""
-    return tuple(sorted(name for name in _listdir(os.path.join(root, "dev")) if name.startswith("nvidia") or name == "dxg"))
+    names = _listdir(os.path.join(root, "dev"))
+    return tuple(sorted(name for name in names if name.startswith("nvidia") or name == "dxg"))
 
 
 def nvml_plausible(root: str = "/") -> bool:
@@ -559,7 +567,8 @@ def _ask_smi(timeout: float, run: Runner, failures: list[SourceFailure]):
         version = read_smi(("--version",), timeout, run)
         version_text = version.stdout if version.ok else None
         cuda_version = cuda_version or (parse_smi_version(version_text) if version_text else None)
-    driver_version = driver.version or (xml[0].version if xml else None) or (parse_smi_driver(version_text) if version_text else None)
+    driver_version = (driver.version or (xml[0].version if xml else None)
+                      or (parse_smi_driver(version_text) if version_text else None))
     return SMI_CSV, Driver(driver_version, cuda_version), gpus
 
 
@@ -583,5 +592,6 @@ def _parse_smi_xml(xml: runner.CommandResult, failures: list[SourceFailure]):
 
 def _smi_failure(source: str, result: runner.CommandResult) -> SourceFailure:
     if result.status == runner.EXITED:
-        return SourceFailure(source, result.status, parse_smi_failure(result.stdout + "\n" + result.stderr) + f" (exit status {result.returncode})")
+        why = parse_smi_failure(result.stdout + "\n" + result.stderr)
+        return SourceFailure(source, result.status, f"{why} (exit status {result.returncode})")
     return SourceFailure(source, result.status, result.describe())

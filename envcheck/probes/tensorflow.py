@@ -40,15 +40,18 @@ LOG_KINDS: tuple[tuple[str, str], ...] = (
         ("numa", r"NUMA node|NUMA support"),  # [9]
         ("protobuf", r"Descriptors cannot (?:not )?be created directly"),  # [10]
         ("legacy_keras", r"TF_USE_LEGACY_KERAS"),  # [11]
-        ("capability_too_low", r"Ignoring visible gpu device .*compute capability (\d+\.\d+)\. The minimum required Cuda capability is (\d+\.\d+)"),  # [12]
+        ("capability_too_low", r"Ignoring visible gpu device .*compute capability (\d+\.\d+)\. The minimum "
+                               r"required Cuda capability is (\d+\.\d+)"),  # [12]
         ("ptx_jit", r"not built with CUDA kernel binaries compatible with compute capability ([\d.a-z]+)"),  # [13]
-        ("ptx_unsupported", r"UNSUPPORTED_PTX_VERSION|compiled with an unsupported toolchain|older than the ptxas CUDA version"),  # [14]
+        ("ptx_unsupported", r"UNSUPPORTED_PTX_VERSION|compiled with an unsupported toolchain|older than the "
+                            r"ptxas CUDA version"),  # [14]
         ("libdevice_missing", r"[Ll]ibdevice|ptxas.*not found|Can't find ptxas"),  # [15]
         ("cudnn_mismatch", r"Loaded runtime CuDNN library: ([\d.]+) but source was compiled with: ([\d.]+)"),  # [16]
         ("cuinit_failed", r"failed call to cuInit: (.*)"),  # [17]
         ("duplicate_factory", r"Unable to register cu\w+ factory|already been registered"),  # [20]
         ("out_of_memory", r"CUDNN_STATUS_INTERNAL_ERROR|CUDA_ERROR_OUT_OF_MEMORY"),  # [21]
-        ("cpu_features", r"optimized to use available CPU instructions|rebuild TensorFlow with the appropriate compiler flags"),
+        ("cpu_features", r"optimized to use available CPU instructions|rebuild TensorFlow with the appropriate "
+                         r"compiler flags"),
         ("onednn", r"oneDNN custom operations are on"),
         ("absl_preamble", r"All log messages before absl::InitializeLog"),
 )

@@ -19,9 +19,7 @@ from helpers import FIXTURES, run_cli
 
 DERIVED = FIXTURES.parent / "derived"
 # TensorFlow 2.21's stand-in when CUDA finds no device: it lists none and logs cuInit's failure.
-TF_SEES_NONE = TF_SEES_H200.replace(
-    '[_GPU] if kind == "GPU" else [PhysicalDevice("/physical_device:CPU:0", "CPU"), _GPU]', "[]"
-) + (
+TF_SEES_NONE = TF_SEES_H200.replace("_GPUS = [_GPU]", "_GPUS = []") + (
     "import sys\nprint('<ts> cuda_executor.cc:1228] failed call to cuInit: "
     "CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected', file=sys.stderr)\n"
 )
