@@ -277,13 +277,13 @@ def test_old_tensorflow_without_and_cuda_extra_needs_system_cuda():  # [4]
     assert codes(found) == ["CUDA_LIBS_MISSING"] and "CUDA 11.2 and cuDNN 8.1" in found[0].fix
 
 
+# TensorFlow 2.16's build: CUDA 12.3, cuDNN 8 (tensorflow_builds.toml)
+BUILD_216 = dict(BUILD_221, cuda_version="12.3", cudnn_version="8",
+                 cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
+
+
 def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
-    build = dict(
-        BUILD_221,
-        cuda_version="12.3",
-        cudnn_version="8",
-        cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"],
-    )
+    build = BUILD_216
     on_pip_path_only = tf(version="2.16.1", gpus=0, build=build)._replace(
         load_checks=(
             {"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
@@ -302,12 +302,7 @@ def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
 
 
 def test_tensorflow_2_16_2_with_the_same_libraries_is_not_the_runpath_bug():
-    build = dict(
-        BUILD_221,
-        cuda_version="12.3",
-        cudnn_version="8",
-        cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"],
-    )
+    build = BUILD_216
     found = run(
         facts(
             gpu=h200(cc="8.0"),

@@ -55,18 +55,8 @@ def test_pip_libraries_of_the_h200_host_with_their_wheel_versions(tmp_path):
     assert libraries["libcudnn.so.9"].version == "9.19.0.56"
     assert libraries["libcudart.so.13"].origin == "pip"
     assert "libcudnn_ops.so.9" not in libraries  # cuDNN's sub-libraries are loaded by cuDNN itself
-    assert {
-        "cudart",
-        "cublas",
-        "cublasLt",
-        "cufft",
-        "curand",
-        "cusolver",
-        "cusparse",
-        "cudnn",
-        "nccl",
-        "nvJitLink",
-    } <= {lib.name for lib in libraries.values()}
+    wheel_stems = "cudart cublas cublasLt cufft curand cusolver cusparse cudnn nccl nvJitLink".split()
+    assert set(wheel_stems) <= {lib.name for lib in libraries.values()}
 
 
 def test_ld_library_path_directories_are_listed_and_missing_ones_skipped(tmp_path):
