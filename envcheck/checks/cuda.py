@@ -175,7 +175,7 @@ def check(
         tf=tf,
         environment=dict(facts.env),
         os={"platform": python.platform, "machine": facts.machine, "wsl": facts.wsl,
-            "name": system_probe.read_os_name()},
+            "name": system_probe.read_os_release()},
         container={"kind": facts.container, "device_nodes": list(gpu.device_nodes)},
         findings=tuple(found),
         timings=timings,

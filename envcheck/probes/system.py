@@ -8,6 +8,7 @@ A value that cannot be read is None, never an exception.
 from __future__ import annotations
 
 import os
+import platform
 
 from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import read_text
@@ -36,13 +37,34 @@ def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
 
 
 def parse_os_release(text: str) -> str | None:
-    """PRETTY_NAME (else NAME VERSION) from /etc/os-release text."""
+    """PRETTY_NAME (else NAME VERSION) from os-release text (a captured file; Python 3.9, whose
+    platform module has no freedesktop_os_release)."""
     values = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep:
             values[key.strip()] = value.strip().strip('"').strip("'")
-    return values.get("PRETTY_NAME") or " ".join(v for v in (values.get("NAME"), values.get("VERSION")) if v) or None
+    return os_release_name(values)
+
+
+def os_release_name(fields: dict) -> str | None:
+    """The name people know an OS by, from os-release fields: PRETTY_NAME, else NAME VERSION."""
+    return fields.get("PRETTY_NAME") or " ".join(v for v in (fields.get("NAME"), fields.get("VERSION")) if v) or None
+
+
+def read_os_release(root: str = "/") -> str | None:
+    """This OS's name from os-release: the standard library's `platform.freedesktop_os_release()` (3.10+;
+    /etc/os-release, then /usr/lib/os-release), or those files under `root`. None when there is none."""
+    if root == "/" and hasattr(platform, "freedesktop_os_release"):
+        try:
+            return os_release_name(platform.freedesktop_os_release())
+        except OSError:
+            return None
+    for name in ("etc/os-release", "usr/lib/os-release"):
+        text = read_text(os.path.join(root, name))
+        if text:
+            return parse_os_release(text)
+    return None
 
 
 def is_wsl(proc_version: str | None) -> bool:
@@ -52,8 +74,6 @@ def is_wsl(proc_version: str | None) -> bool:
 
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
-    import platform  # ~1.5 ms; check-cuda's --no-tf fast path imports this module for WSL and the OS name only
-
     text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
     return Cpu(
@@ -66,8 +86,6 @@ def read_cpu(root: str = "/") -> Cpu:
 
 def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
     """Everything above; `disk_path` is where free space matters (the environment's prefix)."""
-    import platform  # the kernel and the fallback OS name; off check-cuda's fast path
-
     import psutil  # ~10 ms: only when system facts are asked for
 
     cpu = read_cpu(root)
@@ -84,7 +102,7 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    os_name = read_os_name(root)
+    os_name = read_os_release(root)
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
     return SystemFacts(
@@ -97,12 +115,6 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         kernel=platform.release() or None,
         wsl=read_wsl(root),
     )
-
-
-def read_os_name(root: str = "/") -> str | None:
-    """The distribution's name from <root>/etc/os-release ("Debian GNU/Linux 12 (bookworm)"); None when absent."""
-    text = read_text(os.path.join(root, "etc/os-release"))
-    return parse_os_release(text) if text else None
 
 
 def read_wsl(root: str = "/") -> bool:
