@@ -21,9 +21,9 @@ def _write_executable(path: Path, text: str) -> Path:
     return path
 
 
-def fake_nvidia_smi(bin_dir: Path, host: Path = H200, xml: Path | None = None) -> Path:
+def fake_nvidia_smi(bin_dir: Path, host: Path = H200, xml: Path | None = None, listing: Path | None = None) -> Path:
     """An nvidia-smi that prints the captured host's output for each form check-cuda uses
-    (`xml`: another `-q -x` answer, e.g. a derived variant under tests/fixtures/derived/)."""
+    (`xml`, `listing`: other `-q -x` / `-L` answers, e.g. derived variants under tests/fixtures/derived/)."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     return _write_executable(
         bin_dir / "nvidia-smi",
@@ -33,7 +33,7 @@ def fake_nvidia_smi(bin_dir: Path, host: Path = H200, xml: Path | None = None) -
             case "$*" in
               *--query-gpu*) exec cat '{host}/nvidia-smi-query.txt' ;;
               *-q*-x*) exec cat '{xml or host / "nvidia-smi-q-x.txt"}' ;;
-              -L) exec cat '{host}/nvidia-smi-L.txt' ;;
+              -L) exec cat '{listing or host / "nvidia-smi-L.txt"}' ;;
               --version) exec cat '{host}/nvidia-smi-version.txt' ;;
               *) exec cat '{host}/nvidia-smi.txt' ;;
             esac

@@ -913,14 +913,14 @@ def toolkit_findings(facts: CudaFacts) -> list[Finding]:
 def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
     """With TensorFlow: it lists at least one GPU, and the GPU facts do not say every visible one is
     unusable (TensorFlow lists a GPU another process holds exclusively, then fails on its first op).
-    Without: a working driver shows a visible GPU nothing known keeps from CUDA."""
+    Without: a working driver shows a visible GPU nothing known keeps from CUDA, and no finding is an
+    error (a driver/library mismatch, a hung query, CUDA_VISIBLE_DEVICES naming a MIG GPU's parent)."""
     blocked = facts.gpu.working_driver and bool(facts.gpu.gpus) and not usable_gpus(facts)
     if facts.tf is not None:
         return facts.tf.status == OK and bool(facts.tf.gpus) and not blocked
-    hidden_or_broken = {"DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT"}
     return (
         facts.gpu.working_driver
         and not blocked
         and bool(visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")))
-        and not any(f.code in hidden_or_broken for f in findings)
+        and not any(f.severity == ERROR for f in findings)
     )

@@ -352,6 +352,35 @@ def with_health(gpus: tuple[Gpu, ...], detailed: tuple[Gpu, ...]) -> tuple[Gpu, 
     return tuple(merged)
 
 
+_LIST_GPU = r"^GPU (\d+): .*\(UUID: (GPU-[0-9a-fA-F-]+)\)"
+_LIST_MIG = r"^\s+MIG .*\(UUID: (MIG-[^)\s]+)\)"  # MIG-<uuid>; older drivers: MIG-GPU-<uuid>/<gi>/<ci>
+
+
+def parse_nvidia_smi_list(text: str) -> dict[str, tuple[str, ...]]:
+    """`nvidia-smi -L` -> {GPU UUID: (its MIG devices' UUIDs, ...)}. MIG devices are the indented lines
+    ("  MIG 1g.18gb     Device  0: (UUID: MIG-...)") under their GPU's line."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        gpu = re.match(_LIST_GPU, line)
+        if gpu:
+            current = found.setdefault(gpu.group(2), [])
+            continue
+        mig = re.match(_LIST_MIG, line)
+        if mig and current is not None:
+            current.append(mig.group(1))
+    return {uuid: tuple(migs) for uuid, migs in found.items()}
+
+
+def with_mig_uuids(gpus: tuple[Gpu, ...], listing: dict[str, tuple[str, ...]]) -> tuple[Gpu, ...]:
+    """GPUs whose health gains the MIG device UUIDs `nvidia-smi -L` lists under them."""
+    return tuple(
+        gpu._replace(health=gpu.health._replace(mig_uuids=listing[gpu.uuid]))
+        if gpu.health and gpu.uuid in listing and listing[gpu.uuid] else gpu
+        for gpu in gpus
+    )
+
+
 def _same_bus(left: str | None, right: str | None) -> bool:
     """PCI bus ids compare case-insensitively and without the domain's leading zeros (00000000:3B:00.0)."""
     def norm(bus):
@@ -561,6 +590,11 @@ def _ask_smi(timeout: float, run: Runner, failures: list[SourceFailure]):
         failures.append(SourceFailure(SMI_CSV, "unparsable", str(error)))
         return None
     gpus = with_health(gpus, xml[1] if xml else ())
+    if any(g.health and g.health.mig_instances and not g.health.mig_uuids for g in gpus):
+        # -q -x counts MIG devices but does not name them; -L does (for CUDA_VISIBLE_DEVICES=MIG-...)
+        listing = read_smi(("-L",), timeout, run)
+        if listing.ok:
+            gpus = with_mig_uuids(gpus, parse_nvidia_smi_list(listing.stdout))
     version_text = None
     cuda_version = xml[0].cuda_version if xml else None
     if not cuda_version or not (driver.version or (xml and xml[0].version)):

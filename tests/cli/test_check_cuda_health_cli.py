@@ -142,3 +142,20 @@ def test_mig_devices_from_nvml_are_listed_and_cuda_visible_devices_pointing_at_t
     assert report["gpus"][0]["health"]["mig"]["instance_uuids"] == list(uuids)
     assert first_error(report)["code"] == "CUDA_VISIBLE_DEVICES_MIG"
     assert first_error(report)["fix"].startswith(f"export CUDA_VISIBLE_DEVICES={uuids[0]}")
+
+
+def test_mig_devices_from_nvidia_smi_and_cuda_visible_devices_naming_the_parent(tmp_path):
+    fake_nvidia_smi(
+        tmp_path / "bin", xml=DERIVED / "h200-q-x-mig-two-instances.xml", listing=DERIVED / "h200-smi-L-mig.txt"
+    )
+    env = {"PATH": path_with(tmp_path / "bin"), "CUDA_VISIBLE_DEVICES": "GPU-8a961472-0a8a-c757-5451-e4b90cc14c58"}
+    result, report = run_json("--no-tf", env=env)
+    assert result.returncode == 1
+    mig = report["gpus"][0]["health"]["mig"]
+    assert (mig["instances"], mig["instance_uuids"][1]) == (2, "MIG-1a2b3c4d-0000-5111-8222-000000000002")
+    assert first_error(report)["code"] == "CUDA_VISIBLE_DEVICES_MIG"
+    assert first_error(report)["fix"].startswith("export CUDA_VISIBLE_DEVICES=MIG-1a2b3c4d-0000-5111-8222-000000000001")
+    # naming a MIG device instead is ready
+    env["CUDA_VISIBLE_DEVICES"] = "MIG-1a2b3c4d-0000-5111-8222-000000000002"
+    result, report = run_json("--no-tf", env=env)
+    assert result.returncode == 0 and report["verdict"]["summary"].startswith("GPU ready")

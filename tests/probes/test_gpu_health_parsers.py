@@ -172,3 +172,20 @@ def test_device_nodes_are_read_under_a_root(tmp_path):
     for name in ("nvidia0", "nvidiactl", "null"):
         (tmp_path / "dev" / name).write_text("")
     assert gpu.read_device_nodes(str(tmp_path)) == ("nvidia0", "nvidiactl")
+
+
+def test_mig_devices_that_exist_are_counted_and_named_by_the_listing():
+    health = xml_health("h200-q-x-mig-two-instances.xml")
+    assert (health.mig_mode, health.mig_instances, health.mig_uuids) == ("enabled", 2, ())
+    listing = gpu.parse_nvidia_smi_list((DERIVED / "h200-smi-L-mig.txt").read_text())
+    assert listing == {
+        "GPU-8a961472-0a8a-c757-5451-e4b90cc14c58": (
+            "MIG-1a2b3c4d-0000-5111-8222-000000000001",
+            "MIG-1a2b3c4d-0000-5111-8222-000000000002",
+        )
+    }
+    assert gpu.parse_nvidia_smi_list((H200 / "nvidia-smi-L.txt").read_text()) == {
+        "GPU-8a961472-0a8a-c757-5451-e4b90cc14c58": ()
+    }
+    older = "GPU 0: A100-SXM4-40GB (UUID: GPU-5d5ba0d6)\n  MIG 1g.5gb Device 0: (UUID: MIG-GPU-5d5ba0d6/1/0)\n"
+    assert gpu.parse_nvidia_smi_list(older) == {"GPU-5d5ba0d6": ("MIG-GPU-5d5ba0d6/1/0",)}
