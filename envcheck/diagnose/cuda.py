@@ -231,9 +231,6 @@ def container_finding(facts: CudaFacts) -> Finding:
 # the MIG user guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), TensorFlow's GPU guide
 # (https://www.tensorflow.org/guide/gpu, "Limiting GPU memory growth").
 
-# Why a present GPU cannot take a CUDA context now, most specific first.
-UNUSABLE = ("GPU_LOST", "GPU_UNREADABLE", "MIG_NO_INSTANCES", "GPU_COMPUTE_PROHIBITED", "GPU_EXCLUSIVE_BUSY")
-
 
 def unusable_reason(gpu: Gpu) -> str | None:
     """The code of what keeps CUDA from using this GPU now, or None when nothing known does."""
@@ -288,7 +285,7 @@ def health_findings(facts: CudaFacts) -> list[Finding]:
     """
     gpus = facts.gpu.gpus
     visible = visible_gpus(gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
-    none_left = bool(gpus) and not usable_gpus(facts)
+    none_left = bool(visible) and not usable_gpus(facts)  # none visible at all: CUDA_VISIBLE_DEVICES says why
     # With TensorFlow listing no GPU, an unusable GPU is the best-known explanation even beside a
     # healthy one (a lost GPU can fail cuInit for the whole process).
     blocking = ERROR if none_left or _tf_sees_none(facts) else WARNING

@@ -231,3 +231,11 @@ def test_lost_gpu_beside_a_working_one_explains_tensorflow_seeing_none():
     ready, headline, found = verdict(smi_host(extra_gpus=(lost[0]._replace(index=1),)), tf_sees(0, CUINIT_NO_DEVICE))
     assert not ready
     assert_cause(found, headline, "GPU_LOST", "cannot be reached")
+
+
+def test_a_lost_gpu_hidden_by_cuda_visible_devices_leaves_the_headline_to_the_variable():
+    _, gpus = gpu_probe.parse_nvidia_smi_csv((DERIVED / "h200-smi-lost.txt").read_text())
+    lost = gpu_probe.GpuFacts(gpu_probe.SMI_CSV, gpus, gpu_probe.Driver("580.159.04", "13.0"))
+    ready, headline, found = verdict(lost, env={"CUDA_VISIBLE_DEVICES": "-1"})
+    assert not ready and found[0].code == "CUDA_VISIBLE_DEVICES_HIDES_ALL"
+    assert [(f.code, f.severity) for f in found[1:]] == [("GPU_LOST", WARNING)]
