@@ -346,8 +346,11 @@ class Outcome(NamedTuple):
         return None if self.status == NOT_CHECKED else self.status != FAIL
 
     def to_dict(self) -> dict:
+        # A failed requirement also carries its finding, so scripts and `summarize` match on a stable code.
+        failed = self.status == FAIL
+        findings = [Finding("REQUIREMENT_NOT_MET", ERROR, self.detail, self.fix).to_dict()] if failed else []
         return {"requirement": self.requirement, "status": self.status, "passed": self.passed, "detail": self.detail,
-                "fix": self.fix, "source": self.source, "seconds": round(self.seconds, 3)}
+                "fix": self.fix, "source": self.source, "findings": findings, "seconds": round(self.seconds, 3)}
 
 
 # ------------------------------------------------------------------------------ check-cuda's facts
