@@ -325,6 +325,8 @@ PASS = "pass"  # it holds
 FAIL = "fail"  # it does not: detail says why, fix says what to run
 SKIP = "skip"  # its environment marker is false for the target interpreter, so it does not apply here
 NOT_CHECKED = "not-checked"  # envcheck cannot check it offline (a URL, a VCS link, a local path, -e): detail says why
+# The finding code and severity of a requirement that fails (AREA_FAILED / AREA_TIMED_OUT when its check could not run).
+NOT_MET = ("REQUIREMENT_NOT_MET", ERROR)
 
 
 class Outcome(NamedTuple):
@@ -334,6 +336,7 @@ class Outcome(NamedTuple):
     fix: str | None = None  # the one command that fixes a FAIL
     source: str | None = None  # FILE:LINE the requirement came from (requirement files)
     seconds: float = 0.0
+    code: str | None = None  # a FAIL's finding code when it is not REQUIREMENT_NOT_MET (AREA_FAILED, AREA_TIMED_OUT)
 
     @property
     def title(self) -> str:
@@ -345,12 +348,16 @@ class Outcome(NamedTuple):
         """True for PASS and SKIP, False for FAIL, None when it was not checked."""
         return None if self.status == NOT_CHECKED else self.status != FAIL
 
+    @property
+    def finding_code(self) -> str | None:
+        """The stable code of a FAIL (REQUIREMENT_NOT_MET unless its check could not run); None otherwise."""
+        return (self.code or NOT_MET[0]) if self.status == FAIL else None
+
     def to_dict(self) -> dict:
-        # A failed requirement also carries its finding, so scripts and `summarize` match on a stable code.
-        failed = self.status == FAIL
-        findings = [Finding("REQUIREMENT_NOT_MET", ERROR, self.detail, self.fix).to_dict()] if failed else []
-        return {"requirement": self.requirement, "status": self.status, "passed": self.passed, "detail": self.detail,
-                "fix": self.fix, "source": self.source, "findings": findings, "seconds": round(self.seconds, 3)}
+        return {
+            "requirement": self.requirement, "status": self.status, "code": self.finding_code, "passed": self.passed,
+            "detail": self.detail, "fix": self.fix, "source": self.source, "seconds": round(self.seconds, 3),
+        }
 
 
 # ------------------------------------------------------------------------------ check-cuda's facts

@@ -21,6 +21,15 @@ SIGNALLED = "signalled"  # killed by a signal: SIGSEGV, SIGILL, SIGABRT ...
 EXITED = "exited"  # non-zero exit status
 UNDECODABLE = "undecodable"  # output is not text
 
+# How a crash shows on Windows: no signal, an NTSTATUS exit code. Named like the POSIX signal it
+# corresponds to, so one rule (e.g. SIGILL: a CPU without AVX) serves both.
+WINDOWS_CRASHES = {
+    0xC0000005: "SIGSEGV",  # STATUS_ACCESS_VIOLATION
+    0xC00000FD: "SIGSEGV",  # STATUS_STACK_OVERFLOW
+    0xC000001D: "SIGILL",  # STATUS_ILLEGAL_INSTRUCTION
+    0xC0000409: "SIGABRT",  # STATUS_STACK_BUFFER_OVERRUN (fail-fast, what abort paths end in)
+}
+
 INSIDE_DIR = os.path.join(os.path.dirname(__file__), "probes", "inside")
 
 
@@ -42,6 +51,8 @@ class CommandResult(NamedTuple):
     def signal_name(self) -> str | None:
         if self.status != SIGNALLED or self.returncode is None:
             return None
+        if self.returncode in WINDOWS_CRASHES:
+            return WINDOWS_CRASHES[self.returncode]
         try:
             return signal.Signals(-self.returncode).name
         except ValueError:
@@ -75,15 +86,19 @@ _SIGNAL_HINTS = {
 }
 
 
-def which(name: str, path: str | None = None) -> str | None:
-    """The first executable file `name` in PATH (or `path`), else None.
+def which(name: str, path: str | None = None, os_name: str = os.name) -> str | None:
+    """The first executable file `name` in PATH (or `path`), else None; on Windows also name + PATHEXT.
 
-    What shutil.which does on POSIX; shutil itself imports bz2 and lzma (~5 ms) on the fast paths.
+    What shutil.which does; shutil itself imports bz2 and lzma (~5 ms) on the fast paths.
     """
+    suffixes = [""]
+    if os_name == "nt" and not os.path.splitext(name)[1]:
+        suffixes = [ext.lower() for ext in os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(";") if ext] + [""]
     for directory in (os.environ.get("PATH", os.defpath) if path is None else path).split(os.pathsep):
-        candidate = os.path.join(directory or ".", name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
+        for suffix in suffixes:
+            candidate = os.path.join(directory or ".", name + suffix)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
     return None
 
 
@@ -100,7 +115,8 @@ def run(
 ) -> CommandResult:
     """Run argv (never through a shell) and wait at most `timeout` seconds.
 
-    The child gets its own session so a timeout kills it with everything it started.
+    The child gets its own session (POSIX) or process group (Windows) so a timeout kills it with
+    everything it started.
     """
     argv = tuple(str(part) for part in argv)
     started = time.monotonic()
@@ -112,7 +128,7 @@ def run(
             stderr=subprocess.PIPE,
             env=dict(env) if env is not None else None,
             cwd=cwd,
-            start_new_session=True,
+            **_new_group_options(),
         )
     except FileNotFoundError as error:
         return CommandResult(argv, NOT_FOUND, error=error.strerror, timeout=timeout)
@@ -121,13 +137,13 @@ def run(
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        kill_tree(process)
         out, err = process.communicate()
         return CommandResult(
             argv, TIMED_OUT, None, _text(out), _text(err), time.monotonic() - started, timeout
         )
     except BaseException:  # Ctrl-C while waiting: take the child down with us
-        _kill_group(process)
+        kill_tree(process)
         raise
     seconds = time.monotonic() - started
     try:
@@ -135,7 +151,7 @@ def run(
     except UnicodeDecodeError:
         return CommandResult(argv, UNDECODABLE, process.returncode, "", _text(err), seconds, timeout)
     code = process.returncode
-    status = OK if code == 0 else SIGNALLED if code < 0 else EXITED
+    status = OK if code == 0 else SIGNALLED if code < 0 or code in WINDOWS_CRASHES else EXITED
     return CommandResult(argv, status, code, stdout, stderr, seconds, timeout)
 
 
@@ -143,11 +159,54 @@ def _text(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", "replace")
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _new_group_options(os_name: str = os.name) -> dict:
+    """Popen options that put the child in a group of its own, which kill_tree() can take down whole.
+
+    POSIX: a new session (also keeps the terminal's Ctrl-C for envcheck, which then kills the group).
+    Windows: a new process group (Ctrl-C in the console is likewise not sent to it).
+    """
+    if os_name == "posix":
+        return {"start_new_session": True}
+    return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+
+
+def kill_tree(process: subprocess.Popen, os_name: str = os.name) -> None:
+    """Kill a child and everything it started, on every platform; never raises for a child already gone.
+
+    The descendants are listed first (psutil walks the process table on Linux, macOS and Windows): once
+    the child dies its children are re-parented and can no longer be found from it. On POSIX the
+    child's session is then killed at once (what start_new_session is for); elsewhere the child itself.
+    """
+    import psutil  # only when a child must be killed: never on the paths where children just answer
+
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        descendants = []  # already gone, or not ours to read
+    if os_name == "posix":
+        _kill_group_posix(process)
+    else:
+        _kill(process)
+    for child in descendants:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass  # it exited with its parent
+
+
+def _kill_group_posix(process: subprocess.Popen) -> None:
+    """POSIX only: SIGKILL the child's whole session (it was started with start_new_session)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        process.kill()
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        process.kill()  # TerminateProcess on Windows, SIGKILL on POSIX
+    except OSError:
+        pass  # it exited between the timeout and the kill
 
 
 class TargetResult(NamedTuple):

@@ -1,8 +1,9 @@
 """The interpreter whose environment a command inspects: this one, or the one `--python` names.
 
 `--python` takes what `pip --python` and `uv pip --python` take: an interpreter's path, a name on
-PATH, or a virtual environment's directory. Anything else is bad input (exit 2) with one line
-saying what is wrong with it.
+PATH, or a virtual environment's directory (bin/python, or Scripts\\python.exe on Windows), plus a
+version (`3.11`: the py launcher's `py -3.11` on Windows, `python3.11` on PATH elsewhere). Anything
+else is bad input (exit 2) with one line saying what is wrong with it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from envcheck.errors import UsageError
 
 # Printed by the target interpreter itself; standard library only, valid on any Python 3.
 _ASK = (
-    "import json, sys; print(json.dumps({'executable': sys.executable, "
+    "import json, os, sys; _machine = lambda: os.uname().machine if hasattr(os, 'uname') "
+    "else os.environ.get('PROCESSOR_ARCHITECTURE', ''); print(json.dumps({'executable': sys.executable, "
     "'version': list(sys.version_info[:3]), 'implementation': sys.implementation.name, "
     "'path': sys.path[1:], 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), "
-    "'platform': sys.platform}))"
+    "'platform': sys.platform, 'machine': _machine()}))"
 )
 ASK_TIMEOUT = 30.0
 
@@ -25,10 +27,10 @@ ASK_TIMEOUT = 30.0
 class TargetPython:
     """An interpreter's identity and sys.path. A plain class: `dataclasses` costs ~7 ms to import."""
 
-    __slots__ = ("executable", "version", "path", "prefix", "base_prefix", "implementation", "platform")
+    __slots__ = ("executable", "version", "path", "prefix", "base_prefix", "implementation", "platform", "machine")
 
     def __init__(self, executable: str, version: tuple, path: tuple, prefix: str, base_prefix: str,
-                 implementation: str = "cpython", platform: str = sys.platform) -> None:
+                 implementation: str = "cpython", platform: str = sys.platform, machine: str = "") -> None:
         self.executable = executable
         self.version = tuple(version)  # (3, 11, 7)
         self.path = tuple(path)  # sys.path without the script directory: where distributions are found
@@ -36,6 +38,7 @@ class TargetPython:
         self.base_prefix = base_prefix
         self.implementation = implementation
         self.platform = platform
+        self.machine = machine  # as the interpreter sees it: x86_64 for an Intel Python under Rosetta 2
 
     def __repr__(self) -> str:
         return f"TargetPython({self.executable!r}, {self.version_text})"
@@ -69,7 +72,15 @@ def current() -> TargetPython:
         prefix=sys.prefix,
         base_prefix=getattr(sys, "base_prefix", sys.prefix),
         implementation=sys.implementation.name,
+        machine=_machine(),
     )
+
+
+def _machine() -> str:
+    """This process's machine (x86_64, arm64, AMD64) without importing `platform` (it imports re)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    return os.environ.get("PROCESSOR_ARCHITECTURE", "")
 
 
 def resolve(spec: str | None) -> TargetPython:
@@ -88,28 +99,101 @@ def of(python: TargetPython | str | None) -> TargetPython:
     return python if isinstance(python, TargetPython) else resolve(None if python is None else str(python))
 
 
-def find_executable(spec: str) -> str:
-    """Turn --python's value into an executable path, or raise UsageError saying why not."""
+# `--python 3.11` (or the py launcher's own spelling, `--python "py -3.11"`): a version, not a path.
+_VERSION_REQUEST = r"(?:py\s+-)?(3\.\d+)(-(?:32|64|arm64))?"
+
+
+def find_executable(spec: str, platform: str = sys.platform, which=None, run=None) -> str:
+    """Turn --python's value into an executable path, or raise UsageError saying why not.
+
+    `spec` is a path to an interpreter, a virtual (or conda) environment's directory, a name on PATH,
+    or a version such as `3.11`: on Windows the py launcher's interpreter for it (`py -3.11`), elsewhere
+    `python3.11` on PATH. `platform` is a sys.platform value (tests simulate "win32" and "darwin");
+    `which` and `run` default to envcheck.runner's.
+    """
+    import re  # only when --python is given: count-packages' default route imports no re
+
+    from envcheck import runner
+
+    which = which or runner.which
     if not spec.strip():
         raise UsageError("--python needs a path to a Python interpreter")
-    if os.sep not in spec and not os.path.exists(spec):
-        from envcheck import runner  # its which(): shutil's costs ~5 ms of imports
-
-        found = runner.which(spec)
+    version = re.fullmatch(_VERSION_REQUEST, spec.strip())
+    if version and not os.path.exists(spec):
+        if platform == "win32":
+            return py_launcher(version.group(1) + (version.group(2) or ""), which=which, run=run or runner.run)
+        name = "python" + version.group(1)
+        found = which(name)
+        if not found:
+            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version.group(1)} or pass its path)")
+        return found
+    if not is_path(spec, platform) and not os.path.exists(spec):
+        found = which(spec, os_name="nt" if platform == "win32" else "posix")
         if not found:
             raise UsageError(f"--python {spec}: no such interpreter on PATH")
         return found
     if not os.path.exists(spec):
         raise UsageError(f"--python {spec}: no such file")
     if os.path.isdir(spec):
-        for candidate in ("bin/python", "bin/python3", "Scripts/python.exe"):
-            inside = os.path.join(spec, candidate)
-            if os.path.isfile(inside):
-                return inside
-        raise UsageError(f"--python {spec}: is a directory and not a virtual environment (no bin/python inside)")
-    if not os.access(spec, os.X_OK):
+        inside = environment_interpreter(spec, platform)
+        if inside is None:
+            expected = "Scripts\\python.exe" if platform == "win32" else "bin/python"
+            raise UsageError(f"--python {spec}: is a directory and not a virtual environment (no {expected} inside)")
+        return inside
+    if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
         raise UsageError(f"--python {spec}: is not executable")
     return spec
+
+
+def is_path(spec: str, platform: str = sys.platform) -> bool:
+    """Whether --python's value is written as a path (else it is a name to look up on PATH)."""
+    if "/" in spec:
+        return True
+    return platform == "win32" and ("\\" in spec or (len(spec) >= 2 and spec[1] == ":" and spec[0].isalpha()))
+
+
+def venv_interpreters(platform: str = sys.platform) -> tuple[str, ...]:
+    """Where an environment directory keeps its interpreter, most likely first.
+
+    A venv on Windows: Scripts\\python.exe; a conda environment there: python.exe at its top.
+    Elsewhere: bin/python (venv and conda alike), bin/python3.
+    """
+    if platform == "win32":
+        return (os.path.join("Scripts", "python.exe"), "python.exe")
+    return (os.path.join("bin", "python"), os.path.join("bin", "python3"))
+
+
+def environment_interpreter(directory: str, platform: str = sys.platform) -> str | None:
+    """The interpreter inside a virtual or conda environment's directory, or None when there is none."""
+    for candidate in venv_interpreters(platform):
+        inside = os.path.join(directory, candidate)
+        if os.path.isfile(inside):
+            return inside
+    return None
+
+
+# Printed by the interpreter the py launcher picks: where it is.
+_WHERE = "import sys; print(sys.executable)"
+
+
+def py_launcher(version: str, which=None, run=None) -> str:
+    """The interpreter Windows' py launcher runs for `py -<version>`, asked with a timeout; UsageError if none."""
+    from envcheck import runner  # subprocess: only when a version must be resolved
+
+    launcher = (which or runner.which)("py", os_name="nt")
+    if launcher is None:
+        raise UsageError(
+            f"--python {version}: the py launcher is not installed; install Python {version} from python.org "
+            "(it brings py), or pass the interpreter's path"
+        )
+    result = (run or runner.run)([launcher, f"-{version}", "-c", _WHERE], timeout=ASK_TIMEOUT)
+    executable = runner.last_line(result.stdout) if result.status == runner.OK else ""
+    if not executable:
+        detail = runner.last_line(result.stderr) or runner.last_line(result.stdout) or result.describe()
+        raise UsageError(
+            f"--python {version}: py -{version} found no interpreter ({detail}); `py --list` shows the installed ones"
+        )
+    return executable
 
 
 def ask(executable: str) -> TargetPython:
@@ -130,6 +214,7 @@ def ask(executable: str) -> TargetPython:
                 base_prefix=data["base_prefix"],
                 implementation=data["implementation"],
                 platform=data["platform"],
+                machine=data.get("machine") or "",
             )
         except (ValueError, KeyError, TypeError):
             pass  # not Python's answer: reported below

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
 from typing import NamedTuple  # records without dataclasses' ~15 ms import (the --no-tf fast path)
 
 from envcheck import runner
+from envcheck.checks import platform as platform_check
 from envcheck.diagnose import cuda as rules
 from envcheck.model import Finding, Gpu, GpuFacts, Library, TfFacts, Toolkit
 from envcheck.probes import cuda as cuda_probe
@@ -160,7 +161,7 @@ def check(
         builds, drivers = data.load("tensorflow_builds.toml"), data.load("cuda_drivers.toml")
     else:
         builds, drivers = {}, {}
-    found = rules.diagnose(facts, builds, drivers)
+    found = platform_check.cuda_findings(python, facts, rules.diagnose(facts, builds, drivers))
     is_ready = rules.ready(facts, found)
     timings["total"] = round(time.monotonic() - started, 3)
     shown = rules.visible_gpus(gpu.gpus, env.get("CUDA_VISIBLE_DEVICES"))

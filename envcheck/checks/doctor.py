@@ -254,7 +254,9 @@ def smoke_area(g: Gather) -> Area:
 
 
 def system_area(g: Gather) -> Area:
-    return rules.system_area(system.read(disk_path=g.python.prefix))
+    from envcheck.checks import platform as platform_check  # Rosetta 2 on Apple silicon, Intel Macs
+
+    return rules.system_area(system.read(disk_path=g.python.prefix), platform_check.system_findings(g.python))
 
 
 PROVIDERS: dict[str, Callable[[Gather], Any]] = {

@@ -174,7 +174,7 @@ def _outcomes(area: Area) -> list[Outcome]:
     if "outcomes" in area.facts:
         return [o._replace(seconds=area.seconds) for o in area.facts["outcomes"]]
     failure = next(f for f in area.findings if f.severity == ERROR)
-    return [Outcome(area.title, FAIL, failure.message, failure.fix, seconds=area.seconds)]
+    return [Outcome(area.title, FAIL, failure.message, failure.fix, seconds=area.seconds, code=failure.code)]
 
 
 def _markers(g: Gather) -> dict:

@@ -261,8 +261,9 @@ def _blas_text(answer: dict) -> str:
     return "BLAS unknown"
 
 
-def system_area(facts: SystemFacts) -> Area:
-    findings = []
+def system_area(facts: SystemFacts, platform_findings: list[Finding] = ()) -> Area:
+    """The System line; `platform_findings` come from envcheck.diagnose.platform (Rosetta 2, Intel Macs)."""
+    findings = list(platform_findings)
     cpu = facts.cpu
     x86 = cpu.machine.lower() in ("x86_64", "amd64")
     if x86 and cpu.flags and not cpu.has("avx"):
