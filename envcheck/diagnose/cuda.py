@@ -910,8 +910,9 @@ def toolkit_findings(facts: CudaFacts) -> list[Finding]:
 def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
     """With TensorFlow: it lists at least one GPU, and the GPU facts do not say every visible one is
     unusable (TensorFlow lists a GPU another process holds exclusively, then fails on its first op).
-    Without: a working driver shows a visible GPU nothing known keeps from CUDA, and no finding is an
-    error (a driver/library mismatch, a hung query, CUDA_VISIBLE_DEVICES naming a MIG GPU's parent)."""
+    Without: a working driver shows a visible GPU nothing known keeps from CUDA, and no GPU-level
+    finding is an error (a driver/library mismatch, a hung query, CUDA_VISIBLE_DEVICES naming a MIG
+    GPU's parent); what TensorFlow or the platform would make of the GPU is not asked with --no-tf."""
     blocked = facts.gpu.working_driver and bool(facts.gpu.gpus) and not usable_gpus(facts)
     if facts.tf is not None:
         return facts.tf.status == OK and bool(facts.tf.gpus) and not blocked
@@ -919,5 +920,5 @@ def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
         facts.gpu.working_driver
         and not blocked
         and bool(visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")))
-        and not any(f.severity == ERROR for f in findings)
+        and not any(f.severity == ERROR and f.code in FIRST for f in findings)
     )
