@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading  # subprocess imports it anyway: no start-up cost
 import time
 from collections.abc import Mapping, Sequence  # not typing or pathlib: start-up cost on every command
 from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
@@ -20,6 +21,12 @@ TIMED_OUT = "timed-out"
 SIGNALLED = "signalled"  # killed by a signal: SIGSEGV, SIGILL, SIGABRT ...
 EXITED = "exited"  # non-zero exit status
 UNDECODABLE = "undecodable"  # output is not text
+INTERRUPTED = "interrupted"  # not started, or stopped, because envcheck itself was interrupted (Ctrl-C)
+
+# What is kept of each output stream of a child: its head and its tail, so a child that floods
+# (an nvidia-smi printing 200 MB) costs at most this much memory; the cut is marked in the text.
+HEAD_BYTES = 4 * 1024 * 1024
+TAIL_BYTES = 1024 * 1024
 
 # How a crash shows on Windows: no signal, an NTSTATUS exit code. Named like the POSIX signal it
 # corresponds to, so one rule (e.g. SIGILL: a CPU without AVX) serves both.
@@ -42,6 +49,7 @@ class CommandResult(NamedTuple):
     seconds: float = 0.0
     timeout: float | None = None
     error: str | None = None  # the OS error, for NOT_FOUND / NOT_EXECUTABLE
+    cut: int = 0  # bytes of output dropped from the middle (stdout and stderr together): the child flooded
 
     @property
     def ok(self) -> bool:
@@ -73,6 +81,8 @@ class CommandResult(NamedTuple):
             return f"{name} crashed ({self.signal_name}{_SIGNAL_HINTS.get(self.signal_name, '')})"
         if self.status == UNDECODABLE:
             return f"{name} printed output that is not text"
+        if self.status == INTERRUPTED:
+            return f"{name} was stopped because envcheck was interrupted"
         last = last_line(self.stderr) or last_line(self.stdout)
         return f"{name} exited with status {self.returncode}" + (f": {last}" if last else "")
 
@@ -120,6 +130,9 @@ def run(
     """
     argv = tuple(str(part) for part in argv)
     started = time.monotonic()
+    if not _starting():
+        return CommandResult(argv, INTERRUPTED, timeout=timeout)
+    process = None
     try:
         process = subprocess.Popen(
             argv,
@@ -134,25 +147,27 @@ def run(
         return CommandResult(argv, NOT_FOUND, error=error.strerror, timeout=timeout)
     except (PermissionError, OSError) as error:
         return CommandResult(argv, NOT_EXECUTABLE, error=error.strerror or str(error), timeout=timeout)
+    finally:
+        tracked = _started(process)
+    if not tracked:
+        return CommandResult(argv, INTERRUPTED, timeout=timeout)
     try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_tree(process)
-        out, err = process.communicate()
-        return CommandResult(
-            argv, TIMED_OUT, None, _text(out), _text(err), time.monotonic() - started, timeout
-        )
+        timed_out, out, err, cut = _communicate(process, timeout)
     except BaseException:  # Ctrl-C while waiting: take the child down with us
         kill_tree(process)
         raise
+    finally:
+        _untrack(process)
     seconds = time.monotonic() - started
+    if timed_out:
+        return CommandResult(argv, TIMED_OUT, None, _text(out), _text(err), seconds, timeout, cut=cut)
     try:
         stdout, stderr = out.decode("utf-8"), err.decode("utf-8", "replace")
     except UnicodeDecodeError:
-        return CommandResult(argv, UNDECODABLE, process.returncode, "", _text(err), seconds, timeout)
+        return CommandResult(argv, UNDECODABLE, process.returncode, "", _text(err), seconds, timeout, cut=cut)
     code = process.returncode
     status = OK if code == 0 else SIGNALLED if code < 0 or code in WINDOWS_CRASHES else EXITED
-    return CommandResult(argv, status, code, stdout, stderr, seconds, timeout)
+    return CommandResult(argv, status, code, stdout, stderr, seconds, timeout, cut=cut)
 
 
 def _text(data: bytes | None) -> str:
@@ -207,6 +222,150 @@ def _kill(process: subprocess.Popen) -> None:
         process.kill()  # TerminateProcess on Windows, SIGKILL on POSIX
     except OSError:
         pass  # it exited between the timeout and the kill
+
+
+# ------------------------------------------------------------------ reading a child's output, capped
+
+def _communicate(process: subprocess.Popen, timeout: float) -> tuple[bool, bytes, bytes, int]:
+    """Wait for `process` at most `timeout` s while reading both pipes, keeping at most a head and a tail
+    of each. Returns (timed out, stdout, stderr, bytes cut). A timed-out child is killed with its group."""
+    readers = [_CappedReader(process.stdout), _CappedReader(process.stderr)]
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill_tree(process)
+    for reader in readers:  # EOF comes once every process holding the pipes has gone
+        reader.join(max(0.0, deadline - time.monotonic()) if not timed_out else 5.0)
+    if any(reader.is_alive() for reader in readers):  # something it started still holds the pipes
+        kill_tree(process)
+        for reader in readers:
+            reader.join(5.0)
+    process.wait()
+    (out, out_cut), (err, err_cut) = (reader.result() for reader in readers)
+    return timed_out, out, err, out_cut + err_cut
+
+
+class _CappedReader(threading.Thread):
+    """Reads one pipe to its end, keeping the first HEAD_BYTES and the last TAIL_BYTES."""
+
+    def __init__(self, pipe) -> None:
+        super().__init__(daemon=True, name="envcheck-runner-reader")
+        self.pipe = pipe
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.cut = 0
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while True:
+                chunk = self.pipe.read1(65536)
+                if not chunk:
+                    break
+                room = HEAD_BYTES - len(self.head)
+                if room > 0:
+                    self.head += chunk[:room]
+                    chunk = chunk[room:]
+                self.tail += chunk
+                if len(self.tail) > 2 * TAIL_BYTES:  # trim now and then, not on every chunk
+                    self.cut += len(self.tail) - TAIL_BYTES
+                    del self.tail[:-TAIL_BYTES]
+        except (OSError, ValueError):
+            pass  # the pipe was closed under us (the child was killed): keep what was read
+        finally:
+            self.pipe.close()
+
+    def result(self) -> tuple[bytes, int]:
+        """The output, with a marked cut (at line and character boundaries) when the middle was dropped."""
+        if len(self.tail) > TAIL_BYTES:
+            self.cut += len(self.tail) - TAIL_BYTES
+            del self.tail[:-TAIL_BYTES]
+        if not self.cut:
+            return bytes(self.head + self.tail), 0
+        head, tail = bytes(self.head), bytes(self.tail)
+        newline = head.rfind(b"\n")
+        head = head[: newline + 1] if newline >= 0 else _whole_utf8(head)
+        newline = tail.find(b"\n")
+        tail = tail[newline + 1:] if newline >= 0 else tail.lstrip(bytes(range(0x80, 0xC0)))
+        cut = self.cut + (len(self.head) - len(head)) + (len(self.tail) - len(tail))
+        marker = f"\n[envcheck: {cut} bytes of this output were cut here]\n".encode()
+        return head + marker + tail, cut
+
+
+def _whole_utf8(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut in two at its end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data
+        if byte >= 0xC0:  # a lead byte: keep it only if its whole sequence is there
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= need else data[:-back]
+    return data
+
+
+# ------------------------------------------------------------------ Ctrl-C: no child left behind
+
+_live: set[subprocess.Popen] = set()
+_state = threading.Condition()  # guards _live, _launching and _stopping
+_launching = 0  # threads between "may I start a child?" and having it in _live
+_stopping = False
+
+
+def _starting() -> bool:
+    """Called before starting a child: False once envcheck is stopping (start nothing more)."""
+    global _launching
+    with _state:
+        if _stopping:
+            return False
+        _launching += 1
+        return True
+
+
+def _started(process: subprocess.Popen | None) -> bool:
+    """Called after starting (or failing to start) a child: remember it, or kill it at once when envcheck
+    began stopping meanwhile. The kill happens under the lock, so stop_all() returns only after it."""
+    global _launching
+    with _state:
+        _launching -= 1
+        _state.notify_all()
+        if process is None:
+            return False
+        if not _stopping:
+            _live.add(process)
+            return True
+        kill_tree(process)
+    process.wait()
+    return False
+
+
+def _untrack(process: subprocess.Popen) -> None:
+    with _state:
+        _live.discard(process)
+
+
+def stop_all(grace: float = 5.0) -> None:
+    """Kill every child still running (with what it started) and start no more: envcheck was interrupted.
+
+    Other threads may be waiting on those children (doctor runs its checks concurrently); they get
+    their answers at once. A thread that is starting a child right now is waited for (at most `grace`
+    seconds), so no child starts after this returns and the process can exit with nothing left behind.
+    """
+    global _stopping
+    with _state:
+        _stopping = True
+        _state.wait_for(lambda: _launching == 0, timeout=grace)
+        running = list(_live)
+    for process in running:
+        kill_tree(process)
+    for process in running:  # SIGKILL is asynchronous: return once they are gone, not merely signalled
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass  # stuck in the kernel (uninterruptible I/O): nothing more a signal can do
 
 
 class TargetResult(NamedTuple):

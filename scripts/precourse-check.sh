@@ -2,7 +2,7 @@
 # Before the first class: check this environment against the course profile, then write
 # envcheck-report.md and envcheck-report.json to hand in (secrets redacted).
 #
-#   scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]
+#   scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
 #
 # One implementation for every platform: this runs scripts/precourse_check.py (standard library only; its --help
 # says more), which Windows users run as `py scripts\precourse_check.py`. It finds the project's .venv itself.

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Before the first class: check this environment against the course profile, then write
-envcheck-report.md and envcheck-report.json to hand in (secrets redacted).
+"""Before the first class: check this environment against the course profile (and, with --code, that the
+course's code finds every module and API it uses), then write envcheck-report.md and envcheck-report.json
+to hand in (secrets redacted).
 
-  python3 scripts/precourse_check.py [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]
+  python3 scripts/precourse_check.py [PROFILE|REQUIREMENTS] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
   py scripts\\precourse_check.py [...]     (Windows PowerShell)
-  scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--python PYTHON] [--out DIR]   (bash: runs this program)
+  scripts/precourse-check.sh [PROFILE|REQUIREMENTS] [--code COURSE_DIR]... [--python PYTHON] [--out DIR]
+      (bash: runs this program)
 
 PROFILE is a TOML file or a profile shipped with envcheck (default: cpu-course), or a requirements
 file the course ships: a *.txt / *.in file in pip's format, or a pyproject.toml. envcheck is found
 without activating anything: the project's .venv (here, or in this checkout), `envcheck` on PATH, or
 $ENVCHECK. --python inspects another interpreter or environment instead of the one envcheck runs in.
-Exit status: 0 when every requirement is met, 1 when one is not (the reports are written either
-way: hand them in), 2 for bad usage, a bad profile or a bad requirements file.
+--code runs `envcheck check-code` on the course's folder (repeatable): a line that will fail makes the
+exit status 1. Exit status: 0 when every requirement is met, 1 when one is not (the reports are written
+either way: hand them in), 2 for bad usage, a bad profile, a bad requirements file or a course folder
+that does not exist.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ PROGRAM = "precourse-check"
 
 
 def parse(argv: list[str]) -> dict:
-    options = {"profile": "cpu-course", "out": ".", "python": []}
+    options = {"profile": "cpu-course", "out": ".", "python": [], "code": []}
     args = list(argv)
     while args:
         arg = args.pop(0)
@@ -35,6 +39,10 @@ def parse(argv: list[str]) -> dict:
                 raise Failure(f"{arg} needs {'an interpreter' if arg == '--python' else 'a directory'}", 2)
             value = args.pop(0)
             options[arg[2:]] = ["--python", value] if arg == "--python" else value
+        elif arg == "--code":
+            if not args:
+                raise Failure("--code needs the course's folder", 2)
+            options["code"].append(args.pop(0))
         elif arg in ("-h", "--help"):
             options["help"] = True
         elif arg.startswith("-"):
@@ -60,6 +68,12 @@ def main(argv: list[str]) -> int:
     status = run([*envcheck, "verify", *verify_against(profile), *python])
     if status not in (0, 1):
         return status
+    if options["code"]:
+        say(PROGRAM, f"checking the course's code in {' '.join(options['code'])}")
+        code_status = run([*envcheck, "check-code", *options["code"], *python])
+        if code_status not in (0, 1):
+            return code_status
+        status = max(status, code_status)
     json_report, markdown = os.path.join(out, "envcheck-report.json"), os.path.join(out, "envcheck-report.md")
     say(PROGRAM, f"writing {markdown} and {json_report}")
     for command in (

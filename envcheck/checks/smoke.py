@@ -61,6 +61,8 @@ def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str 
         raise UsageError(f"--seed {seed!r}: must be a whole number from 0 to {2**32 - 1}")
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"--timeout {timeout!r}: must be a number of seconds above 0")
+    if backend == "numpy" and device == "gpu":  # a contradiction, not a failed check
+        raise UsageError("--device gpu needs --backend tensorflow: the numpy backend runs on the CPU only")
 
 
 def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",

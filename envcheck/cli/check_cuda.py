@@ -45,7 +45,7 @@ def run(args) -> int:
             from envcheck.render import check_cuda as renderer  # the renderer in use only
 
             if fmt == render.RICH:
-                render.console().print(renderer.rich_text(report), highlight=False)
+                render.console().print(renderer.rich_text(report, render.ascii_marks()), highlight=False)
             else:
-                render.write(renderer.text(report))
+                render.write(renderer.text(report, render.ascii_marks()))
     return cuda.exit_code(report)

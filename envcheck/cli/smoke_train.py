@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == render.RICH:
         from envcheck.render.smoke import rich_view  # terminal only: rich
 
-        render.console().print(rich_view(result))
+        render.console().print(rich_view(result, render.ascii_marks()))
     else:
         from envcheck.render.smoke import text_lines  # the plain renderer for a pipe
 

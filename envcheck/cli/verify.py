@@ -51,15 +51,14 @@ def run(args: argparse.Namespace) -> int:
     if args.junit_xml:
         from envcheck.render.junit import junit_xml  # only the renderers in use
 
-        with open(args.junit_xml, "wb") as stream:
-            stream.write(junit_xml(report))
+        render.write_file(args.junit_xml, junit_xml(report), "--junit-xml")
     fmt = render.output_format(args.format)
     if fmt == "json":
         render.write_json(report.to_dict())
     elif fmt == render.RICH:
         from envcheck.render.verify import table  # only the renderer in use
 
-        render.console().print(table(report))
+        render.console().print(table(report, render.ascii_marks()))
     else:
         from envcheck.render.verify import text  # only the renderer in use
 

@@ -325,10 +325,12 @@ def smoke_area(report: SmokeReport) -> Area:
         return Area("smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.backend}{curve}", [], facts)
     task = str(report.task or "xor")
     task = task.upper() if task == "xor" else task
-    where = f"on {report.device or '?'} with {report.backend}"
+    on = f"on {report.device} " if report.device else ""  # no device: the training never started
+    where = f"{on}with {report.backend}"
     failed = [c for c in report.checks if not c.passed]
     detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or "it did not pass"
-    fix = report.fix or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    fix = report.fix or (f"Run `smoke-train --backend {report.backend or 'tensorflow'}` to see each check; "
+                         "fix the TensorFlow or NumPy problem above first.")
     return Area("smoke", "Smoke training", f"{task} not learned {where}",
                 [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 

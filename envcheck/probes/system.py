@@ -10,8 +10,22 @@ from __future__ import annotations
 import os
 import platform
 
-from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
+from envcheck.model import TF_CPU_FLAGS, gib  # noqa: F401 (they live in the model; re-exported)
 from envcheck.probes import read_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from envcheck.model import Cpu, SystemFacts
+
+
+def __getattr__(name: str):
+    """Cpu and SystemFacts, re-exported on first use: they are doctor's records (envcheck.model_doctor),
+    which check-cuda --no-tf, reading WSL, the OS name and the container here, never loads (PEP 562)."""
+    if name in ("Cpu", "SystemFacts"):
+        from envcheck import model  # the model loads doctor's records on first use
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
@@ -74,6 +88,8 @@ def is_wsl(proc_version: str | None) -> bool:
 
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
+    from envcheck.model import Cpu  # doctor's record, loaded on first use (see __getattr__)
+
     text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
     return Cpu(
@@ -87,6 +103,8 @@ def read_cpu(root: str = "/") -> Cpu:
 def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
     """Everything above; `disk_path` is where free space matters (the environment's prefix)."""
     import psutil  # ~10 ms: only when system facts are asked for
+
+    from envcheck.model import SystemFacts  # doctor's record, loaded on first use (see __getattr__)
 
     cpu = read_cpu(root)
     try:

@@ -6,32 +6,30 @@ Renderers take the typed `CudaReport` (envcheck.checks.cuda) and return strings;
 from __future__ import annotations
 
 from envcheck.diagnose.cuda import describe_gpus
-from envcheck.render import finding_lines, finding_markup
+from envcheck.render import finding_lines, finding_markup, mark, style
 
 
-def text(report) -> str:
-    """The report as plain lines: the verdict, the facts, then each finding with its fix."""
-    mark = "✓" if report.ready else "✗"
-    lines = [f"{mark} {report.summary}", ""]
+def text(report, ascii: bool = False) -> str:
+    """The report as plain lines: the verdict, the facts, then each finding with its fix (`ascii`: ASCII marks)."""
+    lines = [f"{mark('ok' if report.ready else 'error', ascii)} {report.summary}", ""]
     lines += [f"  {label:<10} {value}" for label, value in fact_rows(report)]
     if report.findings:
         lines.append("")
         for finding in report.findings:
-            lines += finding_lines(finding)
+            lines += finding_lines(finding, ascii=ascii)
     return "\n".join(lines) + "\n"
 
 
-def rich_text(report) -> str:
+def rich_text(report, ascii: bool = False) -> str:
     """The same, as rich markup (terminal only)."""
     from rich.markup import escape  # terminal only
 
-    style = "bold green" if report.ready else "bold red"
-    mark = "✓" if report.ready else "✗"
-    parts = [f"[{style}]{mark} {escape(report.summary)}[/]", ""]
+    status = "ok" if report.ready else "error"
+    parts = [f"[bold {style(status)}]{escape(mark(status, ascii))} {escape(report.summary)}[/]", ""]
     parts += [f"  [bold]{label:<10}[/] {escape(value)}" for label, value in fact_rows(report)]
     if report.findings:
         parts.append("")
-        parts += [finding_markup(finding) for finding in report.findings]
+        parts += [finding_markup(finding, ascii=ascii) for finding in report.findings]
     return "\n".join(parts)
 
 

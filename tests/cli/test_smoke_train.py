@@ -253,28 +253,16 @@ def test_check_keeps_the_signature_doctor_calls():
 
 def test_on_a_terminal_it_draws_the_table_and_the_loss_sparkline():
     import os
-    import pty
-    import subprocess
     import sys
 
-    leader, follower = pty.openpty()
+    from helpers import run_on_terminal
+
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(COLUMNS="120", TERM="xterm")
-    process = subprocess.Popen([sys.executable, "-m", "envcheck", "smoke-train", "--backend", "numpy"],
-                               stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command has finished writing
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    assert process.wait(timeout=60) == 0
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    argv = [sys.executable, "-m", "envcheck", "smoke-train", "--backend", "numpy"]
+    code, out, err = run_on_terminal(argv, env=env, timeout=60)
+    assert code == 0
+    screen = (out + err).decode("utf-8", "replace")
     assert "Traceback" not in screen
     assert "Learned: a 2-8-1 relu network on XOR with NumPy" in screen
     assert "loss" in screen and "█" in screen and "▁" in screen

@@ -54,8 +54,13 @@ def test_a_healthy_gpu_has_no_health_row():
 
 def test_rich_markup_escapes_and_colours_the_verdict():
     markup = renderer.rich_text(report_for("h200-q-x-mig-no-instances.xml"))
-    assert markup.startswith(
-        "[bold red]✗ not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0) is in MIG mode"
-    )
+    assert markup.startswith("[bold bold red]✗ not ready: no usable GPU: GPU 0 (NVIDIA H200, 00000000:00:06.0)")
     assert "[bold]Health    [/] GPU 0: MIG on, 0 MIG device(s)" in markup
     assert "\\[from nvidia-smi --query-gpu]" in markup  # rich markup escaped
+
+
+def test_ascii_marks_for_consoles_that_cannot_print_them():
+    text = renderer.text(report_for("h200-q-x-exclusive-busy.xml"), ascii=True)
+    assert text.startswith("[x] not ready: no usable GPU: GPU 0")
+    assert "  [x] GPU_EXCLUSIVE_BUSY  GPU 0 (NVIDIA H200, 00000000:00:06.0) is in EXCLUSIVE_PROCESS" in text
+    assert "✗" not in text and "✓" not in renderer.text(report_for("h200-q-x-throttled.xml"), ascii=True)
