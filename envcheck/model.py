@@ -236,6 +236,18 @@ class GpuFacts(NamedTuple):
     def working_driver(self) -> bool:  # the driver's user space answered, not only its kernel module
         return self.source in (NVML, SMI_CSV, SMI_XML) and bool(self.driver.version)
 
+    def to_dict(self) -> dict:
+        """The GPU facts alone (check-cuda's JSON spreads them over gpus, driver, gpu_query_failures, pci_devices)."""
+        return {
+            "source": self.source,
+            "gpus": [gpu.to_dict() for gpu in self.gpus],
+            "driver": dict(self.driver.to_dict(), working=self.working_driver),
+            "failures": [failure.to_dict() for failure in self.failures],
+            "pci_devices": [device.to_dict() for device in self.pci_devices],
+            "seconds": self.seconds,
+            "device_nodes": list(self.device_nodes),
+        }
+
 
 class Toolkit(NamedTuple):
     """A CUDA toolkit found on this machine, and where."""

@@ -189,3 +189,10 @@ def test_mig_devices_that_exist_are_counted_and_named_by_the_listing():
     }
     older = "GPU 0: A100-SXM4-40GB (UUID: GPU-5d5ba0d6)\n  MIG 1g.5gb Device 0: (UUID: MIG-GPU-5d5ba0d6/1/0)\n"
     assert gpu.parse_nvidia_smi_list(older) == {"GPU-5d5ba0d6": ("MIG-GPU-5d5ba0d6/1/0",)}
+
+
+def test_gpu_facts_to_dict_carries_the_health_of_each_gpu():
+    driver, gpus = gpu.parse_nvidia_smi_xml((DERIVED / "h200-q-x-prohibited.xml").read_text())
+    data = gpu.GpuFacts(gpu.SMI_XML, gpus, driver).to_dict()
+    assert data["driver"] == {"version": "580.159.04", "cuda_version": "13.0", "kernel_module": None, "working": True}
+    assert data["gpus"][0]["health"]["compute_mode"] == "prohibited" and data["failures"] == []
