@@ -405,3 +405,206 @@ def run_target_script(
         if result.status == OK:
             return TargetResult(result, None, f"{script} printed no JSON answer")
     return TargetResult(result, None, result.describe())
+
+
+# ---------------------------------------------------------------- a child read while it runs
+
+MAX_OUTPUT = HEAD_BYTES  # per stream: past it a child's output is read and dropped, so it never blocks
+_exit_hook = []  # stop_all registered with atexit once a child is streamed (see Stream)
+
+
+class Stream:
+    """A child whose stdout lines are handed over as they come (see `stream`).
+
+    The same discipline as `run`: list argv, its own session or process group (kill_tree takes
+    everything it started), a deadline, statuses not exceptions, tracked for stop_all (Ctrl-C: nothing
+    left behind). A stream is often read by a daemon thread, which dies with envcheck without leaving
+    its `with` block: stop_all also runs at exit once a child has been streamed. And a cap: past
+    `max_output` bytes on a stream the rest is read and dropped (the child never blocks on a full pipe;
+    `truncated` says so, the result's `cut` counts the bytes).
+    """
+
+    def __init__(self, argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None,
+                 cwd: str | None = None, max_output: int = MAX_OUTPUT) -> None:
+        import queue  # only where a child is streamed
+
+        self.argv = tuple(str(part) for part in argv)
+        self.timeout = timeout
+        self.max_output = max_output
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+        self.truncated = False
+        self._lines: queue.Queue = queue.Queue()
+        self._stdout: list[str] = []
+        self._stderr = bytearray()
+        self._stderr_changed = threading.Condition()
+        self._killed_at: float | None = None  # the limit that was passed, when this side stopped the child
+        self._result: CommandResult | None = None
+        self._error: CommandResult | None = None
+        self._undecodable = False
+        self._stderr_closed = False
+        self._eof = False
+        self._cut = 0
+        self.process: subprocess.Popen | None = None
+        if not _exit_hook:
+            import atexit  # once, with the first streamed child
+
+            _exit_hook.append(atexit.register(stop_all))
+        if not _starting():
+            self._error = CommandResult(self.argv, INTERRUPTED, timeout=timeout)
+        else:
+            try:
+                self.process = subprocess.Popen(
+                    self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    env=dict(env) if env is not None else None, cwd=cwd, **_new_group_options())
+            except FileNotFoundError as error:
+                self._error = CommandResult(self.argv, NOT_FOUND, error=error.strerror, timeout=timeout)
+            except OSError as error:
+                self._error = CommandResult(self.argv, NOT_EXECUTABLE, error=error.strerror or str(error),
+                                            timeout=timeout)
+            finally:
+                if not _started(self.process) and self.process is not None:  # stop_all began meanwhile
+                    self._error = CommandResult(self.argv, INTERRUPTED, timeout=timeout)
+                    self.process = None
+        if self.process is None:
+            self._lines.put(None)
+            return
+        self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
+                         threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_stdout(self) -> None:
+        size = 0
+        for raw in iter(lambda: self.process.stdout.readline(self.max_output + 1), b""):  # bounded, even without "\n"
+            size += len(raw)
+            if size > self.max_output:
+                self.truncated = True
+                self._cut += len(raw)
+                continue  # drained, not kept
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._undecodable = True
+                line = raw.decode("utf-8", "replace")
+            self._stdout.append(line)
+            self._lines.put(line.rstrip("\r\n"))
+        self._lines.put(None)
+
+    def _read_stderr(self) -> None:
+        for chunk in iter(lambda: self.process.stderr.read1(65536), b""):
+            with self._stderr_changed:
+                room = self.max_output - len(self._stderr)
+                if len(chunk) > room:
+                    self.truncated = True
+                    self._cut += len(chunk) - max(0, room)
+                self._stderr += chunk[:max(0, room)]
+                self._stderr_changed.notify_all()
+        with self._stderr_changed:
+            self._stderr_closed = True
+            self._stderr_changed.notify_all()
+
+    def next_line(self, limit: float | None = None) -> str | None:
+        """The next line of stdout (without its newline); None at the end of stdout, or once `limit`
+        seconds (or the stream's own deadline) pass first — then the child is stopped."""
+        import queue  # only where a child is streamed
+
+        if self._eof:
+            return None
+        now = time.monotonic()
+        until = self.deadline if limit is None else min(self.deadline, now + limit)
+        try:
+            line = self._lines.get(timeout=max(0.0, until - now))
+        except queue.Empty:
+            self.kill(limit if limit is not None and now + limit < self.deadline else self.timeout)
+            return None
+        self._eof = line is None
+        return line
+
+    def wait_stderr(self, marker: str, limit: float) -> bool:
+        """Wait (at most `limit` s) until `marker` has been written to stderr; False if it never was.
+
+        A child writes a marker after its answer, so everything it logged before is read by then.
+        """
+        needle = marker.encode()
+        until = time.monotonic() + limit
+        with self._stderr_changed:
+            while needle not in self._stderr:
+                left = until - time.monotonic()
+                if self._stderr_closed or left <= 0:
+                    return False
+                self._stderr_changed.wait(left)
+        return True
+
+    @property
+    def stderr(self) -> str:
+        with self._stderr_changed:
+            return bytes(self._stderr).decode("utf-8", "replace")
+
+    def kill(self, limit: float | None = None) -> None:
+        """Stop the child and all it started; `limit`: the time limit it ran past (its status becomes timed-out)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if self._killed_at is None:
+            self._killed_at = self.timeout if limit is None else limit
+        kill_tree(self.process)
+
+    def finish(self, limit: float | None = None) -> CommandResult:
+        """Wait for the child to end (stopping it at the deadline, or after `limit` more seconds) and
+        read what is left: its CommandResult."""
+        if self._error is not None:
+            return self._error
+        if self._result is not None:
+            return self._result
+        wait = max(0.0, self.deadline - time.monotonic())
+        try:
+            self.process.wait(timeout=wait if limit is None else min(wait, limit))
+        except subprocess.TimeoutExpired:
+            self.kill(self.timeout if limit is None or wait <= limit else limit)
+            self.process.wait()
+        for reader in self._readers:
+            reader.join()
+        _untrack(self.process)
+        seconds = time.monotonic() - self.started
+        code = self.process.returncode
+        stdout, stderr = "".join(self._stdout), self.stderr
+        if self._killed_at is not None:
+            self._result = CommandResult(self.argv, TIMED_OUT, None, stdout, stderr, seconds, self._killed_at,
+                                         cut=self._cut)
+        elif self._undecodable:
+            self._result = CommandResult(self.argv, UNDECODABLE, code, "", stderr, seconds, self.timeout, cut=self._cut)
+        else:
+            status = OK if code == 0 else SIGNALLED if code < 0 or code in WINDOWS_CRASHES else EXITED
+            self._result = CommandResult(self.argv, status, code, stdout, stderr, seconds, self.timeout, cut=self._cut)
+        return self._result
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process is None:
+            return
+        self.kill()  # still running on the way out (an exception or Ctrl-C here): take it down
+        self.process.wait()
+        _untrack(self.process)
+        for reader in self._readers:
+            reader.join(5.0)  # the pipes reach their end once the process group is gone
+        for pipe in (self.process.stdout, self.process.stderr):
+            pipe.close()
+
+
+def stream(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None,
+           max_output: int = MAX_OUTPUT) -> Stream:
+    """Start argv and read its stdout line by line while it runs; use as a context manager:
+
+        with runner.stream([python, script], timeout=90) as child:
+            while (line := child.next_line(limit=30)) is not None: ...
+            result = child.finish()
+    """
+    return Stream(argv, timeout, env, cwd, max_output)
+
+
+def stream_target_script(python: str, script: str, args: Sequence[str] = (), timeout: float = 60.0,
+                         env: Mapping[str, str] | None = None) -> Stream:
+    """stream() for envcheck/probes/inside/<script> run by the target interpreter."""
+    return stream([python, os.path.join(INSIDE_DIR, script), *args], timeout=timeout, env=env)

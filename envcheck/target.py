@@ -13,13 +13,18 @@ import sys
 
 from envcheck.errors import UsageError
 
-# Printed by the target interpreter itself; standard library only, valid on any Python 3.
+# Printed by the target interpreter itself; standard library only, valid on any Python 3. sys.path
+# without the '' that `-c` puts first (absent under PYTHONSAFEPATH); the site folders and customize
+# modules are what the interpreter cache watches. Changing this? Bump python_cache.FORMAT (a test checks).
 _ASK = (
-    "import json, os, sys; _machine = lambda: os.uname().machine if hasattr(os, 'uname') "
+    "import json, os, site, sys; m = sys.modules; _machine = lambda: os.uname().machine if hasattr(os, 'uname') "
     "else os.environ.get('PROCESSOR_ARCHITECTURE', ''); print(json.dumps({'executable': sys.executable, "
     "'version': list(sys.version_info[:3]), 'implementation': sys.implementation.name, "
-    "'path': sys.path[1:], 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), "
-    "'platform': sys.platform, 'machine': _machine()}))"
+    "'path': sys.path if getattr(sys.flags, 'safe_path', False) else sys.path[1:], "
+    "'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix), 'platform': sys.platform, "
+    "'machine': _machine(), 'site_dirs': getattr(site, 'getsitepackages', list)(), "
+    "'user_site': getattr(site, 'getusersitepackages', str)(), "
+    "'customize': [getattr(m.get(n), '__file__', None) for n in ('sitecustomize', 'usercustomize')]}))"
 )
 ASK_TIMEOUT = 30.0
 
@@ -83,14 +88,31 @@ def _machine() -> str:
     return os.environ.get("PROCESSOR_ARCHITECTURE", "")
 
 
-def resolve(spec: str | None) -> TargetPython:
-    """The interpreter `--python` named (or this one); UsageError when it is not a working Python."""
+def resolve(spec: str | None, cache: bool = True) -> TargetPython:
+    """The interpreter `--python` named (or this one); UsageError when it is not a working Python.
+
+    With `cache`, what the interpreter answered before is reused while nothing it depends on has
+    changed (envcheck.probes.python_cache); `--no-cache` asks it every time.
+    """
     if spec is None:
         return current()
     executable = find_executable(spec)
     if _same_file(executable, sys.executable):
         return current()
-    return ask(executable)
+    from envcheck.probes import python_cache  # only for --python: the cache is another interpreter's
+
+    if not cache or python_cache.is_script(executable):
+        return _target(_answer(executable), executable)
+    import time  # the cached path only: when the interpreter was asked, for the racy check
+
+    fields = python_cache.key(executable)
+    remembered = python_cache.load(executable, fields)
+    if remembered is not None:
+        return _target(remembered, executable)
+    asked_at = time.time_ns()
+    answer = _answer(executable)
+    python_cache.store(executable, fields, answer, asked_at)
+    return _target(answer, executable)
 
 
 def of(python: TargetPython | str | None) -> TargetPython:
@@ -111,21 +133,20 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
     `python3.11` on PATH. `platform` is a sys.platform value (tests simulate "win32" and "darwin");
     `which` and `run` default to envcheck.runner's.
     """
-    import re  # only when --python is given: count-packages' default route imports no re
-
-    from envcheck import runner
-
-    which = which or runner.which
     if not spec.strip():
         raise UsageError("--python needs a path to a Python interpreter")
-    version = re.fullmatch(_VERSION_REQUEST, spec.strip())
+    version = version_request(spec.strip())
+    if version and not os.path.exists(spec) or not is_path(spec, platform) and not os.path.exists(spec):
+        from envcheck import runner  # a version or a name to look up; a path needs none (subprocess: ~5 ms)
+
+        which = which or runner.which
     if version and not os.path.exists(spec):
         if platform == "win32":
-            return py_launcher(version.group(1) + (version.group(2) or ""), which=which, run=run or runner.run)
-        name = "python" + version.group(1)
+            return py_launcher(version[0] + version[1], which=which, run=run or runner.run)
+        name = "python" + version[0]
         found = which(name)
         if not found:
-            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version.group(1)} or pass its path)")
+            raise UsageError(f"--python {spec}: no {name} on PATH (install Python {version[0]} or pass its path)")
         return found
     if not is_path(spec, platform) and not os.path.exists(spec):
         found = which(spec, os_name="nt" if platform == "win32" else "posix")
@@ -143,6 +164,27 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
     if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
         raise UsageError(f"--python {spec}: is not executable")
     return spec
+
+
+def version_request(text: str) -> tuple[str, str] | None:
+    """`3.11`, `3.11-64`, `py -3.11` -> ("3.11", "-64" or ""); None for anything else.
+
+    re.fullmatch(_VERSION_REQUEST, text), written out: `re` costs ~5 ms to import, as much as the
+    cached `--python` answer itself (a test pins the two to each other).
+    """
+    if text.startswith("py"):
+        rest = text[2:].lstrip()
+        if rest == text[2:] or not rest.startswith("-"):  # `py`, then whitespace, then `-`
+            return None
+        text = rest[1:]
+    if not text.startswith("3."):
+        return None
+    end = 2
+    while end < len(text) and text[end].isdecimal():
+        end += 1
+    if end == 2 or text[end:] not in ("", "-32", "-64", "-arm64"):
+        return None
+    return text[:end], text[end:]
 
 
 def is_path(spec: str, platform: str = sys.platform) -> bool:
@@ -198,7 +240,25 @@ def py_launcher(version: str, which=None, run=None) -> str:
 
 def ask(executable: str) -> TargetPython:
     """Start the interpreter once and read its sys.path and version; UsageError if it cannot answer."""
-    import json  # only when another interpreter answers
+    return _target(_answer(executable), executable)
+
+
+def _target(answer: dict, executable: str) -> TargetPython:
+    return TargetPython(
+        executable=answer["executable"] or executable,
+        version=tuple(answer["version"]),  # type: ignore[arg-type]
+        path=tuple(answer["path"]),
+        prefix=answer["prefix"],
+        base_prefix=answer["base_prefix"],
+        implementation=answer["implementation"],
+        platform=answer["platform"],
+        machine=answer.get("machine") or "",
+    )
+
+
+def _answer(executable: str) -> dict:
+    """The interpreter's own answer to _ASK, checked for shape; UsageError if it cannot answer."""
+    import json  # only when an interpreter is asked: json imports re (~10 ms)
 
     from envcheck import runner
 
@@ -206,17 +266,13 @@ def ask(executable: str) -> TargetPython:
     if result.status == runner.OK:
         try:
             data = json.loads(runner.last_line(result.stdout))
-            return TargetPython(
-                executable=data["executable"] or executable,
-                version=tuple(data["version"]),  # type: ignore[arg-type]
-                path=tuple(data["path"]),
-                prefix=data["prefix"],
-                base_prefix=data["base_prefix"],
-                implementation=data["implementation"],
-                platform=data["platform"],
-                machine=data.get("machine") or "",
-            )
-        except (ValueError, KeyError, TypeError):
+            _target(data, executable)  # every field present and of the right kind
+            if all(isinstance(part, str) for part in data["path"]) and all(
+                    isinstance(part, int) for part in data["version"]):
+                data["executable"] = data["executable"] or executable
+                data["machine"] = data.get("machine") or ""
+                return data
+        except (ValueError, KeyError, TypeError, AttributeError):
             pass  # not Python's answer: reported below
         raise UsageError(f"--python {executable}: does not look like a Python interpreter (it printed no answer)")
     if result.status in (runner.EXITED, runner.UNDECODABLE):

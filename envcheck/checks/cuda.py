@@ -103,8 +103,13 @@ def check(
     tf_timeout: float = 90.0,
     gpu_timeout: float = gpu_probe.DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
+    tf_source: Callable | None = None,
 ) -> CudaReport:
-    """Gather every fact that decides whether TensorFlow (in `python`) can use a GPU; return the report."""
+    """Gather every fact that decides whether TensorFlow (in `python`) can use a GPU; return the report.
+
+    `tf_source`, when given, is called (in a thread) for the TfFacts instead of starting tf_facts.py:
+    doctor passes its shared TensorFlow child's.
+    """
     env = dict(os.environ if env is None else env)
     started = time.monotonic()
     timings: dict[str, float] = {}
@@ -117,7 +122,9 @@ def check(
             timings[name] = round(time.monotonic() - begin, 3)
 
     tf_job = None
-    if include_tf:  # the TensorFlow child first: everything else runs while it imports
+    if include_tf and tf_source is not None:  # TensorFlow's facts from a child already running (doctor's)
+        tf_job = _Background(timed, "tensorflow", tf_source)
+    elif include_tf:  # the TensorFlow child first: everything else runs while it imports
         from envcheck.probes import tensorflow as tf_probe  # not needed on the --no-tf fast path
 
         tf_job = _Background(timed, "tensorflow", tf_probe.probe, python.executable, tf_timeout, env)

@@ -180,6 +180,13 @@ def add_python_option(parser) -> None:
         help="inspect this interpreter's environment (a python executable, a name on PATH, "
         "or a virtual environment's directory); default: the interpreter running envcheck",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ask the --python interpreter for its sys.path again instead of reusing what it answered "
+        "before (kept in the user cache folder, e.g. ~/.cache/envcheck, and checked against the "
+        "interpreter, pyvenv.cfg, PYTHONPATH and the .pth files on every use)",
+    )
 
 
 def add_format_option(parser, formats: tuple[str, ...] = ("text", "json"), default: str | None = None) -> None:

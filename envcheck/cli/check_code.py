@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout {args.timeout:g}: must be a number of seconds above 0")
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     report = code.check(args.paths, python, timeout=args.timeout)
     fmt = render.output_format(args.format)
     from envcheck.render import check_code as renderer  # after the check: --help and errors never need it

@@ -35,7 +35,7 @@ def run(args) -> int:
     for name in ("timeout", "tf_timeout"):
         if not getattr(args, name) > 0:
             raise UsageError(f"--{name.replace('_', '-')} needs a positive number of seconds")
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     report = cuda.check(python, include_tf=not args.no_tf, tf_timeout=args.tf_timeout, gpu_timeout=args.timeout)
     if not args.quiet:
         fmt = render.output_format(args.format)

@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace, live: bool = True):
     there (stdout may be piped: the summary is data, the live view is talk)."""
     from envcheck.checks import doctor  # the engine, with its threads: not needed for --help
 
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     specs = list(doctor.AREAS)
     if getattr(args, "code", None):
         specs.append(_code_spec(args.code, doctor.AreaSpec))

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         from envcheck.checks import doctor, report  # the whole doctor run: not needed for --from
 
-        data = report.build(doctor.run(target.resolve(args.python)))  # a document: no live view on the terminal
+        python = target.resolve(args.python, cache=not args.no_cache)
+        data = report.build(doctor.run(python))  # a document: no live view on the terminal
     ascii = False if args.output else render.ascii_marks()  # a file is UTF-8; stdout is what the console prints
     if fmt == "json":
         text = render.to_json(data, ascii=not (args.output or render.is_utf8(sys.stdout)))

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                    depth=args.depth, steps=args.steps, lr=args.lr, seed=args.seed, device=args.device,
                    timeout=args.timeout)
     smoke.validate(**options)  # bad values are exit 2 before anything starts
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     fmt = render.output_format(args.format)
     if fmt == render.RICH:
         result = _with_progress_bar(python, options)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.profile and not args.requirements:
         raise UsageError("give --profile FILE, --requirements FILE, or both")
     profile = profiles.load(args.profile) if args.profile else None  # ProfileError is a UsageError: one line, exit 2
-    report = verify.verify(target.resolve(args.python), profile, args.requirements, args.extra)
+    report = verify.verify(target.resolve(args.python, cache=not args.no_cache), profile, args.requirements, args.extra)
     if args.junit_xml:
         from envcheck.render.junit import junit_xml  # only the renderers in use
 

@@ -382,8 +382,11 @@ def tensorflow_area(
         )
     tf_facts = tf_facts or {}
     # check-cuda's TfFacts: status ("ok" or a runner status), problem in words, version, import_s.
-    error = tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
-    imported = not error and tf_facts.get("status", "ok") == "ok" and bool(tf_facts.get("version"))
+    # "gpu-listing-failed": imported, then listing its GPUs failed (the GPU line says so, not this one)
+    listing_failed = tf_facts.get("status") == "gpu-listing-failed"
+    error = None if listing_failed else tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
+    imported = (not error and tf_facts.get("status", "ok") in ("ok", "gpu-listing-failed")
+                and bool(tf_facts.get("version")))
     keras_text = f", Keras {keras.version}" if keras else ""
     if not imported:
         why = error or "check-cuda did not import TensorFlow"

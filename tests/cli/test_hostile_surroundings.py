@@ -290,8 +290,9 @@ def test_the_matrix_has_at_least_40_cases():
 # --- Ctrl-C: exit 130, one line, and no process of the tree left behind
 
 CTRL_C = {
-    "doctor, real TensorFlow importing": (("doctor",), None, ("tf_facts.py", "smoke_net.py")),
-    "doctor, TensorFlow hangs on import": (("doctor",), "hang", ("tf_facts.py",)),
+    # doctor imports TensorFlow once, in tf_stages.py (the TensorFlow facts, the GPUs, the training)
+    "doctor, real TensorFlow importing": (("doctor",), None, ("tf_stages.py",)),
+    "doctor, TensorFlow hangs on import": (("doctor",), "hang", ("tf_stages.py",)),
     "smoke-train, TensorFlow importing": (("smoke-train",), None, ("smoke_net.py",)),
     "check-cuda, nvidia-smi hangs": (("check-cuda", "--no-tf"), "smi-hang", ("nvidia-smi", "sleep 600")),
     "verify cpu-course, TensorFlow hangs": (("verify", "--profile", "cpu-course"), "hang", ("smoke_net.py",)),

@@ -9,7 +9,7 @@ import pytest
 
 from envcheck.model import SmokeReport
 
-from helpers import assert_one_line_error, run_cli
+from helpers import NAN_GRADIENTS_TENSORFLOW, assert_one_line_error, run_cli
 
 
 def _json(*args, env=None):
@@ -205,21 +205,7 @@ def test_tensorflow_that_hangs_is_stopped_at_the_timeout(tmp_path):
 
 def test_tensorflow_returning_nan_gradients_fails_the_gradient_check(tmp_path):
     # The real TensorFlow underneath, with GradientTape.gradient poisoned: imports fine, computes nonsense.
-    env = _stand_in(tmp_path, """
-        import os, sys
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-        del sys.modules["tensorflow"]
-        import tensorflow as real
-
-        _gradient = real.GradientTape.gradient
-
-        def gradient(self, target, sources, *args, **kwargs):
-            return [None if g is None else g * float("nan") for g in _gradient(self, target, sources, *args, **kwargs)]
-
-        real.GradientTape.gradient = gradient
-        sys.modules["tensorflow"] = real
-    """)
+    env = _stand_in(tmp_path, NAN_GRADIENTS_TENSORFLOW)
     result, data = _json(env=env)
     assert result.returncode == 1
     gradients = _check(data, "gradients")
