@@ -56,6 +56,36 @@ def _findings(areas) -> list:
     return [finding for area in areas for finding in area["findings"]]
 
 
+# ---------------------------------------------------------------------------- check-cuda --no-tf
+
+
+@pytest.fixture(scope="module")
+def cuda_runs():
+    return {name: (_run(env, "check-cuda", "--no-tf", "--format", "text"), _json(env, "check-cuda", "--no-tf"))
+            for name, env in (("ko", KO), ("en", EN), ("de", DE))}
+
+
+def test_check_cuda_speaks_korean_with_the_same_codes_keys_and_exit(cuda_runs):
+    (ko_text, (ko_result, ko)), (en_text, (en_result, en)) = cuda_runs["ko"], cuda_runs["en"]
+    assert ko_text.returncode == en_text.returncode == ko_result.returncode == en_result.returncode
+    assert _keys(ko) == _keys(en) and ko["schema"] == en["schema"]
+    assert [f["code"] for f in ko["findings"]] == [f["code"] for f in en["findings"]]
+    assert ko["findings"], "this machine has no NVIDIA GPU: check-cuda says so in a finding"
+    for finding in ko["findings"]:
+        assert _korean(finding["message"]) and _korean(finding["fix"]), finding
+    lines = ko_text.stdout.splitlines()
+    assert _korean(lines[0]), lines[0]  # the verdict
+    for finding in ko["findings"]:  # each finding's line carries Korean
+        assert any(finding["code"] in line and _korean(line) for line in lines), finding["code"]
+    assert not _korean(en_text.stdout + json.dumps(en, ensure_ascii=False))
+
+
+def test_an_unsupported_locale_is_english(cuda_runs):
+    (de_text, (_, de)), (en_text, (_, en)) = cuda_runs["de"], cuda_runs["en"]
+    assert de_text.stdout == en_text.stdout
+    assert [f["message"] for f in de["findings"]] == [f["message"] for f in en["findings"]]
+
+
 # ---------------------------------------------------------------------------- doctor and report
 
 
@@ -93,6 +123,8 @@ def test_doctor_json_in_korean_keeps_its_keys_codes_titles_and_exit(reports):
         [(a["key"], a["title"], a["status"]) for a in en["doctor"]["areas"]]
     codes = [f["code"] for f in _findings(ko["doctor"]["areas"])]
     assert codes == [f["code"] for f in _findings(en["doctor"]["areas"])]
+    for finding in _findings(ko["doctor"]["areas"]):
+        assert _korean(finding["message"]) and _korean(finding["fix"]), finding
     for area in ko["doctor"]["areas"]:
         if area["key"] != "numpy":  # NumPy's summary is its version and BLAS
             assert _korean(area["summary"]), area
@@ -217,7 +249,8 @@ def _cp949(*args):
 
 
 @pytest.mark.parametrize("args", [("smoke-train", "--backend", "numpy", "--activation", "step"),
-                                  ("check-code", "COURSE"), ("count-packages", "--python", "/no/such/python")])
+                                  ("check-code", "COURSE"), ("count-packages", "--python", "/no/such/python"),
+                                  ("check-cuda", "--no-tf")])
 def test_a_cp949_console_prints_hangul_with_ascii_marks(args, tmp_path):
     course = tmp_path / "lab.py"
     course.write_text("import no_such_module_envcheck\n", encoding="utf-8")
@@ -226,5 +259,5 @@ def test_a_cp949_console_prints_hangul_with_ascii_marks(args, tmp_path):
     assert "Traceback" not in err and "\\u" not in out + err  # nothing fell back to escapes
     assert _korean(out + err)
     assert "✓" not in out and "✗" not in out
-    if args[0] == "check-code":
+    if args[0] in ("check-code", "check-cuda"):
         assert out.startswith("[x] ")
