@@ -14,9 +14,7 @@ from envcheck.render import finding_lines, finding_markup, ljust, mark, style, w
 def text(report, ascii: bool = False) -> str:
     """The report as plain lines: the verdict, the facts, then each finding with its fix (`ascii`: ASCII marks)."""
     lines = [f"{mark('ok' if report.ready else 'error', ascii)} {report.summary}", ""]
-    rows = fact_rows(report)
-    column = max([10] + [width(label) for label, _value in rows])
-    lines += [f"  {ljust(label, column)} {value}" for label, value in rows]
+    lines += [f"  {label} {value}" for label, value in padded_rows(report)]
     if report.findings:
         lines.append("")
         for finding in report.findings:
@@ -30,13 +28,18 @@ def rich_text(report, ascii: bool = False) -> str:
 
     status = "ok" if report.ready else "error"
     parts = [f"[bold {style(status)}]{escape(mark(status, ascii))} {escape(report.summary)}[/]", ""]
-    rows = fact_rows(report)
-    column = max([10] + [width(label) for label, _value in rows])
-    parts += [f"  [bold]{escape(ljust(label, column))}[/] {escape(value)}" for label, value in rows]
+    parts += [f"  [bold]{escape(label)}[/] {escape(value)}" for label, value in padded_rows(report)]
     if report.findings:
         parts.append("")
         parts += [finding_markup(finding, ascii=ascii) for finding in report.findings]
     return "\n".join(parts)
+
+
+def padded_rows(report) -> list[tuple[str, str]]:
+    """fact_rows() with the labels padded to one column (at least 10 wide; Hangul counts two per character)."""
+    rows = fact_rows(report)
+    column = max([10] + [width(label) for label, _value in rows])
+    return [(ljust(label, column), value) for label, value in rows]
 
 
 # The fact rows' labels, shown in the reader's language.
