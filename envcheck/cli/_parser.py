@@ -15,8 +15,9 @@ import types
 
 from envcheck import __version__
 from envcheck.errors import UsageError
+from envcheck.i18n import N_
 
-EPILOG = (
+EPILOG = N_(
     "Exit codes: 0 the answer is yes, 1 it is no (the output says why), "
     "2 bad usage or input, 3 envcheck itself failed, 130 interrupted."
 )
@@ -27,14 +28,27 @@ _FAST_TYPES = {None, str, int, float}
 class Options:
     """Records argparse `add_argument` calls; parses valid argv without importing argparse."""
 
-    def __init__(self, prog: str, description: str) -> None:
+    def __init__(self, prog: str, description: str, summary: str | None = None) -> None:
         self.prog = prog
-        self.description = description
+        self._body = description
+        self._summary = summary  # the one-line summary (N_-marked), put first, in the reader's language
         self._calls: list[tuple[tuple, dict]] = []
         self._by_flag: dict[str, dict] = {}
         self._defaults: dict[str, object] = {}
         self._fast = True  # turned off by anything the fast reader does not handle
         self._required: set[str] = set()  # dests of required=True options: argparse names the missing one
+
+    @property
+    def description(self) -> str:
+        """--help's text: the summary as a sentence, then the module docstring's body. Translated only
+        when asked for (--help), so a command's run loads no catalogue for it."""
+        if not self._summary:
+            return self._body
+        from envcheck.i18n import gettext as translate  # only for --help
+
+        summary = translate(self._summary)
+        head = summary[0].upper() + summary[1:] + "."
+        return f"{head}\n\n{self._body}" if self._body else head
 
     def add_argument(self, *flags: str, **spec) -> None:
         self._calls.append((flags, spec))
@@ -113,15 +127,20 @@ class Options:
         """The real parser, built from the recorded calls."""
         import argparse  # help, errors and anything unusual only: ~15 ms
 
+        from envcheck.i18n import _
+        from envcheck.i18n import gettext as translate  # the options' help, in the reader's language
+
         class Parser(argparse.ArgumentParser):
             def error(self, message: str):  # one line and exit 2, never a usage dump
-                raise UsageError(f"{message} (see --help)")
+                raise UsageError(_("{message} (see --help)").format(message=message))
 
-        parser = Parser(prog=self.prog, description=self.description, epilog=EPILOG,
+        parser = Parser(prog=self.prog, description=self.description, epilog=translate(EPILOG),
                         formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
         groups: dict[int, object] = {}
         for flags, spec in self._calls:
+            if isinstance(spec.get("help"), str):  # marked with N_() where declared; an f-string help stays as is
+                spec = dict(spec, help=translate(spec["help"]))
             if flags == ("__set_defaults__",):
                 parser.set_defaults(**spec)
             elif isinstance(flags, _GroupCall):
@@ -164,12 +183,9 @@ def _is_number(text: str) -> bool:
 
 def make_parser(prog: str, summary: str, doc: str | None = None) -> Options:
     """Options for one command; --help shows its summary, then its module docstring's body."""
-    description = summary[0].upper() + summary[1:] + "."
     body = (doc or "").strip().partition("\n")[2].strip()  # the docstring after its title line
-    if body:
-        description += "\n\n" + body
-    options = Options(prog, description)
-    options.add_argument("--debug", action="store_true", help="show tracebacks of envcheck's own errors")
+    options = Options(prog, body, summary)
+    options.add_argument("--debug", action="store_true", help=N_("show tracebacks of envcheck's own errors"))
     return options
 
 
@@ -177,15 +193,15 @@ def add_python_option(parser) -> None:
     parser.add_argument(
         "--python",
         metavar="PATH",
-        help="inspect this interpreter's environment (a python executable, a name on PATH, "
-        "or a virtual environment's directory); default: the interpreter running envcheck",
+        help=N_("inspect this interpreter's environment (a python executable, a name on PATH, "
+        "or a virtual environment's directory); default: the interpreter running envcheck"),
     )
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="ask the --python interpreter for its sys.path again instead of reusing what it answered "
+        help=N_("ask the --python interpreter for its sys.path again instead of reusing what it answered "
         "before (kept in the user cache folder, e.g. ~/.cache/envcheck, and checked against the "
-        "interpreter, pyvenv.cfg, PYTHONPATH and the .pth files on every use)",
+        "interpreter, pyvenv.cfg, PYTHONPATH and the .pth files on every use)"),
     )
 
 

@@ -14,14 +14,14 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="course files and folders (.py and .ipynb files are read)")
+                        help=N_("course files and folders (.py and .ipynb files are read)"))
     parser.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS",
-                        help="how long the child that imports the libraries may take (default 180)")
+                        help=N_("how long the child that imports the libraries may take (default 180)"))
     add_python_option(parser)
     add_format_option(parser)
 

@@ -11,14 +11,14 @@ from envcheck import render, target
 from envcheck.checks import cuda
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 from envcheck.probes.gpu import DEFAULT_TIMEOUT
 
 
 def build_parser(parser) -> None:
-    parser.add_argument("--no-tf", action="store_true", help="skip TensorFlow: a fast answer about the GPU and driver "
-                                                             "only")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing; only the exit code answers")
+    parser.add_argument("--no-tf", action="store_true",
+                        help=N_("skip TensorFlow: a fast answer about the GPU and driver only"))
+    parser.add_argument("-q", "--quiet", action="store_true", help=N_("print nothing; only the exit code answers"))
     parser.add_argument(
         "--timeout",
         type=float,
@@ -26,8 +26,8 @@ def build_parser(parser) -> None:
         metavar="S",
         help=f"seconds to wait for NVML / nvidia-smi (default {DEFAULT_TIMEOUT:g}; a busy multi-GPU host can take 10)",
     )
-    parser.add_argument("--tf-timeout", type=float, default=90.0, metavar="S", help="seconds to wait for TensorFlow's "
-                                                                                    "import (default 90)")
+    parser.add_argument("--tf-timeout", type=float, default=90.0, metavar="S",
+                        help=N_("seconds to wait for TensorFlow's import (default 90)"))
     add_python_option(parser)
     add_format_option(parser, ("text", "json"))
 

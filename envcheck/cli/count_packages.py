@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 from envcheck.probes import packages
 
 SCHEMA = "envcheck.count-packages/1"
 
 
 def build_parser(parser) -> None:
-    parser.add_argument("-v", "--verbose", action="store_true", help="also show the count per sys.path location")
+    parser.add_argument("-v", "--verbose", action="store_true", help=N_("also show the count per sys.path location"))
     add_python_option(parser)
     add_format_option(parser)
 

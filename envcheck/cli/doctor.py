@@ -18,10 +18,10 @@ from envcheck.i18n import N_, _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-v", "--verbose", action="store_true", help="show the facts behind each line")
-    parser.add_argument("--strict", action="store_true", help="warnings count as failures (exit 1)")
+    parser.add_argument("-v", "--verbose", action="store_true", help=N_("show the facts behind each line"))
+    parser.add_argument("--strict", action="store_true", help=N_("warnings count as failures (exit 1)"))
     parser.add_argument("--code", action="append", metavar="PATH",
-                        help="also check a course's code (files or folders, as check-code does); repeatable")
+                        help=N_("also check a course's code (files or folders, as check-code does); repeatable"))
     add_python_option(parser)
     add_format_option(parser)
 

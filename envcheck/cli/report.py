@@ -12,7 +12,7 @@ import sys
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 
 DEFAULT_FORMAT = "markdown"  # a report is a document: the same on a terminal as in a file
 
@@ -20,10 +20,10 @@ DEFAULT_FORMAT = "markdown"  # a report is a document: the same on a terminal as
 def build_parser(parser: argparse.ArgumentParser) -> None:
     add_python_option(parser)
     add_format_option(parser, ("markdown", "json", "text"), default=DEFAULT_FORMAT)
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("-o", "--output", metavar="FILE", help=N_("write the report to FILE instead of stdout"))
     parser.add_argument("--from", dest="source", metavar="JSON",
-                        help="render a report saved with --format json (e.g. a student's) "
-                             "instead of checking this environment")
+                        help=N_("render a report saved with --format json (e.g. a student's) "
+                             "instead of checking this environment"))
 
 
 def run(args: argparse.Namespace) -> int:

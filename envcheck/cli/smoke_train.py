@@ -25,29 +25,29 @@ from envcheck.i18n import gettext as translate
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="tensorflow", metavar="NAME",
-                        help="tensorflow (default: tf.Variable, GradientTape, a tf.function step) or numpy "
-                             "(the hand-written reference alone; needs no TensorFlow)")
+                        help=N_("tensorflow (default: tf.Variable, GradientTape, a tf.function step) or numpy "
+                             "(the hand-written reference alone; needs no TensorFlow)"))
     parser.add_argument("--task", default="xor", metavar="NAME",
-                        help="xor (default: the four points a single layer cannot learn; target 100%% accuracy) "
-                             "or circles (256 noisy 2-D points, two classes; target 95%%)")
+                        help=N_("xor (default: the four points a single layer cannot learn; target 100%% accuracy) "
+                             "or circles (256 noisy 2-D points, two classes; target 95%%)"))
     parser.add_argument("--activation", default="relu", metavar="NAME",
-                        help="the hidden layers' activation function: relu (default), sigmoid, tanh, or step "
-                             "(its derivative is 0, so backpropagation cannot train it: exits 1 and says why)")
+                        help=N_("the hidden layers' activation function: relu (default), sigmoid, tanh, or step "
+                             "(its derivative is 0, so backpropagation cannot train it: exits 1 and says why)"))
     parser.add_argument("--hidden", type=_int, default=8, metavar="N",
-                        help="neurons per hidden layer (default 8)")
+                        help=N_("neurons per hidden layer (default 8)"))
     parser.add_argument("--depth", type=_int, default=1, metavar="N",
-                        help="hidden layers (default 1; sigmoid with 8 shows the vanishing gradient)")
+                        help=N_("hidden layers (default 1; sigmoid with 8 shows the vanishing gradient)"))
     parser.add_argument("--steps", type=_int, metavar="N",
                         help=f"training steps, full batch (default {smoke.DEFAULT_STEPS})")
     parser.add_argument("--lr", type=_float, metavar="X",
                         help=f"Adam's learning rate (default {smoke.DEFAULT_LR:g})")
     parser.add_argument("--seed", type=_int, default=0, metavar="N",
-                        help="seed for the starting weights and the circles data (default 0)")
+                        help=N_("seed for the starting weights and the circles data (default 0)"))
     parser.add_argument("--device", default="auto", metavar="WHERE",
-                        help="auto (default: a GPU if TensorFlow sees one), cpu, or gpu "
-                             "(no usable GPU is a failure, never a silent CPU run)")
+                        help=N_("auto (default: a GPU if TensorFlow sees one), cpu, or gpu "
+                             "(no usable GPU is a failure, never a silent CPU run)"))
     parser.add_argument("--timeout", type=_float, default=120.0, metavar="S",
-                        help="stop the training child after S seconds (default 120): a hang is a failure")
+                        help=N_("stop the training child after S seconds (default 120): a hang is a failure"))
     add_python_option(parser)
     add_format_option(parser)
 

@@ -12,12 +12,12 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--profile", metavar="FILE", help="a TOML requirement profile, or a shipped one: cpu-course, gpu-course"
+        "--profile", metavar="FILE", help=N_("a TOML requirement profile, or a shipped one: cpu-course, gpu-course")
     )
     parser.add_argument(
         "--requirements",
@@ -25,17 +25,17 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a requirements file in pip's format, or a pyproject.toml (repeatable; with or without --profile)",
+        help=N_("a requirements file in pip's format, or a pyproject.toml (repeatable; with or without --profile)"),
     )
     parser.add_argument(
         "--extra",
         action="append",
         default=[],
         metavar="NAME",
-        help="also check this [project.optional-dependencies] group of the pyproject.toml (repeatable)",
+        help=N_("also check this [project.optional-dependencies] group of the pyproject.toml (repeatable)"),
     )
     parser.add_argument(
-        "--junit-xml", metavar="PATH", help="also write a JUnit XML report (one test case per requirement)"
+        "--junit-xml", metavar="PATH", help=N_("also write a JUnit XML report (one test case per requirement)")
     )
     add_python_option(parser)
     add_format_option(parser)
