@@ -62,7 +62,7 @@ def find_sources(paths) -> list[Found]:
             raise UsageError(_("{path}: no such file or directory").format(path=root))
         if not os.path.isdir(root):
             if not os.path.isfile(root):  # a FIFO or device named by the user: refused, as every user input is
-                raise UsageError(f"{root}: not a regular file or folder")
+                raise UsageError(_("{path}: not a regular file or folder").format(path=root))
             _add(found, seen, Found(root, root, os.path.basename(root)))
             continue
         for directory, dirs, files in os.walk(root):
