@@ -124,6 +124,28 @@ def extract_toml(fileobj, keywords, comment_tags, options):
     yield from walk(toml().loads(fileobj.read().decode("utf-8")))
 
 
+def help_body(doc: str | None) -> str:
+    """A command module's docstring after its title line: the body its --help shows (and translates)."""
+    return (doc or "").strip().partition("\n")[2].strip()
+
+
+def extract_command(fileobj, keywords, comment_tags, options):
+    """A pybabel extraction method (babel.cfg) for envcheck/cli/*.py: the messages Babel's Python method
+    finds, and the module's --help body (its docstring after the title line, as help_body gives it)."""
+    import ast  # pybabel only
+    import io
+
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    tree = ast.parse(source.decode("utf-8"))
+    is_command = any(isinstance(node, ast.FunctionDef) and node.name == "build_parser" for node in tree.body)
+    body = help_body(ast.get_docstring(tree, clean=False)) if is_command else ""
+    if body:
+        yield 1, None, body, []
+
+
 def current() -> str:
     """The language in use for this process (`ko` or `en`)."""
     return language()

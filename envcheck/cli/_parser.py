@@ -42,13 +42,14 @@ class Options:
     def description(self) -> str:
         """--help's text: the summary as a sentence, then the module docstring's body. Translated only
         when asked for (--help), so a command's run loads no catalogue for it."""
-        if not self._summary:
-            return self._body
         from envcheck.i18n import gettext as translate  # only for --help
 
+        body = translate(self._body) if self._body else ""
+        if not self._summary:
+            return body
         summary = translate(self._summary)
         head = summary[0].upper() + summary[1:] + "."
-        return f"{head}\n\n{self._body}" if self._body else head
+        return f"{head}\n\n{body}" if body else head
 
     def add_argument(self, *flags: str, **spec) -> None:
         self._calls.append((flags, spec))
@@ -135,8 +136,10 @@ class Options:
                 raise UsageError(_("{message} (see --help)").format(message=message))
 
         parser = Parser(prog=self.prog, description=self.description, epilog=translate(EPILOG),
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
-        parser.add_argument("--version", action="version", version=f"envcheck {__version__}")
+                        formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
+        parser.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+        parser.add_argument("--version", action="version", version=f"envcheck {__version__}",
+                            help=_("show envcheck's version and exit"))
         groups: dict[int, object] = {}
         for flags, spec in self._calls:
             if isinstance(spec.get("help"), str):  # marked with N_() where declared; an f-string help stays as is
@@ -183,8 +186,9 @@ def _is_number(text: str) -> bool:
 
 def make_parser(prog: str, summary: str, doc: str | None = None) -> Options:
     """Options for one command; --help shows its summary, then its module docstring's body."""
-    body = (doc or "").strip().partition("\n")[2].strip()  # the docstring after its title line
-    options = Options(prog, body, summary)
+    from envcheck.i18n import help_body  # the docstring after its title line (extracted for translation)
+
+    options = Options(prog, help_body(doc), summary)
     options.add_argument("--debug", action="store_true", help=N_("show tracebacks of envcheck's own errors"))
     return options
 
