@@ -44,6 +44,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.verify",
         "check this environment against a course's or CI's requirement profile (TOML)",
     ),
+    "summarize": (
+        "envcheck.cli.summarize",
+        "many hosts' envcheck JSON in one view: who is ready, findings with counts, drift",
+    ),
+    "fleet": (
+        "envcheck.cli.fleet",
+        "run a check on every node of a Ray cluster, then summarize the answers",
+    ),
 }
 
 
@@ -154,3 +162,5 @@ main_doctor = _entry("doctor")
 main_report = _entry("report")
 main_verify = _entry("verify")
 main_smoke_train = _entry("smoke-train")
+main_summarize = _entry("summarize")
+main_fleet = _entry("fleet")
