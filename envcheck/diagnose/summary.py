@@ -189,8 +189,8 @@ def _text(value) -> str | None:
 def _findings(items) -> list[Finding]:
     found = []
     for item in items if isinstance(items, list) else ():
-        code = _text(_get(item, "code"))
-        if code:
+        code = _get(item, "code")
+        if isinstance(code, str) and code:
             severity = _get(item, "severity")
             found.append(Finding(code, severity if severity in SEVERITIES else ERROR,
                                  _text(_get(item, "message")) or code, _text(_get(item, "fix"))))
@@ -339,12 +339,13 @@ def _verify_document(doc: dict) -> dict:
 
 
 def _package_version(requirements: list[dict], name: str) -> str | None:
-    """verify's detail for a package requirement reads 'tensorflow 2.21.0': the version, when installed."""
+    """verify's detail for a package requirement starts 'numpy 2.4.6' ('… is installed, not >=99.' when it
+    fails): the installed version, or None ('not installed')."""
     for requirement in requirements:
         words = (_text(requirement.get("detail")) or "").split()
-        if (_text(requirement.get("requirement")) or "").startswith(f"package {name}") and len(words) == 2 \
-                and words[0].lower() == name:
-            return words[1]
+        if (_text(requirement.get("requirement")) or "").startswith(f"package {name}") and len(words) >= 2 \
+                and words[0].lower() == name and words[1][:1].isdigit():
+            return words[1].rstrip(".,;")
     return None
 
 
