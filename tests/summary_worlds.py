@@ -70,3 +70,11 @@ def make(root: Path) -> dict[str, Path]:
 
     with ThreadPoolExecutor(4) as pool:
         return dict(pool.map(one, runs.items()))
+
+
+def copy_to(worlds: dict[str, Path], folder: Path) -> Path:
+    """A fresh copy of every world's hand-in in `folder` (to add broken files to); returns the folder."""
+    folder.mkdir(parents=True)
+    for label, path in worlds.items():
+        shutil.copy(path, folder / f"{label}.json")
+    return folder

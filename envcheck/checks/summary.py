@@ -79,6 +79,9 @@ def from_fleet(answers, save: str | None = None) -> rules.Summary:
         alternatives.append(f"{label} ({answer.node_id[:8]})")
         documents.append(document)
     result = from_hosts(hosts, alternatives)
+    order = sorted(range(len(result.hosts)), key=lambda i: result.hosts[i].label)  # as summarize lists saved files
+    result = rules.summarize([result.hosts[i] for i in order])
+    documents = [documents[i] for i in order]
     if save:
         _save(save, result.hosts, documents)
     return result

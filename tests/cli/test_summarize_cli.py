@@ -14,7 +14,6 @@ import sys
 
 import pytest
 import summary_worlds as w
-
 from helpers import assert_one_line_error, run_cli
 
 
@@ -31,11 +30,7 @@ def rows(report) -> dict:
 @pytest.fixture
 def handins(summary_worlds, tmp_path):
     """A fresh copy of every world's hand-in in one folder, to add broken files to."""
-    folder = tmp_path / "handins"
-    folder.mkdir()
-    for label, path in summary_worlds.items():
-        shutil.copy(path, folder / f"{label}.json")
-    return folder
+    return w.copy_to(summary_worlds, tmp_path / "handins")
 
 
 def test_a_class_folder_gives_one_row_per_host_and_counts_each_finding_once_per_host(handins):
@@ -138,6 +133,7 @@ def test_fifo_device_and_oversized_files_are_refused_at_once(tmp_path, summary_w
         stream.truncate(17 * 1024 * 1024)  # sparse: over the 16 MiB cap without writing it
     shutil.copy(summary_worlds["gpu-node01"], folder / "fine.json")
     result, report = summarize_json(str(folder), "/dev/zero", timeout=60)
+    assert result.returncode == 1
     hosts = rows(report)
     assert "FIFO" in hosts["pipe"]["problem"] and "too large" in hosts["huge"]["problem"]
     assert "character device" in hosts["zero"]["problem"] and hosts["fine"]["status"] == "ready"
@@ -148,7 +144,7 @@ def test_standard_input_takes_documents_back_to_back_and_json_lines(summary_worl
     lines = [json.dumps(json.loads(summary_worlds[label].read_text())) for label in (w.CPU_LAPTOP, w.SMOKE)]
     stream = "".join(indented) + "srun: error: node09: task 9: Exited with exit code 1\n" + "\n".join(lines) + "\n"
     stream += lines[0][: len(lines[0]) // 2]  # a node cut off mid-answer
-    result = subprocess.run([sys.executable, "-m", "envcheck", "summarize", "--format", "json", "-"], input=stream,
+    result = subprocess.run([sys.executable, "-m", "envcheck", "summarize", "--format", "json", "-"], input=stream, check=False,
                             capture_output=True, text=True, timeout=60)
     report = json.loads(result.stdout)
     statuses = [(h["label"], h["status"]) for h in report["hosts"]]
