@@ -59,7 +59,9 @@ def show(title: str, results: dict[str, tuple[float, float]]) -> None:
 
 
 def ratio(results, a: str, b: str) -> str:
-    return f"  ratio {a} / {b}: wall {results[a][0] / results[b][0]:.2f}, cpu {results[a][1] / max(results[b][1], 1e-9):.2f}"
+    wall = results[a][0] / results[b][0]
+    cpu = results[a][1] / max(results[b][1], 1e-9)
+    return f"  ratio {a} / {b}: wall {wall:.2f}, cpu {cpu:.2f}"
 
 
 def fake_smi_dir(host: Path) -> str:

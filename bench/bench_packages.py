@@ -87,7 +87,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     env_vars = {k: v for k, v in os.environ.items()}
-    print(f"# {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.rounds} rounds, medians in ms\n")
+    print(f"# {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{args.rounds} rounds, medians in ms\n")
     print("| distributions | python -c pass | count-packages | list-tf-packages | uv pip list | pip list "
           "| count / uv | pip / count | list / count |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -98,7 +99,8 @@ def main() -> None:
             assert int(check.stdout) == size + 2, check  # + pip and setuptools
             m = measure(tools(env), args.rounds)
             ms = {name: value * 1000 for name, value in m.items()}
-            print(f"| {size:,} | {ms['python -c pass']:.1f} | {ms['count-packages']:.1f} | {ms['list-tf-packages']:.1f} "
+            print(f"| {size:,} | {ms['python -c pass']:.1f} | {ms['count-packages']:.1f} "
+                  f"| {ms['list-tf-packages']:.1f} "
                   f"| {ms['uv pip list']:.1f} | {ms['pip list']:.0f} "
                   f"| {m['count-packages'] / m['uv pip list']:.2f} | {m['pip list'] / m['count-packages']:.0f} "
                   f"| {m['list-tf-packages'] / m['count-packages']:.2f} |", flush=True)

@@ -75,7 +75,7 @@ def main() -> int:
     print(f"smoke-train (tensorflow) / bare import tensorflow: {tf_run / bare:.2f} x (target <= 1.2 x)")
     print(f"smoke-train (tensorflow) / import without teardown: {tf_run / strict:.2f} x")
     print(f"smoke-train --backend numpy: {np_run:.3f} s (target <= 0.3 s)")
-    print(f"inside the child (one run): " + ", ".join(f"{k} {v:.3f} s" for k, v in inside.items()))
+    print("inside the child (one run): " + ", ".join(f"{k} {v:.3f} s" for k, v in inside.items()))
     return 0 if tf_run <= 1.2 * bare and np_run <= 0.3 else 1
 
 

@@ -76,10 +76,9 @@ def load(spec: str) -> Profile:
 
 
 def parse(text: str, path: str = "<profile>") -> Profile:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib
+    from envcheck import data as tables  # the one TOML parser; only when a profile is read
+
+    tomllib = tables.toml()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -10,8 +10,8 @@ import os
 import signal
 import subprocess
 import time
-from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
 from collections.abc import Mapping, Sequence  # not typing or pathlib: start-up cost on every command
+from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
 
 OK = "ok"
 NOT_FOUND = "not-found"  # no such program

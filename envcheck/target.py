@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+
 from envcheck.errors import UsageError
 
 # Printed by the target interpreter itself; standard library only, valid on any Python 3.
@@ -86,7 +87,7 @@ def find_executable(spec: str) -> str:
     if not spec.strip():
         raise UsageError("--python needs a path to a Python interpreter")
     if os.sep not in spec and not os.path.exists(spec):
-        import shutil
+        import shutil  # ~5 ms: only for a bare name that must be looked up on PATH
 
         found = shutil.which(spec)
         if not found:
@@ -107,7 +108,7 @@ def find_executable(spec: str) -> str:
 
 def ask(executable: str) -> TargetPython:
     """Start the interpreter once and read its sys.path and version; UsageError if it cannot answer."""
-    import json
+    import json  # only when another interpreter answers
 
     from envcheck import runner
 

@@ -135,7 +135,7 @@ def check(
 
 def exit_code(report: dict) -> int:
     """0 exactly when the verdict is ready (TensorFlow sees a GPU; with --no-tf: a GPU with a working driver)."""
-    from envcheck import exitcodes
+    from envcheck import exitcodes  # only when an exit code is asked for
 
     return exitcodes.OK if report.get("verdict", {}).get("ready") else exitcodes.NOT_OK
 

@@ -15,43 +15,20 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from envcheck.model import ERROR, WARNING, Finding, worst
+from envcheck import runner
+from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
+from envcheck.diagnose import doctor as rules
+from envcheck.model import ERROR, WARNING, Area, Finding  # noqa: F401 (Area lives in the model; re-exported)
+from envcheck.probes import packages, python_env, requirements, system, tf_builds
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.doctor/1"
-OK, WARN, FAIL = "ok", "warning", "error"
 # Long enough for check-cuda's TensorFlow import (90 s) and a smoke run (120 s) to hit their own
 # timeouts first, so their findings name what hung rather than this catch-all.
 AREA_TIMEOUT = 150.0
-
-
-@dataclass
-class Area:
-    key: str  # stable: python, packages, numpy, tensorflow, gpu, smoke, system
-    title: str  # for people: "Smoke training"
-    summary: str  # one line: the answer for this area
-    findings: list[Finding] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def status(self) -> str:
-        level = worst(self.findings)
-        return FAIL if level == ERROR else WARN if level == WARNING else OK
-
-    def to_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "summary": self.summary,
-            "findings": [finding.to_dict() for finding in self.findings],
-            "facts": self.facts,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
@@ -73,7 +50,8 @@ class SourceFailed(Exception):
 class Gather:
     """Shared, lazily computed facts: each provider runs once, in the first thread that asks."""
 
-    def __init__(self, python: TargetPython, providers: dict[str, Callable[["Gather"], Any]], options: dict | None = None):
+    def __init__(self, python: TargetPython, providers: dict[str, Callable[[Gather], Any]],
+                 options: dict | None = None):
         self.python = python
         self.options = dict(options or {})
         self._providers = providers
@@ -154,7 +132,8 @@ def run(
     results: dict[str, Area] = {}
     threads = []
     for spec in specs:
-        thread = threading.Thread(target=_run_area, args=(spec, gather, results, on_event), daemon=True, name=f"doctor-{spec.key}")
+        thread = threading.Thread(target=_run_area, args=(spec, gather, results, on_event), daemon=True,
+                                  name=f"doctor-{spec.key}")
         thread.start()
         threads.append((spec, thread))
     deadline = started + area_timeout
@@ -165,10 +144,11 @@ def run(
         if area is None:  # still running at the deadline: named, and left behind
             area = _broken_area(
                 spec, "AREA_TIMED_OUT", f"did not finish within {area_timeout:g} s",
-                f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; the other checks still report.",
+                f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; "
+                "the other checks still report.",
                 f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
             )
-            area.seconds = time.monotonic() - started
+            area = area._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
         areas.append(area)
@@ -187,9 +167,10 @@ def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
         area = _broken_area(
             spec, "AREA_FAILED", f"the check itself failed{where}",
             f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
-            f"Run `{_single_command(spec.key)}` for details; if it is envcheck's fault, report it with `envcheck report`.",
+            f"Run `{_single_command(spec.key)}` for details; "
+            "if it is envcheck's fault, report it with `envcheck report`.",
         )
-    area.seconds = time.monotonic() - started
+    area = area._replace(seconds=time.monotonic() - started)
     results[spec.key] = area
     if on_event:
         on_event(spec.key, "done", area)
@@ -216,47 +197,33 @@ NUMPY_TIMEOUT = 60.0
 
 
 def _scan(g: Gather):
-    from envcheck.probes import packages
-
     return packages.scan(g.python.path)
 
 
 def _installed(g: Gather):
-    from envcheck.probes import requirements
-
     return requirements.read_installed(g.get("scan"))
 
 
 def _cuda(g: Gather) -> dict:
-    from envcheck.checks import cuda  # check-cuda's library function: GPU, driver, libraries, TF's view
-
     return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0))
 
 
 def _tf_python_range(g: Gather):
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import tf_builds
-
     tf = rules.installed_tensorflow(g.get("installed"))
     return tf_builds.python_range(tf.version if tf else None)
 
 
 def python_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import python_env
-
     facts = python_env.read(g.python, g.get("scan")).to_dict()
     installed = g.get("installed")
     return rules.python_area(facts, rules.installed_tensorflow(installed), g.get("tf_python_range"))
 
 
 def packages_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import packages, requirements
-
     scan = g.get("scan")
     installed = g.get("installed")
-    broken, problems = requirements.check(installed, requirements.marker_environment(g.python.version, g.python.platform))
+    environment = requirements.marker_environment(g.python.version, g.python.platform)
+    broken, problems = requirements.check(installed, environment)
     tf_rows = sorted(
         ((d.display_name, d.version) for name, d in installed.items()
          if name.startswith(("tensor", "tf-", "keras"))),
@@ -266,10 +233,6 @@ def packages_area(g: Gather) -> Area:
 
 
 def numpy_area(g: Gather) -> Area:
-    from envcheck import runner
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import requirements
-
     answer = runner.run_target_script(g.python.executable, "numpy_facts.py", timeout=NUMPY_TIMEOUT)
     installed = g.get("installed")
     tf = rules.installed_tensorflow(installed)
@@ -289,8 +252,6 @@ def numpy_area(g: Gather) -> Area:
 
 
 def tensorflow_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-
     installed = g.get("installed")
     tf = rules.installed_tensorflow(installed)
     if tf is None:
@@ -301,24 +262,16 @@ def tensorflow_area(g: Gather) -> Area:
 
 
 def gpu_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-
     return rules.gpu_area(g.get("cuda"))
 
 
 def smoke_area(g: Gather) -> Area:
-    from envcheck.checks import smoke  # smoke-train's library function
-    from envcheck.diagnose import doctor as rules
-
     backend = "tensorflow" if rules.installed_tensorflow(g.get("installed")) else "numpy"
     report = smoke.check(g.python, backend=backend, timeout=g.options.get("smoke_timeout", 120.0))
     return rules.smoke_area(report)
 
 
 def system_area(g: Gather) -> Area:
-    from envcheck.diagnose import doctor as rules
-    from envcheck.probes import system
-
     return rules.system_area(system.read(disk_path=g.python.prefix))
 
 

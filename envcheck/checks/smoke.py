@@ -20,6 +20,7 @@ import time
 from typing import Callable
 
 from envcheck import runner
+from envcheck.diagnose.smoke import TASK_NAMES, failed_names, summary  # noqa: F401 (re-exported)
 from envcheck.errors import UsageError
 from envcheck.model import pip_install
 from envcheck.target import TargetPython
@@ -32,7 +33,6 @@ BACKENDS = ("tensorflow", "numpy")
 TASKS = ("xor", "circles")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
 DEVICES = ("auto", "cpu", "gpu")
-TASK_NAMES = {"xor": "XOR", "circles": "two circles"}  # in words, for people
 DEFAULT_STEPS = 300
 DEFAULT_LR = 0.05
 LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
@@ -196,8 +196,10 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
         elif command.status == runner.SIGNALLED:
             # describe() reads "python3 crashed (SIGSEGV: segmentation fault)": keep what follows the name
             failure = f"the training child {command.describe().split(' ', 1)[1]} {_phase_words(phase)}"
-            fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
-                   "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow")) if phase and phase.startswith("import") else None
+            fix = None
+            if phase and phase.startswith("import"):
+                fix = ("a crash while importing usually means a TensorFlow build this CPU or system cannot run; "
+                       "reinstall with: " + pip_install(python.executable, "--force-reinstall", "tensorflow"))
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
@@ -217,7 +219,8 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     missing = data.get("missing")
     if missing == "tensorflow":
         out["failure"] = f"TensorFlow is not installed for {python.executable}"
-        out["fix"] = f"install it with: {pip_install(python.executable, 'tensorflow')} (or use --backend numpy to check NumPy alone)"
+        out["fix"] = (f"install it with: {pip_install(python.executable, 'tensorflow')} "
+                      "(or use --backend numpy to check NumPy alone)")
     elif missing == "numpy":
         out["failure"] = f"NumPy is not installed for {python.executable}"
         out["fix"] = f"install it with: {pip_install(python.executable, 'numpy')}"
@@ -232,16 +235,3 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     out["passed"] = bool(checks) and not failed and out["failure"] is None
     return out
 
-
-def summary(result: dict) -> str:
-    """One line for a summary such as doctor's: 'XOR learned in 0.22 s on CPU:0' or what failed."""
-    task = TASK_NAMES.get(result.get("task"), result.get("task"))
-    if result.get("passed"):
-        train = (result.get("timings") or {}).get("train_s")
-        took = f" in {train:.2f} s" if train is not None else ""
-        return f"{task} learned{took} on {result.get('device') or 'an unknown device'}"
-    return result.get("failure") or f"{task} not learned"
-
-
-def failed_names(result: dict) -> list[str]:
-    return [c["name"] for c in result.get("checks", []) if not c.get("passed")]

@@ -46,7 +46,7 @@ def _alternative(handin: handins.Handin) -> str | None:
 
 def exit_code(result: rules.Summary) -> int:
     """0 when every host is ready, 1 when any is not (not ready, unreadable, no answer)."""
-    from envcheck import exitcodes
+    from envcheck import exitcodes  # the one exit-code policy; only the CLI asks
 
     return exitcodes.OK if result.all_ready else exitcodes.NOT_OK
 
@@ -89,7 +89,7 @@ def from_fleet(answers, save: str | None = None) -> rules.Summary:
 
 def _save(folder: str, hosts, documents) -> None:
     """Each answered node's document as FOLDER/<label>.json (what `summarize FOLDER` reads back)."""
-    import json
+    import json  # only for --save
     import os
 
     try:

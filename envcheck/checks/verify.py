@@ -109,7 +109,7 @@ def system_title(system: dict) -> str:
 
 
 def system_requirement(system: dict, g: Gather) -> Area:
-    from envcheck.probes import system as system_probe
+    from envcheck.probes import system as system_probe  # psutil: only when a [system] requirement is checked
     from envcheck.probes.system import gib
 
     facts = system_probe.read(disk_path=g.python.prefix)

@@ -63,7 +63,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
     prog = prog or name
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        import importlib
+        import importlib  # only once a command runs: --help of envcheck itself needs none
 
         module = importlib.import_module(module_name)
         parser = _parser.make_parser(prog, summary, getattr(module, "__doc__", None))
@@ -87,7 +87,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
         return exitcodes.OK
     except Exception as error:  # a bug in envcheck: one line, the traceback only with --debug
         if debug:
-            import traceback
+            import traceback  # only with --debug
 
             traceback.print_exc()
         _say(prog, f"internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)")

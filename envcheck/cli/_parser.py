@@ -45,7 +45,8 @@ class Options:
         if not fast:
             self._fast = False
             return
-        dest = spec.get("dest") or next((f for f in flags if f.startswith("--")), flags[0]).lstrip("-").replace("-", "_")
+        long_flag = next((f for f in flags if f.startswith("--")), flags[0])
+        dest = spec.get("dest") or long_flag.lstrip("-").replace("-", "_")
         action = spec.get("action") or "store"
         default = spec.get("default", False if action == "store_true" else True if action == "store_false" else None)
         entry = {"dest": dest, "action": action, "type": spec.get("type"), "choices": spec.get("choices")}
@@ -71,7 +72,8 @@ class Options:
 
     def _fast_parse(self, argv: list[str]):
         """The Namespace argparse would give, or None to let argparse decide (help, errors, odd cases)."""
-        values = {dest: (list(default) if isinstance(default, list) else default) for dest, default in self._defaults.items()}
+        values = {dest: (list(default) if isinstance(default, list) else default)
+                  for dest, default in self._defaults.items()}
         tokens = iter(argv)
         for token in tokens:
             flag, has_value, inline = token.partition("=") if token.startswith("--") else (token, False, "")
@@ -116,7 +118,8 @@ class Options:
             if flags == ("__set_defaults__",):
                 parser.set_defaults(**spec)
             elif isinstance(flags, _GroupCall):
-                group = groups.setdefault(id(flags.group), getattr(parser, flags.group.kind)(*flags.group.args, **flags.group.kwargs))
+                group = groups.setdefault(
+                    id(flags.group), getattr(parser, flags.group.kind)(*flags.group.args, **flags.group.kwargs))
                 group.add_argument(*flags, **spec)
             else:
                 parser.add_argument(*flags, **spec)
@@ -178,3 +181,7 @@ def add_format_option(parser, formats: tuple[str, ...] = ("text", "json")) -> No
         choices=formats,
         help="output format (default: a table on a terminal, plain text lines when piped)",
     )
+
+
+def add_output_option(parser, what: str = "the output") -> None:
+    parser.add_argument("-o", "--output", metavar="FILE", help=f"write {what} to FILE instead of stdout")

@@ -5,8 +5,6 @@ Prints one integer. Reads directory listings only: no METADATA, no importlib.met
 
 from __future__ import annotations
 
-
-
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.probes import packages
@@ -36,20 +34,12 @@ def run(args) -> int:
             {"schema": SCHEMA, "count": count, "python": python.to_dict(), "locations": per_location}
         )
     elif fmt == render.RICH and args.verbose:
-        render.console().print(_table(count, per_location, python))
+        from envcheck.render.packages import count_table  # terminal only: rich
+
+        render.console().print(count_table(count, per_location, python))
     else:
         render.write(str(count))
         if args.verbose:
             render.write_lines(f"{n} {location}" for location, n in per_location.items())
     return exitcodes.OK
 
-
-def _table(count, per_location, python):
-    from rich.table import Table  # terminal only
-
-    table = Table(title=f"{count} distributions for {python.executable}", title_justify="left")
-    table.add_column("Location", overflow="fold")
-    table.add_column("Distributions", justify="right")
-    for location, n in per_location.items():
-        table.add_row(location, str(n))
-    return table

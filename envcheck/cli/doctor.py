@@ -21,10 +21,10 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser)
 
 
-def gather(args: argparse.Namespace, live: bool = True):
+def _run(args: argparse.Namespace, live: bool = True):
     """Run doctor for args.python; with `live` and stderr on a terminal, a live line per running check
-    there (stdout may be piped: the summary is data, the live view is talk). Shared with report."""
-    from envcheck.checks import doctor
+    there (stdout may be piped: the summary is data, the live view is talk)."""
+    from envcheck.checks import doctor  # the engine, with its threads: not needed for --help
 
     python = target.resolve(args.python)
     if not (live and render._isatty(sys.stderr)):
@@ -40,9 +40,9 @@ def gather(args: argparse.Namespace, live: bool = True):
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck.render import doctor as render_doctor
+    from envcheck.render import doctor as render_doctor  # the renderer in use, imported when it runs
 
-    result = gather(args, live=args.format is None)
+    result = _run(args, live=args.format is None)
     fmt = render.output_format(args.format)
     if fmt == "json":
         render.write_json(result.to_dict())

@@ -1,8 +1,9 @@
 """envcheck fleet --ray ADDRESS: run one check on every alive node of a Ray cluster, then summarize.
 
-Each node runs `envcheck <check> --format json` with its own Python, pinned to it and asking for no
-GPU (so it never queues behind training jobs). The answers are printed exactly as `envcheck summarize`
-prints them; a node that does not answer within --timeout is a named row ("no answer"), never a hang.
+Each node runs `envcheck <check> --format json` with its own Python (inspecting that Python's
+environment, or --python PATH on every node), in a task pinned to the node that asks for no GPU, so
+it never queues behind training jobs. The answers are printed exactly as `envcheck summarize` prints
+them; a node that does not answer within --timeout is a named row ("no answer"), never a hang.
 --check must come last: what follows it is passed to the check (e.g. --check check-cuda --no-tf).
 Needs Ray: python -m pip install 'envcheck[fleet]'. Exit 0 when every node is ready, 1 when any is
 not, 2 for bad usage (no Ray, no cluster at ADDRESS).
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 
-from envcheck.cli.summarize import add_summary_options, show
+from envcheck import render
+from envcheck.cli._parser import add_format_option, add_output_option
 from envcheck.errors import UsageError
+from envcheck.render.summary import FORMATS
 
 CHECKS = ("check-cuda", "doctor", "smoke-train", "verify")
 
@@ -22,26 +25,36 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray", required=True, metavar="ADDRESS",
                         help="the Ray cluster to connect to, as ray.init takes it: auto, HOST:PORT or ray://HOST:10001")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
-                        help="seconds to wait for each node's answer; a node that takes longer is 'no answer' (default: 300)")
-    parser.add_argument("--save", metavar="DIR", help="also keep each node's JSON as DIR/<host>.json (summarize DIR reads them)")
-    add_summary_options(parser)
+                        help="seconds each node's check may take; a slower node is 'no answer' (default: 300)")
+    parser.add_argument("--save", metavar="DIR",
+                        help="also keep each node's JSON as DIR/<host>.json (summarize DIR reads them)")
+    parser.add_argument("--python", metavar="PATH",
+                        help="the interpreter (or virtual environment) to inspect on every node, a path that exists "
+                        "on each; default: the Python that Ray runs on the node")
+    add_format_option(parser, FORMATS)
+    add_output_option(parser, "the summary")
     parser.add_argument("--check", nargs="...", metavar="CHECK [OPTION ...]",
                         help=f"the check to run on every node: {', '.join(CHECKS)} (default: check-cuda); must come "
                         "last: the options after it are the check's own, e.g. --check verify --profile gpu-course")
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck.checks import summary
+    from envcheck.checks import summary  # the engine and the Ray I/O, once the command runs
     from envcheck.probes import ray_fleet
+    from envcheck.render import summary as view
 
     check = list(args.check or ["check-cuda"])
     if check[0] not in CHECKS:
         raise UsageError(f"--check {check[0]}: not a check fleet runs (choose from {', '.join(CHECKS)})")
     if "--format" in check or "--python" in check:
-        raise UsageError("--check: leave out --format and --python: every node answers in JSON with its own Python")
+        raise UsageError("--check: leave out --format and --python: every node answers in JSON, and --python "
+                         "goes before --check")
+    if args.python:
+        check += ["--python", args.python]
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     answers = ray_fleet.run(args.ray, check, args.timeout)
     result = summary.from_fleet(answers, save=args.save)
-    show(args, result)
+    render.deliver(args.prog, view.view(result, render.output_format(args.format, bool(args.output))),
+                   args.output)
     return summary.exit_code(result)

@@ -6,12 +6,11 @@ Like `pip list | grep ^tensor`, with pip's names, versions and order, and grep's
 
 from __future__ import annotations
 
-
-
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
 from envcheck.probes import packages
+from envcheck.render.packages import shown as shown_version
 
 DEFAULT_PREFIX = "tensor"
 
@@ -44,11 +43,13 @@ def run(args) -> int:
     if fmt == "json":
         render.write_json([row.to_dict() for row in rows])
     elif fmt == "freeze":
-        render.write_lines(f"{row.name}=={_shown(row.version)}" for row in rows)
+        render.write_lines(f"{row.name}=={shown_version(row.version)}" for row in rows)
     elif fmt == render.RICH and rows:
-        render.console().print(_table(rows, prefixes))
+        from envcheck.render.packages import tf_packages_table  # terminal only: rich
+
+        render.console().print(tf_packages_table(rows, prefixes))
     else:
-        render.write_lines(f"{row.name} {_shown(row.version)}" for row in rows)
+        render.write_lines(f"{row.name} {shown_version(row.version)}" for row in rows)
 
     if not rows:
         shown = " or ".join(repr(prefix) for prefix in prefixes)
@@ -59,18 +60,3 @@ def run(args) -> int:
         return exitcodes.NOT_OK
     return exitcodes.OK
 
-
-def _table(rows, prefixes):
-    from rich.table import Table  # terminal only
-
-    table = Table(title=f"Installed distributions starting with {', '.join(prefixes)}", title_justify="left")
-    for column in ("Name", "Version", "Location", "Installer"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        location = row.location + (f"  (editable: {row.editable_project_location})" if row.editable else "")
-        table.add_row(row.name, _shown(row.version), location, row.installer or "-")
-    return table
-
-
-def _shown(version: str | None) -> str:
-    return "?" if version is None else version  # METADATA without a Version: keep two columns

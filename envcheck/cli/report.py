@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from envcheck import exitcodes, render
+from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 
 
@@ -18,19 +18,22 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser, ("markdown", "json", "text"))
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--from", dest="source", metavar="JSON",
-                        help="render a report saved with --format json (e.g. a student's) instead of checking this environment")
+                        help="render a report saved with --format json (e.g. a student's) "
+                             "instead of checking this environment")
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck import report
-    from envcheck.cli.doctor import gather
+    from envcheck.render import report as render_report  # the renderer in use, imported when it runs
 
     fmt = args.format or "markdown"
     if args.source:
         data = _load(args.source)
     else:
-        data = report.build(gather(args, live=False))  # a document: no live view mixed into the terminal
-    text = render.to_json(data) if fmt == "json" else report.markdown(data) if fmt == "markdown" else report.text(data)
+        from envcheck.checks import doctor, report  # the whole doctor run: not needed for --from
+
+        data = report.build(doctor.run(target.resolve(args.python)))  # a document: no live view on the terminal
+    text = (render.to_json(data) if fmt == "json" else render_report.markdown(data) if fmt == "markdown"
+            else render_report.text(data))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -43,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
 def _load(path: str) -> dict:
     """A saved envcheck.report/1 JSON; UsageError (exit 2) for anything else. Redacted again on load:
     it may come from an older envcheck, and redacting twice changes nothing."""
-    import json
+    import json  # only for --from
 
-    from envcheck import report
+    from envcheck.checks import report
     from envcheck.errors import UsageError
 
     try:
@@ -56,5 +59,6 @@ def _load(path: str) -> dict:
     except ValueError as error:
         raise UsageError(f"--from {path}: not JSON ({error})") from None
     if not isinstance(data, dict) or data.get("schema") != report.SCHEMA:
-        raise UsageError(f"--from {path}: not an {report.SCHEMA} report (write one with: envcheck report --format json)")
+        raise UsageError(f"--from {path}: not an {report.SCHEMA} report "
+                         "(write one with: envcheck report --format json)")
     return report.Redactor.for_this_machine().data(data)

@@ -21,7 +21,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from envcheck import profile as profiles
+    from envcheck import profile as profiles  # imported when the command runs, not for --help
     from envcheck.checks import verify
 
     profile = profiles.load(args.profile)  # ProfileError is a UsageError: one line, exit 2

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from envcheck.checks.doctor import Area
-from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
-from envcheck.probes.requirements import Broken, Installed
-from envcheck.probes.system import SystemFacts, gib
+from envcheck.diagnose import smoke as smoke_rules
+from envcheck.model import ERROR, INFO, WARNING, Area, Broken, Finding, Installed, SystemFacts, gib, pip_install
 
-TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-macos", "tensorflow-intel")
+TF_DISTRIBUTIONS = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+    "tf-nightly",
+    "tensorflow-macos",
+    "tensorflow-intel",
+)
 MIN_RAM = 4 * 2**30  # below this, TensorFlow plus a small model swaps
 MIN_DISK = 5 * 2**30  # TensorFlow with [and-cuda] takes ~3 GiB; leave room for data and checkpoints
 
@@ -26,13 +31,26 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
     from packaging.specifiers import SpecifierSet  # PEP 440, only when a range is there to check
 
     version = facts["version"]
-    where = {"venv": f"venv {facts['env_name']}", "conda": f"conda env {facts['env_name']}", "system": "not a virtual environment"}[facts["kind"]]
+    where = {
+        "venv": f"venv {facts['env_name']}",
+        "conda": f"conda env {facts['env_name']}",
+        "system": "not a virtual environment",
+    }[facts["kind"]]
     findings = []
     fit = ""
-    if tf is not None and tf.requires_python and not SpecifierSet(tf.requires_python).contains(version, prereleases=True):
-        findings.append(Finding("PYTHON_TF_UNSUPPORTED", ERROR,
-                                f"TensorFlow {tf.version} requires Python {tf.requires_python}; this is Python {version}.",
-                                "Recreate the environment with a supported Python, e.g. `uv venv --python 3.12 .venv`."))
+    if (
+        tf is not None
+        and tf.requires_python
+        and not SpecifierSet(tf.requires_python).contains(version, prereleases=True)
+    ):
+        findings.append(
+            Finding(
+                "PYTHON_TF_UNSUPPORTED",
+                ERROR,
+                f"TensorFlow {tf.version} requires Python {tf.requires_python}; this is Python {version}.",
+                "Recreate the environment with a supported Python, e.g. `uv venv --python 3.12 .venv`.",
+            )
+        )
     if tf_python_range:
         row, spec = tf_python_range
         span = _span(spec)
@@ -40,15 +58,38 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
             fit = f" — supported by TensorFlow {row} ({span})"
         elif spec:
             severity = WARNING if tf is not None else ERROR
-            what = f"TensorFlow {row} is tested with Python {span}" if tf else f"the newest TensorFlow ({row}) supports Python {span}"
-            findings.append(Finding("PYTHON_OUTSIDE_TF_RANGE", severity, f"This is Python {version}; {what}.",
-                                    f"Use a Python in {span}: `uv venv --python {_newest(spec)} .venv` (or conda create -n tf python={_newest(spec)})."))
+            what = (
+                f"TensorFlow {row} is tested with Python {span}"
+                if tf
+                else f"the newest TensorFlow ({row}) supports Python {span}"
+            )
+            findings.append(
+                Finding(
+                    "PYTHON_OUTSIDE_TF_RANGE",
+                    severity,
+                    f"This is Python {version}; {what}.",
+                    f"Use a Python in {span}: `uv venv --python {_newest(spec)} .venv` "
+                    f"(or conda create -n tf python={_newest(spec)}).",
+                )
+            )
     if facts["pip"] is None:
-        findings.append(Finding("PIP_MISSING", WARNING, "pip is not installed in this environment, so `pip install` will use another Python's pip.",
-                                f"{facts['executable']} -m ensurepip --upgrade"))
+        findings.append(
+            Finding(
+                "PIP_MISSING",
+                WARNING,
+                "pip is not installed in this environment, so `pip install` will use another Python's pip.",
+                f"{facts['executable']} -m ensurepip --upgrade",
+            )
+        )
     if facts["kind"] == "system":
-        findings.append(Finding("NOT_A_VENV", INFO, "This is not a virtual environment; installing TensorFlow here changes the system's Python.",
-                                "Create one: scripts/setup-venv.sh (or `python3 -m venv .venv`)."))
+        findings.append(
+            Finding(
+                "NOT_A_VENV",
+                INFO,
+                "This is not a virtual environment; installing TensorFlow here changes the system's Python.",
+                "Create one: scripts/setup-venv.sh (or `python3 -m venv .venv`).",
+            )
+        )
     pip = f"pip {facts['pip']}" if facts["pip"] else "no pip"
     return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts)
 
@@ -74,17 +115,31 @@ def _newest(spec: str) -> str:
     return span.split("–")[-1] if "–" in span else "3.12"
 
 
-def packages_area(count: int, tf_rows: list[tuple[str, str]], broken: list[Broken], python: str, problems: list[str]) -> Area:
+def packages_area(
+    count: int, tf_rows: list[tuple[str, str]], broken: list[Broken], python: str, problems: list[str]
+) -> Area:
     """count-packages, list-tf-packages and pip check in one line; NumPy-vs-TF conflicts go to the NumPy area."""
     findings = []
     own = [b for b in broken if not (b.name in TF_DISTRIBUTIONS and b.dependency == "numpy")]
     if own:
-        findings.append(Finding("BROKEN_REQUIREMENTS", ERROR,
-                                f"{len(own)} broken requirement(s), as `pip check` reports them: " + " ".join(b.line() for b in own),
-                                pip_install(python, *sorted({b.requirement for b in own}))))
+        findings.append(
+            Finding(
+                "BROKEN_REQUIREMENTS",
+                ERROR,
+                f"{len(own)} broken requirement(s), as `pip check` reports them: " + " ".join(b.line() for b in own),
+                pip_install(python, *sorted({b.requirement for b in own})),
+            )
+        )
     for problem in problems:
         findings.append(Finding("METADATA_UNREADABLE", WARNING, problem, None))
-    tf_text = ", ".join(f"{name} {version}" for name, version in tf_rows if name.lower() in ("tensorflow", "keras", "tensorflow-cpu", "tf-nightly")) or "no TensorFlow"
+    tf_text = (
+        ", ".join(
+            f"{name} {version}"
+            for name, version in tf_rows
+            if name.lower() in ("tensorflow", "keras", "tensorflow-cpu", "tf-nightly")
+        )
+        or "no TensorFlow"
+    )
     broken_text = f"{len(own)} broken requirement(s)" if own else "no broken requirements"
     facts = {
         "count": count,
@@ -94,34 +149,89 @@ def packages_area(count: int, tf_rows: list[tuple[str, str]], broken: list[Broke
     return Area("packages", "Packages", f"{count} installed, {broken_text}; {tf_text}", findings, facts)
 
 
-def numpy_area(answer: dict | None, problem: str | None, installed: dict[str, Installed], tf_numpy: list[str], python: str) -> Area:
+def numpy_area(
+    answer: dict | None, problem: str | None, installed: dict[str, Installed], tf_numpy: list[str], python: str
+) -> Area:
     """answer: numpy_facts.py's JSON (or None with `problem`); tf_numpy: TF's Requires-Dist lines on numpy."""
     from packaging.requirements import Requirement  # PEP 508, only when TF states a NumPy requirement
 
     facts: dict[str, Any] = {"probe": answer, "tensorflow_requires": tf_numpy}
     if answer is None:
-        return Area("numpy", "NumPy", "could not be checked", [Finding("NUMPY_PROBE_FAILED", ERROR, f"Importing NumPy in the target Python failed: {problem}.",
-                    f"Reinstall NumPy: {pip_install(python, '--force-reinstall', 'numpy')}")], facts)
+        return Area(
+            "numpy",
+            "NumPy",
+            "could not be checked",
+            [
+                Finding(
+                    "NUMPY_PROBE_FAILED",
+                    ERROR,
+                    f"Importing NumPy in the target Python failed: {problem}.",
+                    f"Reinstall NumPy: {pip_install(python, '--force-reinstall', 'numpy')}",
+                )
+            ],
+            facts,
+        )
     if not answer.get("imported"):
         if "numpy" not in installed:
-            return Area("numpy", "NumPy", "not installed", [Finding("NUMPY_MISSING", ERROR, "NumPy is not installed; TensorFlow and the smoke test need it.",
-                        pip_install(python, "numpy"))], facts)
-        return Area("numpy", "NumPy", "does not import", [Finding("NUMPY_IMPORT_FAILED", ERROR, f"`import numpy` fails: {answer.get('error')}",
-                    pip_install(python, "--force-reinstall", "numpy"))], facts)
+            return Area(
+                "numpy",
+                "NumPy",
+                "not installed",
+                [
+                    Finding(
+                        "NUMPY_MISSING",
+                        ERROR,
+                        "NumPy is not installed; TensorFlow and the smoke test need it.",
+                        pip_install(python, "numpy"),
+                    )
+                ],
+                facts,
+            )
+        return Area(
+            "numpy",
+            "NumPy",
+            "does not import",
+            [
+                Finding(
+                    "NUMPY_IMPORT_FAILED",
+                    ERROR,
+                    f"`import numpy` fails: {answer.get('error')}",
+                    pip_install(python, "--force-reinstall", "numpy"),
+                )
+            ],
+            facts,
+        )
     version = answer["version"]
     findings = []
     fit = ""
     for line in tf_numpy:
         req = Requirement(line)
         if not req.specifier.contains(version, prereleases=True):
-            findings.append(Finding("NUMPY_TF_MISMATCH", ERROR,
-                                    f"NumPy {version} is installed but TensorFlow requires {req}" + (" (NumPy 2 with a TensorFlow built for NumPy 1)" if version.startswith("2") and "<2" in str(req.specifier).replace(" ", "") else "") + ".",
-                                    pip_install(python, str(req))))
+            findings.append(
+                Finding(
+                    "NUMPY_TF_MISMATCH",
+                    ERROR,
+                    f"NumPy {version} is installed but TensorFlow requires {req}"
+                    + (
+                        " (NumPy 2 with a TensorFlow built for NumPy 1)"
+                        if version.startswith("2") and "<2" in str(req.specifier).replace(" ", "")
+                        else ""
+                    )
+                    + ".",
+                    pip_install(python, str(req)),
+                )
+            )
         else:
             fit = " — fits TensorFlow"
     if answer.get("dot_ok") is False:
-        findings.append(Finding("NUMPY_BLAS_BROKEN", ERROR, f"NumPy imports but a matrix product fails: {answer.get('dot_error', 'wrong result')}.",
-                                pip_install(python, "--force-reinstall", "numpy")))
+        findings.append(
+            Finding(
+                "NUMPY_BLAS_BROKEN",
+                ERROR,
+                f"NumPy imports but a matrix product fails: {answer.get('dot_error', 'wrong result')}.",
+                pip_install(python, "--force-reinstall", "numpy"),
+            )
+        )
     return Area("numpy", "NumPy", f"{version} ({_blas_text(answer)}){fit}", findings, facts)
 
 
@@ -129,7 +239,9 @@ def _blas_text(answer: dict) -> str:
     pools = answer.get("threadpools") or []
     if pools:
         pool = pools[0]
-        return f"{pool.get('internal_api')} {pool.get('version') or ''}, {pool.get('num_threads')} threads".replace(" ,", ",")
+        return f"{pool.get('internal_api')} {pool.get('version') or ''}, {pool.get('num_threads')} threads".replace(
+            " ,", ","
+        )
     blas = answer.get("blas") or {}
     if blas.get("name"):
         return f"{blas['name']} {blas.get('version') or ''}".strip()
@@ -141,17 +253,43 @@ def system_area(facts: SystemFacts) -> Area:
     cpu = facts.cpu
     x86 = cpu.machine.lower() in ("x86_64", "amd64")
     if x86 and cpu.flags and not cpu.has("avx"):
-        findings.append(Finding("CPU_NO_AVX", ERROR, f"The CPU ({cpu.model or 'unknown'}) has no AVX; TensorFlow's pip wheels use AVX and `import tensorflow` dies with SIGILL (illegal instruction).",
-                                "Use a machine (or VM CPU model) with AVX, or build TensorFlow from source without AVX."))
+        findings.append(
+            Finding(
+                "CPU_NO_AVX",
+                ERROR,
+                f"The CPU ({cpu.model or 'unknown'}) has no AVX; TensorFlow's pip wheels use AVX and "
+                "`import tensorflow` dies with SIGILL (illegal instruction).",
+                "Use a machine (or VM CPU model) with AVX, or build TensorFlow from source without AVX.",
+            )
+        )
     if facts.ram_total is not None and facts.ram_total < MIN_RAM:
-        findings.append(Finding("LOW_RAM", WARNING, f"Only {gib(facts.ram_total)} of RAM; TensorFlow with even a small model wants {gib(MIN_RAM)} or more.",
-                                "Close other programs or use a machine with more memory."))
+        findings.append(
+            Finding(
+                "LOW_RAM",
+                WARNING,
+                f"Only {gib(facts.ram_total)} of RAM; TensorFlow with even a small model wants {gib(MIN_RAM)} or more.",
+                "Close other programs or use a machine with more memory.",
+            )
+        )
     if facts.disk_free is not None and facts.disk_free < MIN_DISK:
-        findings.append(Finding("LOW_DISK", WARNING, f"Only {gib(facts.disk_free)} free at {facts.disk_path}; TensorFlow with its CUDA libraries needs about 3 GiB, plus data.",
-                                "Free some space (pip cache purge; remove old environments)."))
+        findings.append(
+            Finding(
+                "LOW_DISK",
+                WARNING,
+                f"Only {gib(facts.disk_free)} free at {facts.disk_path}; "
+                "TensorFlow with its CUDA libraries needs about 3 GiB, plus data.",
+                "Free some space (pip cache purge; remove old environments).",
+            )
+        )
     if facts.wsl:
-        findings.append(Finding("WSL2", INFO, "Running under WSL2: GPU support comes from the Windows NVIDIA driver, not a Linux one.",
-                                "Install the NVIDIA driver on Windows only; never install a Linux driver inside WSL2."))
+        findings.append(
+            Finding(
+                "WSL2",
+                INFO,
+                "Running under WSL2: GPU support comes from the Windows NVIDIA driver, not a Linux one.",
+                "Install the NVIDIA driver on Windows only; never install a Linux driver inside WSL2.",
+            )
+        )
     isa = [flag.upper() for flag in ("avx2", "fma", "avx512f") if cpu.has(flag)] or (["AVX"] if cpu.has("avx") else [])
     isa_text = f" with {'/'.join(isa)}" if isa else (" without AVX" if x86 and cpu.flags else "")
     summary = f"{cpu.logical_cpus or '?'} CPUs{isa_text}, {gib(facts.ram_total)} RAM, {gib(facts.disk_free)} free"
@@ -162,23 +300,47 @@ def system_area(facts: SystemFacts) -> Area:
 
 def smoke_area(report: dict) -> Area:
     """smoke.check's report (envcheck.smoke-train/1)."""
-    from envcheck.checks.smoke import summary  # smoke-train's own one-line summary
-
-    keep = ("backend", "device", "task", "passed", "failure", "versions", "timings", "initial_loss", "final_loss", "accuracy", "steps")
+    keep = (
+        "backend",
+        "device",
+        "task",
+        "passed",
+        "failure",
+        "versions",
+        "timings",
+        "initial_loss",
+        "final_loss",
+        "accuracy",
+        "steps",
+    )
     facts = {key: report[key] for key in keep if key in report}
-    facts["checks"] = [f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})" for c in report.get("checks") or []]
+    facts["checks"] = [
+        f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})"
+        for c in report.get("checks") or []
+    ]
     if report.get("passed"):
         losses = (report.get("initial_loss"), report.get("final_loss"))
         curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
-        return Area("smoke", "Smoke training", f"{summary(report)} with {report.get('backend')}{curve}", [], facts)
+        return Area(
+            "smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.get('backend')}{curve}", [], facts
+        )
     task = str(report.get("task") or "xor")
     task = task.upper() if task == "xor" else task
     where = f"on {report.get('device') or '?'} with {report.get('backend')}"
     failed = [c for c in report.get("checks") or [] if not c.get("passed")]
-    detail = report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
-    fix = report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
-    return Area("smoke", "Smoke training", f"{task} not learned {where}",
-                [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
+    detail = (
+        report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
+    )
+    fix = (
+        report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    )
+    return Area(
+        "smoke",
+        "Smoke training",
+        f"{task} not learned {where}",
+        [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)],
+        facts,
+    )
 
 
 def findings_from(dicts) -> list[Finding]:
@@ -189,20 +351,43 @@ def findings_from(dicts) -> list[Finding]:
 # check-cuda's findings about importing TensorFlow belong to doctor's TensorFlow line, and the
 # Python-range one to its Python line (as a warning there when TensorFlow imports); the GPU line
 # keeps the rest, so one problem is counted once.
-TF_OWNED = frozenset({"TF_NOT_INSTALLED", "TF_IMPORT_CRASHED", "TF_IMPORT_TIMED_OUT", "TF_IMPORT_FAILED", "TF_PROBE_FAILED",
-                      "NUMPY_ABI_MISMATCH", "PROTOBUF_MISMATCH", "LEGACY_KERAS_MISSING"})
+TF_OWNED = frozenset(
+    {
+        "TF_NOT_INSTALLED",
+        "TF_IMPORT_CRASHED",
+        "TF_IMPORT_TIMED_OUT",
+        "TF_IMPORT_FAILED",
+        "TF_PROBE_FAILED",
+        "NUMPY_ABI_MISMATCH",
+        "PROTOBUF_MISMATCH",
+        "LEGACY_KERAS_MISSING",
+    }
+)
 NOT_GPU_OWNED = TF_OWNED | {"PYTHON_UNSUPPORTED"}
 
 
-def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dict | None, python: str,
-                    cuda_findings: list[Finding] = ()) -> Area:
+def tensorflow_area(
+    tf: Installed | None, keras: Installed | None, tf_facts: dict | None, python: str, cuda_findings: list[Finding] = ()
+) -> Area:
     """tf: the installed TensorFlow distribution; tf_facts: check-cuda's `tensorflow` section (its child's
     import); cuda_findings: check-cuda's findings, of which the TF_OWNED ones are shown here."""
     owned = [f for f in cuda_findings if f.code in TF_OWNED]
     facts = {"installed": tf.version if tf else None, "keras": keras.version if keras else None, "probe": tf_facts}
     if tf is None:
-        return Area("tensorflow", "TensorFlow", "not installed", [Finding("TF_NOT_INSTALLED", ERROR, "TensorFlow is not installed in this environment.",
-                    pip_install(python, "tensorflow") + "   (with an NVIDIA GPU on Linux: tensorflow[and-cuda])")], facts)
+        return Area(
+            "tensorflow",
+            "TensorFlow",
+            "not installed",
+            [
+                Finding(
+                    "TF_NOT_INSTALLED",
+                    ERROR,
+                    "TensorFlow is not installed in this environment.",
+                    pip_install(python, "tensorflow") + "   (with an NVIDIA GPU on Linux: tensorflow[and-cuda])",
+                )
+            ],
+            facts,
+        )
     tf_facts = tf_facts or {}
     # check-cuda's TfFacts: status ("ok" or a runner status), problem in words, version, import_s.
     error = tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
@@ -213,14 +398,23 @@ def tensorflow_area(tf: Installed | None, keras: Installed | None, tf_facts: dic
         fix = pip_install(python, "--force-reinstall", f"{tf.display_name}=={tf.version}")
         if "numpy" in why.lower() and ("1.x" in why or "_ARRAY_API" in why):
             fix = pip_install(python, "numpy<2") + " (this TensorFlow was built against NumPy 1)"
-        return Area("tensorflow", "TensorFlow", f"{tf.version} installed{keras_text} but does not import",
-                    owned or [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)], facts)
+        return Area(
+            "tensorflow",
+            "TensorFlow",
+            f"{tf.version} installed{keras_text} but does not import",
+            owned or [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)],
+            facts,
+        )
     version = tf_facts.get("version") or tf.version
     seconds = tf_facts.get("import_s")
     timing = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
     findings = owned
     if keras is None:
-        findings.append(Finding("KERAS_MISSING", WARNING, "Keras is not installed; `tf.keras` will fail.", pip_install(python, "keras")))
+        findings.append(
+            Finding(
+                "KERAS_MISSING", WARNING, "Keras is not installed; `tf.keras` will fail.", pip_install(python, "keras")
+            )
+        )
     return Area("tensorflow", "TensorFlow", f"{version} imports{timing}{keras_text}", findings, facts)
 
 

@@ -232,7 +232,8 @@ def gpu_health(gpus) -> str | None:
         if isinstance(health, dict):
             seen = True
             status = _text(health.get("status"))
-            details = [str(p) for p in health.get("problems") or [] if p] if isinstance(health.get("problems"), list) else []
+            listed = health.get("problems")
+            details = [str(p) for p in listed if p] if isinstance(listed, list) else []
             if status not in (None, "ok", "healthy") or details:
                 problems.append(f"{where}: {', '.join(details) or status}")
         elif isinstance(health, str):
@@ -246,8 +247,8 @@ def gpu_health(gpus) -> str | None:
             value = gpu.get(key)
             if key in gpu:
                 seen = True
-            total = sum(v for v in value if isinstance(v, int) and not isinstance(v, bool)) if isinstance(value, list) else (
-                value if isinstance(value, int) and not isinstance(value, bool) else 0)
+            total = sum(v for v in (value if isinstance(value, list) else [value])
+                        if isinstance(v, int) and not isinstance(v, bool))
             if total:
                 problems.append(f"{where}: {words} ({total})")
     if problems:
@@ -392,7 +393,8 @@ def summarize(hosts: list[Host]) -> Summary:
             if not entry[1] or entry[1][-1] != h.label:
                 entry[1].append(h.label)
     findings = sorted(
-        (FindingGroup(code, first.severity, tuple(labels), first.message, first.fix) for code, (first, labels) in groups.items()),
+        (FindingGroup(code, first.severity, tuple(labels), first.message, first.fix)
+         for code, (first, labels) in groups.items()),
         key=lambda g: (-g.count, SEVERITIES.index(g.severity), g.code),
     )
     return Summary(tuple(hosts), tuple(findings), tuple(drift(hosts)))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 from collections.abc import Callable, Mapping
+from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
 from envcheck import runner
 
@@ -243,7 +243,7 @@ def ld_library_path_libraries(env: Mapping[str, str] | None = None) -> list[Libr
 def distributions(site_dirs, prefixes: tuple[str, ...] = ("nvidia-", "tensorflow")) -> dict[str, str]:
     """{canonical name: version} of the distributions whose names start with `prefixes`, from the
     .dist-info directory names (no METADATA read: this is on the fast path)."""
-    from envcheck.probes import packages
+    from envcheck.probes import packages  # only when pip's CUDA wheels are looked for
 
     found = {}
     for item in packages.scan(site_dirs).found:

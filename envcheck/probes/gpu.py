@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 from collections.abc import Callable
+from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
 from envcheck import runner
 from envcheck.probes import read_text
@@ -339,7 +339,7 @@ def probe(
     `prefer=NVML` asks NVML first (what the driver itself says; ~190 ms on a GPU host, a Python child
     importing pynvml). `prefer=SMI_CSV` asks nvidia-smi first (~25 ms there): the --no-tf fast path.
     """
-    import time
+    import time  # only when the GPU query is timed
 
     started = time.monotonic()
     failures: list[SourceFailure] = []
@@ -384,7 +384,7 @@ def _ask_smi(timeout: float, run: Runner, failures: list[SourceFailure]):
     `--query-gpu` has no CUDA version: `nvidia-smi --version` (run alongside, in a thread) has it on
     current drivers, `-q -x` on older ones.
     """
-    import threading
+    import threading  # only for the query's deadline
 
     version: list[runner.CommandResult] = []
     asking = threading.Thread(target=lambda: version.append(read_smi(("--version",), timeout, run)), daemon=True)

@@ -11,12 +11,14 @@ shows it as a named row. Only a path that does not exist is bad usage (UsageErro
 from __future__ import annotations
 
 import os
+import re
 from typing import NamedTuple
 
 from envcheck.errors import UsageError
 from envcheck.probes import files
 
 STDIN = "-"
+_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace between documents
 MAX_STDIN_BYTES = 1024 * 1024 * 1024  # 1 GiB: ~70,000 doctor reports; more is not a class or a cluster
 
 
@@ -90,11 +92,13 @@ def read_stream(data: bytes, source: str = "<stdin>", name: str | None = None) -
     decoder = json.JSONDecoder()
     found: list[Handin] = []
     position, end = 0, len(text)
+    line, counted = 1, 0  # the line number at `counted`, advanced as reading goes (not recounted: O(n))
     while True:
         position = _skip_space(text, position)
         if position >= end:
             return found
-        line = text.count("\n", 0, position) + 1
+        line += text.count("\n", counted, position)
+        counted = position
         where = source if name else f"{source}:{line}"
         label = name or f"stdin:{len(found) + 1}"
         try:
@@ -113,10 +117,8 @@ def _decode_problem(error, end: int) -> str:
 
 
 def _skip_space(text: str, position: int) -> int:
-    end = len(text)
-    while position < end and text[position] in " \t\r\n":
-        position += 1
-    return position
+    match = _SPACE.match(text, position)
+    return match.end() if match else position
 
 
 def _next_object(text: str, position: int) -> int:
@@ -131,7 +133,7 @@ def _next_object(text: str, position: int) -> int:
 
 
 def _read_stdin(stdin) -> bytes:
-    import sys
+    import sys  # only when standard input is read
 
     stream = stdin if stdin is not None else sys.stdin.buffer
     data = stream.read(MAX_STDIN_BYTES + 1)

@@ -292,7 +292,7 @@ def _editable_project(found: Found, name: str) -> str | None:
         return found.location
     try:
         with open(os.path.join(found.info_path, "direct_url.json"), encoding="utf-8") as stream:
-            import json
+            import json  # only for editable installs' direct_url.json
 
             direct = json.load(stream)
     except (OSError, ValueError):
@@ -302,7 +302,7 @@ def _editable_project(found: Found, name: str) -> str | None:
     url = direct.get("url", "")
     if not url.startswith("file:"):
         return None
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import unquote, urlsplit  # only for an editable install's file:// URL
 
     return unquote(urlsplit(url).path)
 

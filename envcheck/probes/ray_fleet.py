@@ -20,6 +20,7 @@ from envcheck.errors import UsageError
 
 INSTALL_HINT = "Ray is not installed; fleet needs it: python -m pip install 'envcheck[fleet]' (or: pip install ray)"
 TASK_CPUS = 0.01  # a sliver: the task waits on a subprocess, and must not wait for CPUs held by training
+CONNECT_TIMEOUT = 5.0  # seconds to reach the cluster's address before saying nothing answers there
 WORKER_GRACE = 5.0  # seconds for Ray to start a worker on the node, on top of --timeout (which the check itself gets)
 
 
@@ -56,6 +57,7 @@ def run(address: str, check: list[str], timeout: float, on_progress=None) -> lis
     ray = ray_module()
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy  # part of the optional extra
 
+    reachable(address)
     try:
         ray.init(address=address, log_to_driver=False, logging_level="ERROR", configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as error:
@@ -71,8 +73,8 @@ def run(address: str, check: list[str], timeout: float, on_progress=None) -> lis
 
             answer = {"hostname": socket.gethostname(), "python": sys.executable}
             try:
-                done = subprocess.run([sys.executable, "-m", "envcheck", *argv], check=False, capture_output=True, text=True,
-                                      timeout=seconds, stdin=subprocess.DEVNULL, errors="replace")
+                done = subprocess.run([sys.executable, "-m", "envcheck", *argv], check=False, capture_output=True,
+                                      text=True, timeout=seconds, stdin=subprocess.DEVNULL, errors="replace")
             except subprocess.TimeoutExpired:
                 answer.update(status="timed-out")
                 return answer
@@ -109,6 +111,21 @@ def run(address: str, check: list[str], timeout: float, on_progress=None) -> lis
         ray.shutdown()
 
 
+def reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """UsageError unless something listens at a HOST:PORT address: ray.init retries a dead address for
+    minutes, and fleet must never hang. `auto` and ray:// addresses are left to Ray, which fails fast."""
+    import socket  # only for a HOST:PORT address
+
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = "timed out" if isinstance(error, socket.timeout) else error.strerror or str(error)
+        raise UsageError(f"--ray {address}: cannot connect to a Ray cluster there ({reason})") from None
+
+
 def _answer(node: dict, ref, ray, timeout: float) -> NodeAnswer:
     try:
         answer = ray.get(ref)
@@ -122,7 +139,8 @@ def _answer(node: dict, ref, ray, timeout: float) -> NodeAnswer:
         stderr = (answer.get("stderr") or "").strip().splitlines()
         why = stderr[-1] if stderr else f"exit status {answer.get('returncode')}"
         if "No module named envcheck" in why:
-            why = f"envcheck is not installed for {answer.get('python')} on this node: {answer.get('python')} -m pip install envcheck"
+            python = answer.get("python")
+            why = f"envcheck is not installed for {python} on this node: {python} -m pip install envcheck"
         return _node_answer(node, "failed", hostname, problem=f"envcheck printed no JSON ({why})",
                             returncode=answer.get("returncode"))
     return _node_answer(node, "answered", hostname, stdout=stdout, returncode=answer.get("returncode"))

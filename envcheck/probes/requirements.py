@@ -13,48 +13,9 @@ one running envcheck, so `--python` gives the target's answer.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from envcheck.model import Broken, Installed  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import packages
-
-
-@dataclass(frozen=True)
-class Broken:
-    """One line of `pip check`."""
-
-    name: str  # canonical name of the distribution that requires
-    version: str
-    requirement: str  # as written in its metadata, normalised by packaging
-    dependency: str  # canonical name of what it requires
-    installed: str | None  # the installed version, or None when missing
-
-    def line(self) -> str:
-        if self.installed is None:
-            return f"{self.name} {self.version} requires {self.dependency}, which is not installed."
-        return (
-            f"{self.name} {self.version} has requirement {self.requirement}, "
-            f"but you have {self.dependency} {self.installed}."
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "requirement": self.requirement,
-            "dependency": self.dependency,
-            "installed": self.installed,
-        }
-
-
-@dataclass(frozen=True)
-class Installed:
-    """A distribution with what it requires: enough for pip check and for version-fit rules."""
-
-    name: str  # canonical
-    display_name: str
-    version: str
-    requires: tuple[str, ...]  # raw Requires-Dist strings
-    requires_python: str | None
 
 
 def read_installed(scan: packages.Scan) -> dict[str, Installed]:

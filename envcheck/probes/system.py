@@ -9,56 +9,9 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass, field
 
+from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
 from envcheck.probes import read_text
-
-# Instruction sets TensorFlow's x86-64 wheels are built for (AVX since 1.6; the 2.x wheels also use
-# AVX2/FMA where present). Without AVX, `import tensorflow` dies with SIGILL.
-TF_CPU_FLAGS = ("avx", "avx2", "fma", "avx512f")
-
-
-@dataclass(frozen=True)
-class Cpu:
-    model: str | None
-    logical_cpus: int | None
-    flags: frozenset[str] = field(default_factory=frozenset)
-    machine: str = ""
-
-    def has(self, flag: str) -> bool:
-        return flag in self.flags
-
-    def to_dict(self) -> dict:
-        return {
-            "model": self.model,
-            "logical_cpus": self.logical_cpus,
-            "machine": self.machine,
-            "instruction_sets": {flag: flag in self.flags for flag in TF_CPU_FLAGS} if self.flags else None,
-        }
-
-
-@dataclass(frozen=True)
-class SystemFacts:
-    cpu: Cpu
-    ram_total: int | None  # bytes
-    ram_available: int | None
-    disk_free: int | None  # bytes free where the environment lives
-    disk_path: str | None
-    os_name: str | None  # "Ubuntu 24.04.3 LTS"
-    kernel: str | None
-    wsl: bool
-
-    def to_dict(self) -> dict:
-        return {
-            "cpu": self.cpu.to_dict(),
-            "ram_total_bytes": self.ram_total,
-            "ram_available_bytes": self.ram_available,
-            "disk_free_bytes": self.disk_free,
-            "disk_path": self.disk_path,
-            "os": self.os_name,
-            "kernel": self.kernel,
-            "wsl": self.wsl,
-        }
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
@@ -143,10 +96,3 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         wsl=is_wsl(read_text(os.path.join(root, "proc/version"))),
     )
 
-
-def gib(value: int | None) -> str:
-    """Bytes as a short GiB figure for humans ("23 GiB", "0.5 GiB"); "?" when unknown."""
-    if value is None:
-        return "?"
-    amount = value / 2**30
-    return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"

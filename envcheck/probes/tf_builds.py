@@ -12,13 +12,10 @@ TABLE = Path(__file__).resolve().parent.parent / "data" / "tensorflow_builds.tom
 
 
 def load(path: Path = TABLE) -> dict:
+    from envcheck import data  # the TOML parser: only when the table is read
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as stream:
-            return tomllib.load(stream)
+        return data.read(str(path))
     except OSError:
         return {}
 

@@ -11,6 +11,8 @@ from envcheck.diagnose.summary import NO_ANSWER, NOT_READY, READY, UNREADABLE, S
 STATUS_WORDS = {READY: "ready", NOT_READY: "not ready", UNREADABLE: "unreadable", NO_ANSWER: "no answer"}
 COLUMNS = ("host", "status", "python", "tensorflow", "numpy", "gpu", "driver", "cuda", "findings")
 MISSING = "-"
+NAMES_SHOWN = 20  # host names listed per finding or drift value; the JSON lists every one
+FORMATS = ("text", "markdown", "json", "html")
 
 
 def host_cells(host) -> list[str]:
@@ -33,7 +35,7 @@ def problem_rows(summary: Summary) -> list[tuple[str, str, list[str], str | None
     return rows
 
 
-def drift_lines(summary: Summary, hosts_shown: int | None = None) -> list[str]:
+def drift_lines(summary: Summary, hosts_shown: int | None = NAMES_SHOWN) -> list[str]:
     """'TensorFlow: 2.21.0 ×39, 2.18.0 ×2 (choi-yuna, han-sol)': the hosts of all but the commonest value."""
     lines = []
     for d in summary.drift:
@@ -41,16 +43,17 @@ def drift_lines(summary: Summary, hosts_shown: int | None = None) -> list[str]:
         for index, (value, hosts) in enumerate(d.values):
             part = f"{value} ×{len(hosts)}"
             if index:
-                part += f" ({_names(hosts, hosts_shown)})"
+                part += f" ({names(hosts, hosts_shown)})"
             parts.append(part)
         lines.append(f"{d.name}: {', '.join(parts)}")
     return lines
 
 
-def _names(hosts, limit: int | None) -> str:
+def names(hosts, limit: int | None = NAMES_SHOWN) -> str:
+    """'a, b, c' — past `limit` names, '…, and 180 more' (a class of 40 reads whole; a cluster of 2,000 does not)."""
     if limit is None or len(hosts) <= limit:
         return ", ".join(hosts)
-    return ", ".join(hosts[:limit]) + f", … {len(hosts) - limit} more"
+    return ", ".join(hosts[:limit]) + f", … and {len(hosts) - limit} more"
 
 
 def text(summary: Summary) -> str:
@@ -64,8 +67,8 @@ def text(summary: Summary) -> str:
     if problems:
         lines += ["", "findings across hosts:"]
         for what, severity, hosts, fix in problems:
-            lines.append(f"  {render.SYMBOLS.get(severity, '?')} {what}  {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
-                         f"{', '.join(hosts)}")
+            plural = "s" if len(hosts) != 1 else ""
+            lines.append(f"  {render.SYMBOLS.get(severity, '?')} {what}  {len(hosts)} host{plural}: {names(hosts)}")
             if fix:
                 lines.append(f"      {'Fix' if what[0] != '(' else 'Why'}: {fix}")
     drift = drift_lines(summary)
@@ -85,8 +88,9 @@ def markdown(summary: Summary) -> str:
     out += ["| " + " | ".join(_cell(c) for c in host_cells(h)) + " |" for h in summary.hosts]
     problems = problem_rows(summary)
     if problems:
-        out += ["", "#### Findings across hosts", "", "| finding | hosts | which | fix (send once) |", "|---|---|---|---|"]
-        out += [f"| {_cell(what)} | {len(hosts)} | {_cell(', '.join(hosts))} | {_cell(fix or '')} |"
+        out += ["", "#### Findings across hosts", "", "| finding | hosts | which | fix (send once) |",
+                "|---|---|---|---|"]
+        out += [f"| {_cell(what)} | {len(hosts)} | {_cell(names(hosts))} | {_cell(fix or '')} |"
                 for what, _, hosts, fix in problems]
     drift = drift_lines(summary)
     if drift:
@@ -115,7 +119,8 @@ def rich_view(summary: Summary):
     parts = [table]
     for what, severity, hosts, fix in problem_rows(summary):
         style = "bold red" if severity == "error" else "yellow"
-        line = f"[{style}]{render.SYMBOLS.get(severity, '?')} {escape(what)}[/]  {len(hosts)}: {escape(_names(hosts, 12))}"
+        symbol = render.SYMBOLS.get(severity, "?")
+        line = f"[{style}]{symbol} {escape(what)}[/]  {len(hosts)}: {escape(names(hosts, 12))}"
         if fix:
             line += f"\n    [bold]{'Fix' if what[0] != '(' else 'Why'}:[/] {escape(fix)}"
         parts.append(line)

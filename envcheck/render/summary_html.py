@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from envcheck.diagnose.summary import Summary
-from envcheck.render.summary import COLUMNS, drift_lines, host_cells, problem_rows
+from envcheck.render.summary import COLUMNS, drift_lines, host_cells, names, problem_rows
 
 BAR_COLOURS = {"error": "#c0392b", "warning": "#d68910", "info": "#2e86c1"}
 _CSS = """
@@ -64,7 +64,7 @@ def chart(problems) -> str:
         colour = BAR_COLOURS.get(severity, "#7f8c8d")
         out.append(
             f'<g class="bar" data-finding="{escape(what)}" data-hosts="{len(hosts)}">'
-            f'<title>{escape(what)}: {escape(", ".join(hosts))}</title>'
+            f'<title>{escape(what)}: {escape(names(hosts))}</title>'
             f'<text x="{_LABEL_WIDTH - 8}" y="{y + _BAR_HEIGHT - 6}" text-anchor="end">{escape(what)}</text>'
             f'<rect x="{_LABEL_WIDTH}" y="{y}" width="{length}" height="{_BAR_HEIGHT}" fill="{colour}"></rect>'
             f'<text x="{_LABEL_WIDTH + length + 6}" y="{y + _BAR_HEIGHT - 6}">{len(hosts)}</text></g>'
@@ -77,14 +77,15 @@ def _findings_table(problems) -> str:
     rows = [('<table id="findings"><thead><tr><th>finding</th><th>hosts</th><th>which</th><th>fix (send once)</th></tr>'
             "</thead><tbody>")]
     for what, _, hosts, fix in problems:
-        rows.append(f"<tr><td class=\"codes\">{escape(what)}</td><td>{len(hosts)}</td><td>{escape(', '.join(hosts))}</td>"
-                    f'<td class="fix">{escape(fix or "")}</td></tr>')
+        rows.append(f'<tr><td class="codes">{escape(what)}</td><td>{len(hosts)}</td>'
+                    f'<td>{escape(names(hosts, 50))}</td><td class="fix">{escape(fix or "")}</td></tr>')
     rows.append("</tbody></table>")
     return "".join(rows)
 
 
 def _hosts_table(summary: Summary) -> str:
-    rows = ['<table id="hosts"><thead><tr>' + "".join(f"<th>{escape(c)}</th>" for c in COLUMNS) + "</tr></thead><tbody>"]
+    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
+    rows = [f'<table id="hosts"><thead><tr>{head}</tr></thead><tbody>']
     for h in summary.hosts:
         cells = host_cells(h)
         classes = ["host", "status"] + ["fact"] * (len(COLUMNS) - 3) + ["codes"]

@@ -16,6 +16,7 @@ import textwrap
 import time
 
 import pytest
+
 import summary_worlds as w
 from cuda_fakes import fake_nvidia_smi, path_with, stand_in_package
 from helpers import assert_one_line_error, run_cli
@@ -126,6 +127,12 @@ def test_fleet_bad_usage_is_one_line_and_exit_2(args, words):
     result = run_cli("fleet", "--ray", "127.0.0.1:1", *args)
     assert_one_line_error(result)
     assert words in result.stderr
+
+
+def test_fleet_to_an_address_where_nothing_listens_is_exit_2_at_once():
+    result, seconds = fleet("127.0.0.1:1", "--check", "check-cuda", "--no-tf")  # loopback: nothing listens on port 1
+    assert_one_line_error(result)
+    assert "cannot connect to a Ray cluster there (Connection refused)" in result.stderr and seconds < 30
 
 
 def test_summarize_and_fleet_do_not_import_ray_until_fleet_runs():

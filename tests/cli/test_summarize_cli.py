@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+
 import summary_worlds as w
 from helpers import assert_one_line_error, run_cli
 
@@ -38,7 +39,8 @@ def test_a_class_folder_gives_one_row_per_host_and_counts_each_finding_once_per_
     assert result.returncode == 1  # some hosts are not ready
     assert report["schema"] == "envcheck.summary/1"
     hosts = rows(report)
-    assert set(hosts) == {*w.READY_GPU, w.OLD_DRIVER_GPU, w.MISMATCH, w.CPU_LAPTOP, w.DOCTOR, w.REPORT, w.SMOKE, w.VERIFY}
+    assert set(hosts) == {*w.READY_GPU, w.OLD_DRIVER_GPU, w.MISMATCH, w.CPU_LAPTOP, w.DOCTOR, w.REPORT, w.SMOKE,
+                          w.VERIFY}
     assert {label for label, h in hosts.items() if h["status"] == "ready"} == {*w.READY_GPU, w.OLD_DRIVER_GPU, w.SMOKE}
     assert report["total"] == 9 and report["ready"] == 4 and report["not_ready"] == 5 and report["unreadable"] == 0
     node = hosts["gpu-node01"]
@@ -54,8 +56,9 @@ def test_a_class_folder_gives_one_row_per_host_and_counts_each_finding_once_per_
         assert hosts[label]["gpu"] == "1 × NVIDIA H200" and "SMOKE_TRAIN_FAILED" in hosts[label]["codes"]
     assert hosts[w.VERIFY]["codes"] == ["REQUIREMENT_NOT_MET"] and hosts[w.VERIFY]["numpy"] == numpy.__version__
     findings = report["findings"]
-    assert findings["DRIVER_LIBRARY_MISMATCH"] == {**findings["DRIVER_LIBRARY_MISMATCH"], "count": 1, "hosts": [w.MISMATCH]}
-    assert findings["SMOKE_TRAIN_FAILED"]["count"] == 2 and findings["SMOKE_TRAIN_FAILED"]["hosts"] == [w.DOCTOR, w.REPORT]
+    mismatch, smoke = findings["DRIVER_LIBRARY_MISMATCH"], findings["SMOKE_TRAIN_FAILED"]
+    assert (mismatch["count"], mismatch["hosts"], mismatch["severity"]) == (1, [w.MISMATCH], "error")
+    assert smoke["count"] == 2 and smoke["hosts"] == [w.DOCTOR, w.REPORT]
     assert "TOOLKIT_NOT_USED" not in findings  # info: nothing is wrong, not counted
     assert all(f["fix"] for f in findings.values())
 
@@ -144,8 +147,8 @@ def test_standard_input_takes_documents_back_to_back_and_json_lines(summary_worl
     lines = [json.dumps(json.loads(summary_worlds[label].read_text())) for label in (w.CPU_LAPTOP, w.SMOKE)]
     stream = "".join(indented) + "srun: error: node09: task 9: Exited with exit code 1\n" + "\n".join(lines) + "\n"
     stream += lines[0][: len(lines[0]) // 2]  # a node cut off mid-answer
-    result = subprocess.run([sys.executable, "-m", "envcheck", "summarize", "--format", "json", "-"], input=stream, check=False,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "envcheck", "summarize", "--format", "json", "-"], input=stream,
+                            check=False, capture_output=True, text=True, timeout=60)
     report = json.loads(result.stdout)
     statuses = [(h["label"], h["status"]) for h in report["hosts"]]
     assert statuses == [("stdin:1", "ready"), ("stdin:2", "not-ready"), ("stdin:3", "unreadable"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import summary_worlds as w
-
 from envcheck.diagnose import summary as rules
+
+import summary_worlds as w
 
 
 def load(summary_worlds, label) -> dict:
@@ -33,7 +33,8 @@ def test_a_failed_gpu_query_is_an_unknown_gpu_not_none(summary_worlds):
 def test_findings_are_grouped_by_code_with_the_worst_severity_speaking(summary_worlds):
     document = load(summary_worlds, w.CPU_LAPTOP)
     warned = rules.host("a", "a", document)
-    errored = rules.host("b", "b", dict(document, findings=[dict(document["findings"][0], severity="error", fix="do X")]))
+    worse = [dict(document["findings"][0], severity="error", fix="do X")]
+    errored = rules.host("b", "b", dict(document, findings=worse))
     summary = rules.summarize([warned, errored, rules.host("c", "c", document)])
     (group,) = [g for g in summary.findings if g.code == "NO_GPU"]
     assert (group.count, group.hosts, group.severity, group.fix) == (3, ("a", "b", "c"), "error", "do X")
@@ -53,7 +54,8 @@ def test_gpu_health_is_read_when_the_document_has_it_and_absent_otherwise(summar
     assert rules.host("n", "n", document).gpu_health is None  # today's check-cuda JSON: no health facts
     healthy = dict(document, gpus=[dict(document["gpus"][0], ecc_uncorrected=[0, 0], retired_pending=0)])
     assert rules.host("n", "n", healthy).gpu_health == "ok"
-    sick = dict(document, gpus=[dict(document["gpus"][0], ecc_uncorrected=[2, 5]), {"index": 1, "error": "GPU is lost"}])
+    lost = {"index": 1, "error": "GPU is lost"}
+    sick = dict(document, gpus=[dict(document["gpus"][0], ecc_uncorrected=[2, 5]), lost])
     assert rules.host("n", "n", sick).gpu_health == "GPU 0: uncorrected ECC errors (7); GPU 1: GPU is lost"
     worded = dict(document, gpus=[dict(document["gpus"][0], health={"status": "degraded", "problems": ["XID 79"]})])
     assert rules.host("n", "n", worded).gpu_health == "GPU 0: XID 79"

@@ -15,6 +15,7 @@ import zlib
 from html.parser import HTMLParser
 
 import pytest
+
 import summary_worlds as summary_worlds_module
 from helpers import run_cli
 
@@ -137,10 +138,12 @@ def test_the_browser_shows_every_host_row_and_a_bar_per_finding(page, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     shown = Shown()
     shown.feed(dom.stdout.decode())
-    assert shown.headline == f"{summary['ready']} of {summary['total']} ready · {summary['not_ready']} not ready · 1 unreadable"
+    ready, total, not_ready = summary["ready"], summary["total"], summary["not_ready"]
+    assert shown.headline == f"{ready} of {total} ready · {not_ready} not ready · 1 unreadable"
     assert [row["label"] for row in shown.rows] == [host["label"] for host in summary["hosts"]]
     by_label = {row["label"]: row for row in shown.rows}
-    assert by_label["gpu-node01"]["cells"][:2] == ["gpu-node01", "ready"] and "580.159.04" in by_label["gpu-node01"]["cells"]
+    node = by_label["gpu-node01"]["cells"]
+    assert node[:2] == ["gpu-node01", "ready"] and "580.159.04" in node
     assert by_label["half"]["status"] == "unreadable" and "truncated" in by_label["half"]["cells"][-1]
     assert by_label["<script>alert(1)</script>"]["cells"][0] == "<script>alert(1)</script>"  # text, not a tag
     assert shown.scripts == 0

@@ -11,7 +11,7 @@ import sys
 def main():
     out = {"python": list(sys.version_info[:3]), "imported": False}
     try:
-        import numpy
+        import numpy  # inside try: a NumPy that fails to import is the answer, not a crash
     except Exception as error:  # the answer *is* the failure: ImportError, or NumPy 2 vs an old C extension
         out["error"] = "%s: %s" % (type(error).__name__, error)
         print(json.dumps(out))
@@ -45,7 +45,7 @@ def _blas_from_config(numpy):
 def _threadpools():
     """threadpoolctl's view of the loaded BLAS (name, version, threads), when it is installed."""
     try:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # optional: used when the target has it
     except ImportError:
         return None
     try:

@@ -30,7 +30,7 @@ def main():
     global _NVMLError
     started = time.monotonic()
     try:
-        import pynvml
+        import pynvml  # inside try: a missing or broken binding is the answer, not a crash
     except ImportError as error:
         print(json.dumps({"error": f"nvidia-ml-py is not importable: {error}", "error_code": None}))
         return

@@ -480,7 +480,7 @@ def run(options) -> dict:
         progress.say("import tensorflow")
         started = time.perf_counter()
         try:
-            import tensorflow as tf
+            import tensorflow as tf  # inside try: only the tensorflow backend needs it; a failure is the answer
         except ImportError as error:
             answer["timings"]["import_tensorflow_s"] = round(time.perf_counter() - started, 4)
             missing = getattr(error, "name", None) == "tensorflow" and isinstance(error, ModuleNotFoundError)

@@ -83,7 +83,7 @@ def main():
     answer = {"installed": False, "python": list(sys.version_info[:3]), "platform": sys.platform}
     started = time.monotonic()
     try:
-        import tensorflow as tf
+        import tensorflow as tf  # inside try: an import that fails is the answer, not a crash
     except ModuleNotFoundError as error:
         if error.name and error.name.split(".")[0] == "tensorflow":
             answer["import_error"] = None
@@ -104,7 +104,8 @@ def main():
         build_info = dict(tf.sysconfig.get_build_info())
     except AttributeError:
         build_info = {}
-    answer["build_info"] = {key: value for key, value in build_info.items() if isinstance(value, (str, int, float, bool, list))}
+    answer["build_info"] = {key: value for key, value in build_info.items()
+                            if isinstance(value, (str, int, float, bool, list))}
     try:
         answer["built_with_cuda"] = bool(tf.test.is_built_with_cuda())
     except AttributeError:

@@ -277,26 +277,3 @@ def test_on_a_terminal_it_draws_the_table_and_the_loss_sparkline():
     assert "loss" in screen and "█" in screen and "▁" in screen
     assert "gradient flow" in screen and "✓" in screen
 
-
-def test_sparkline_follows_the_loss_down_on_a_log_scale():
-    from envcheck.cli.smoke_train import sparkline
-
-    curve = [[i, 0.7 * 0.9**i] for i in range(100)]
-    line = sparkline(curve, width=20)
-    assert line[0] == "█" and line[-1] == "▁" and list(line) == sorted(line, reverse=True)
-    assert sparkline([]) == "" and sparkline([[0, None]]) == ""
-
-
-def test_a_crash_reads_as_plain_lines_with_the_fix():
-    from envcheck.cli.smoke_train import text_lines
-
-    result = {"passed": False, "backend": "tensorflow", "task": "xor", "activation": "relu",
-              "failure": "the training child crashed (SIGILL: illegal instruction) while importing TensorFlow",
-              "fix": "reinstall", "checks": [{"name": "run", "passed": False, "detail": "crashed (SIGILL)"}],
-              "timings": {"wall_s": 0.5}}
-    assert text_lines(result) == [
-        "run     FAIL  crashed (SIGILL)",
-        "time    total 0.50 s",
-        "fix     reinstall",
-        "result  FAIL  XOR with TensorFlow (failed: run)",
-    ]

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from helpers import CPU_HOST, H200
-from cuda_fakes import PYNVML_H200, PYNVML_HANG, PYNVML_MISMATCH, stand_in_module
 from envcheck import runner
 from envcheck.probes import gpu
+
+from cuda_fakes import PYNVML_H200, PYNVML_HANG, PYNVML_MISMATCH, stand_in_module
+from helpers import CPU_HOST, H200
 
 H200_UUID = "GPU-8a961472-0a8a-c757-5451-e4b90cc14c58"
 

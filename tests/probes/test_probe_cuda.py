@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from helpers import CPU_HOST, H200
 from envcheck import runner
 from envcheck.probes import cuda
+
+from helpers import CPU_HOST, H200
 
 
 def test_nvcc_version_of_the_cpu_host_is_cuda_13_0():

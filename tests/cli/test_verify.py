@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from helpers import assert_one_line_error, run_cli
 from envcheck import profile as profiles
+
+from helpers import assert_one_line_error, run_cli
 
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 

@@ -217,7 +217,8 @@ def venv_with_pip(tmp_path_factory):
 def test_matches_the_targets_own_pip_list(venv_with_pip):
     """`X -m pip list --format=json` in the target itself: the exact command users run."""
     python, _, _ = venv_with_pip
-    own = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=True)
+    own = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True,
+                         check=True)
     oracle = json.loads(own.stdout)
     rows, _ = envcheck_rows(python, *ALL)
     assert [(r["name"], r["version"]) for r in rows] == [(r["name"], r["version"]) for r in oracle]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
 from envcheck.probes import tf_builds
+
+from helpers import ROOT
 
 SCRIPTS = sorted((ROOT / "scripts").glob("*.sh"))
 BIN = Path(sys.executable).parent
@@ -35,7 +36,8 @@ def _script(name: str, *args: str, cwd, env_extra=None, timeout=300):
     env = dict(os.environ, ENVCHECK=str(BIN / "envcheck"))
     env.pop("NO_COLOR", None)
     env.update(env_extra or {})
-    return subprocess.run(["bash", str(ROOT / "scripts" / name), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    return subprocess.run(["bash", str(ROOT / "scripts" / name), *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=timeout)
 
 
 def test_ci_validate_passes_the_cpu_course_and_writes_junit(tmp_path):
@@ -68,7 +70,8 @@ def test_precourse_check_writes_both_reports_even_when_requirements_fail(tmp_pat
 
     venv.EnvBuilder(with_pip=False).create(tmp_path / "student")
     (tmp_path / "light.toml").write_text('[packages]\ntensorflow = ">=2.16"\n')
-    done = _script("precourse-check.sh", "light.toml", "--python", str(tmp_path / "student"), "--out", "handin", cwd=tmp_path)
+    done = _script("precourse-check.sh", "light.toml", "--python", str(tmp_path / "student"), "--out", "handin",
+                   cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     markdown = (tmp_path / "handin" / "envcheck-report.md").read_text()
     assert markdown.startswith("### envcheck report")
@@ -76,7 +79,8 @@ def test_precourse_check_writes_both_reports_even_when_requirements_fail(tmp_pat
     assert "Hand in" in done.stderr or "hand in" in done.stderr
 
 
-@pytest.mark.parametrize("flag, package", [("--cpu", "install --quiet tensorflow\n"), ("--gpu", "install --quiet tensorflow[and-cuda]\n")])
+@pytest.mark.parametrize("flag, package", [("--cpu", "install --quiet tensorflow\n"),
+                                           ("--gpu", "install --quiet tensorflow[and-cuda]\n")])
 def test_setup_venv_dry_run_shows_each_step(tmp_path, flag, package):
     done = _script("setup-venv.sh", flag, "--dry-run", "--venv", "v", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -113,7 +117,8 @@ def _pins(env: dict) -> tuple[str, list[str]]:
     return python, pip
 
 
-@pytest.mark.parametrize("name, tf_name", [("environment.yml", "tensorflow"), ("environment-gpu.yml", "tensorflow[and-cuda]")])
+@pytest.mark.parametrize("name, tf_name", [("environment.yml", "tensorflow"),
+                                           ("environment-gpu.yml", "tensorflow[and-cuda]")])
 def test_conda_pins_agree_with_pyproject_and_the_tensorflow_build_table(name, tf_name):
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet

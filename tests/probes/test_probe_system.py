@@ -16,7 +16,8 @@ model name\t: AMD EPYC 7B13
 flags\t\t: fpu vme sse sse2 ssse3 sse4_1 sse4_2 avx avx2 fma f16c
 """
 # An old Atom / a QEMU default CPU model: SSE4.2 but no AVX, where `import tensorflow` dies with SIGILL.
-NO_AVX_CPUINFO = "processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\nflags\t\t: fpu sse sse2 sse4_1 sse4_2 popcnt\n"
+NO_AVX_CPUINFO = ("processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\n"
+                  "flags\t\t: fpu sse sse2 sse4_1 sse4_2 popcnt\n")
 ARM_CPUINFO = "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes\nCPU implementer\t: 0x41\n"
 
 
@@ -39,14 +40,16 @@ def test_this_machines_cpuinfo_is_read_from_a_root(tmp_path):
 
 
 def test_os_release_pretty_name_and_wsl2_kernel():
-    assert system.parse_os_release('NAME="Ubuntu"\nVERSION="24.04.3 LTS (Noble Numbat)"\nPRETTY_NAME="Ubuntu 24.04.3 LTS"\n') == "Ubuntu 24.04.3 LTS"
+    text = 'NAME="Ubuntu"\nVERSION="24.04.3 LTS (Noble Numbat)"\nPRETTY_NAME="Ubuntu 24.04.3 LTS"\n'
+    assert system.parse_os_release(text) == "Ubuntu 24.04.3 LTS"
     assert system.is_wsl("Linux version 5.15.167.4-microsoft-standard-WSL2 (root@f9c826d3017f) (gcc (GCC) 11.2.0)")
     assert not system.is_wsl("Linux version 6.18.44-fc-v669 (builder@sandboxing)")
 
 
 def _facts(cpuinfo: str, ram: int = 16 * 2**30, disk: int = 50 * 2**30, machine: str = "x86_64") -> system.SystemFacts:
     model, count, flags = system.parse_cpuinfo(cpuinfo)
-    return system.SystemFacts(system.Cpu(model, count, flags, machine), ram, ram, disk, "/env", "Debian GNU/Linux 12 (bookworm)", "6.1", False)
+    return system.SystemFacts(system.Cpu(model, count, flags, machine), ram, ram, disk, "/env",
+                              "Debian GNU/Linux 12 (bookworm)", "6.1", False)
 
 
 def test_cpu_without_avx_is_an_error_before_tensorflow_dies_with_sigill():

@@ -20,6 +20,7 @@ def test_help_imports_neither_rich_nor_tensorflow_nor_numpy():
     import sys
 
     code = ("import sys; from envcheck.cli import run_command; run_command('doctor', ['--help']); "
-            "print(sorted(m for m in ('rich', 'tensorflow', 'numpy', 'psutil', 'pynvml') if m in sys.modules), file=sys.stderr)")
+            "print(sorted(m for m in ('rich', 'tensorflow', 'numpy', 'psutil', 'pynvml') if m in sys.modules), "
+            "file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -8,7 +8,8 @@ from envcheck.probes.requirements import Broken, Installed
 from envcheck.probes.tf_builds import python_range
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
-NUMPY_2 = {"imported": True, "version": "2.1.3", "dot_ok": True, "blas": {"name": "scipy-openblas", "version": "0.3.27"}, "threadpools": None}
+NUMPY_2 = {"imported": True, "version": "2.1.3", "dot_ok": True,
+           "blas": {"name": "scipy-openblas", "version": "0.3.27"}, "threadpools": None}
 PY_FACTS = {"executable": "/c/.venv/bin/python", "version": "3.14.0", "implementation": "cpython", "prefix": "/c/.venv",
             "kind": "venv", "env_name": ".venv", "pip": "25.3"}
 
@@ -25,7 +26,8 @@ def test_the_same_conflict_is_not_counted_again_on_the_packages_line():
               Broken("keras", "2.15.0", "absl-py", "absl-py", None)]
     area = rules.packages_area(90, [("tensorflow", "2.15.1")], broken, "python", [])
     (finding,) = area.findings
-    assert finding.code == "BROKEN_REQUIREMENTS" and "keras 2.15.0 requires absl-py, which is not installed." in finding.message
+    assert finding.code == "BROKEN_REQUIREMENTS"
+    assert "keras 2.15.0 requires absl-py, which is not installed." in finding.message
     assert "numpy" not in finding.fix and finding.fix.endswith("install absl-py")
 
 
@@ -44,18 +46,20 @@ def test_python_in_range_names_the_range():
 
 
 def test_tensorflow_import_failing_on_numpy_abi_uses_check_cudas_finding_once():
-    cuda_findings = [Finding("TF_IMPORT_FAILED", "error", "import tensorflow failed: ImportError: numpy.core.multiarray failed to import", "pip install 'numpy<2'"),
+    failed = "ImportError: numpy.core.multiarray failed to import"
+    cuda_findings = [Finding("TF_IMPORT_FAILED", "error", f"import tensorflow failed: {failed}",
+                             "pip install 'numpy<2'"),
                      Finding("NUMPY_ABI_MISMATCH", "error", "binary-incompatible", "pip install 'numpy<2'"),
                      Finding("NO_GPU", "warning", "no GPU", "nothing")]
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": "ImportError: numpy.core.multiarray failed to import"},
-                               "python", cuda_findings)
+    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": failed}, "python", cuda_findings)
     assert [f.code for f in tf.findings] == ["TF_IMPORT_FAILED", "NUMPY_ABI_MISMATCH"]
     gpu = rules.gpu_area({"gpus": [], "verdict": {"ready": False}, "findings": [f.to_dict() for f in cuda_findings]})
     assert [f.code for f in gpu.findings] == ["NO_GPU"]
 
 
 def test_tensorflow_import_failing_without_check_cuda_findings_still_names_the_numpy_fix():
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.3"}, "py")
+    problem = "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.3"
+    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": problem}, "py")
     (finding,) = tf.findings
     assert finding.code == "TF_IMPORT_FAILED" and "py -m pip install 'numpy<2'" in finding.fix
 

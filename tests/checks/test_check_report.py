@@ -7,8 +7,9 @@ import venv
 
 import pytest
 
+from envcheck.checks import report
+
 from helpers import run_cli
-from envcheck import report
 
 USER = "zebulon"
 TOKEN = "ghp_R3alLookingT0kenAbcdefghijklmnop12"
@@ -83,14 +84,15 @@ def test_redactor_masks_host_user_home_urls_and_tokens():
         "https://ada:pw@idx.example/simple hf_abcdefghijklmnopqrstu /home/adam stays "
         "https://idx.example/simple?private_token=abc123&page=2"
     )
-    assert text == ("~/.venv/bin/python on <host> (<host>) by <user>; https://***@idx.example/simple <redacted> /home/adam stays "
-                    "https://idx.example/simple?private_token=***&page=2")
+    assert text == ("~/.venv/bin/python on <host> (<host>) by <user>; https://***@idx.example/simple <redacted> "
+                    "/home/adam stays https://idx.example/simple?private_token=***&page=2")
 
 
 def test_only_allow_listed_variables_pass():
     env = {"PATH": "/bin", "CUDA_HOME": "/usr/local/cuda", "NVIDIA_VISIBLE_DEVICES": "all", "HF_TOKEN": "x",
            "TF_API_KEY": "y", "DATABASE_URL": "postgres://u:p@h/db", "HOME": "/root"}
-    assert report.allowed_environment(env) == {"CUDA_HOME": "/usr/local/cuda", "NVIDIA_VISIBLE_DEVICES": "all", "PATH": "/bin"}
+    allowed = {"CUDA_HOME": "/usr/local/cuda", "NVIDIA_VISIBLE_DEVICES": "all", "PATH": "/bin"}
+    assert report.allowed_environment(env) == allowed
 
 
 def test_a_saved_json_report_renders_as_markdown_and_anything_else_is_exit_2(planted, tmp_path):

@@ -10,11 +10,12 @@ import venv
 
 import pytest
 
-from helpers import run_cli
 from envcheck import runner, target
 from envcheck.checks import doctor
-from envcheck.checks.doctor import Area, AreaSpec
-from envcheck.model import ERROR, Finding
+from envcheck.checks.doctor import AreaSpec
+from envcheck.model import ERROR, Area, Finding
+
+from helpers import run_cli
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +80,8 @@ def test_an_area_that_raises_hangs_or_crashes_is_a_named_error_and_the_others_st
         return Area("hangs", "Hangs", "never")
 
     def crashes(g):
-        result = runner.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], timeout=10)
+        result = runner.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
+                            timeout=10)
         return Area("crashes", "Crashes", "child died", [Finding("CHILD_CRASHED", ERROR, result.describe(), "rerun")])
 
     specs = [AreaSpec("raises", "Raises", raises), AreaSpec("hangs", "Hangs", hangs),
@@ -105,8 +107,8 @@ def test_a_failing_shared_source_is_named_in_every_area_that_needs_it():
         g.get("cuda")
         return Area("x", "X", "never")
 
-    result = doctor.run(target.current(), [AreaSpec("a", "A", uses), AreaSpec("b", "B", uses), AreaSpec("cheap", "Cheap", _cheap)],
-                        {"cuda": broken_source})
+    specs = [AreaSpec("a", "A", uses), AreaSpec("b", "B", uses), AreaSpec("cheap", "Cheap", _cheap)]
+    result = doctor.run(target.current(), specs, {"cuda": broken_source})
     messages = [area.findings[0].message for area in result.areas[:2]]
     assert all("while reading cuda" in m and "nvml went away" in m for m in messages)
     assert result.areas[2].status == "ok"
@@ -151,13 +153,15 @@ def test_bad_python_is_a_one_line_usage_error():
 
 
 def test_report_of_a_real_run_hides_a_planted_user_and_token(real_doctor):
-    from envcheck import render, report
+    from envcheck import render
+    from envcheck.checks import report
+    from envcheck.render import report as render_report
 
     redactor = report.Redactor(homes=("/home/zebulon",), users=("zebulon", "root"), hosts=("vm-secret-host",))
     environ = {"PATH": "/home/zebulon/bin:/usr/bin", "GITHUB_TOKEN": "ghp_abcdefghijklmnopqrstuvwxyz0123",
                "PIP_INDEX_URL": "https://zebulon:pw123456@idx.example/simple", "CUDA_VISIBLE_DEVICES": ""}
     data = report.build(real_doctor, environ=environ, redactor=redactor)
-    for text in (render.to_json(data), report.markdown(data), report.text(data)):
+    for text in (render.to_json(data), render_report.markdown(data), render_report.text(data)):
         assert "zebulon" not in text and "ghp_" not in text and "pw123456" not in text
         assert "tensorflow" in text and "2.21.0" in text
     assert len(data["packages"]) == real_doctor.areas[1].facts["count"]
@@ -187,8 +191,7 @@ def test_live_view_shows_a_spinner_line_while_running_and_the_mark_when_done():
 
     view = LiveView(doctor.AREAS[:2])
     view.event("python", "start", None)
-    done = Area("packages", "Packages", "fine")
-    done.seconds = 0.25
+    done = Area("packages", "Packages", "fine", seconds=0.25)
     view.event("packages", "done", done)
     out = io.StringIO()
     Console(file=out, width=60, color_system=None).print(view)

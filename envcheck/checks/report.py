@@ -1,8 +1,8 @@
 """envcheck report: what doctor gathered, plus the context a helper needs, made safe to share.
 
-Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered as JSON, markdown (for a
-GitHub issue or a course forum: long parts in collapsed <details>) or text. Redaction happens on the
-data before any renderer sees it, so no format can leak what another one hides:
+Built as one dict (`envcheck.report/1`), redacted as a whole, then rendered (`envcheck.render.report`)
+as JSON, markdown (for a GitHub issue or a course forum: long parts in collapsed <details>) or text.
+Redaction happens on the data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
 - credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
@@ -45,7 +45,7 @@ class Redactor:
 
     @classmethod
     def for_this_machine(cls, environ=None) -> "Redactor":
-        import socket
+        import socket  # only to redact this machine's host name
 
         environ = os.environ if environ is None else environ
         homes = [environ.get("HOME", "")]
@@ -125,7 +125,8 @@ def pip_index_settings(environ, prefix: str) -> list[dict]:
         for section in parser.sections():
             for key in PIP_INDEX_KEYS:
                 if parser.has_option(section, key):
-                    settings.append({"source": f"{path} [{section}]", "key": key, "value": " ".join(parser.get(section, key).split())})
+                    value = " ".join(parser.get(section, key).split())
+                    settings.append({"source": f"{path} [{section}]", "key": key, "value": value})
     for key in PIP_INDEX_KEYS:
         name = "PIP_" + key.upper().replace("-", "_")
         if environ.get(name):
@@ -135,7 +136,7 @@ def pip_index_settings(environ, prefix: str) -> list[dict]:
 
 def build(result, environ=None, redactor: Redactor | None = None) -> dict:
     """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
-    from envcheck import __version__
+    from envcheck import __version__  # the report names the envcheck that wrote it
     from envcheck.probes import packages
 
     environ = dict(os.environ if environ is None else environ)
@@ -146,8 +147,9 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         from envcheck.probes import requirements
 
         installed = requirements.read_installed(packages.scan(result.python.path))
-    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()), key=lambda r: packages.canonicalize(r["name"]))
-    import datetime
+    rows = sorted(({"name": d.display_name, "version": d.version} for d in installed.values()),
+                  key=lambda r: packages.canonicalize(r["name"]))
+    import datetime  # only the report carries a timestamp
 
     report = {
         "schema": SCHEMA,
@@ -161,75 +163,3 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         "pip_index": pip_index_settings(environ, result.python.prefix),
     }
     return redactor.data(report)
-
-
-# --- renderers ------------------------------------------------------------------------------
-
-_MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-
-
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    py = report["python"]
-    plat = report["platform"]
-    out = [
-        "### envcheck report",
-        "",
-        f"envcheck {report['envcheck']} · {report['generated']} · Python {py['version']}"
-        f"{' (venv)' if py.get('venv') else ''} · {plat['system']} {plat['release']} {plat['machine']}",
-        "",
-        "| | Area | Summary |",
-        "|---|---|---|",
-    ]
-    out += [f"| {_MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
-    out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
-    problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
-    if problems:
-        out.append("#### Problems and fixes")
-        out.append("")
-        for area, finding in problems:
-            out.append(f"- {_MARK.get(finding['severity'], 'i')} **{finding['code']}** ({area['title']}): {finding['message']}")
-            if finding.get("fix"):
-                fix = finding["fix"]
-                out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
-        out.append("")
-    facts = []
-    for area in doctor["areas"]:
-        facts.append(f"{area['title']} ({area['seconds']:.2f} s)")
-        facts += [f"  {key}: {value}" for key, value in flatten(area["facts"])]
-    out += _details("Facts per area", facts)
-    out += _details(f"Installed packages ({len(report['packages'])})", [f"{r['name']}=={r['version']}" for r in report["packages"]])
-    out += _details("Environment variables (allow-listed)", [f"{k}={v}" for k, v in report["environment"].items()] or ["(none set)"])
-    out += _details("pip index settings", [f"{s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]] or ["(defaults: https://pypi.org/simple)"])
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _details(summary: str, lines: list[str]) -> list[str]:
-    return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
-
-
-def text(report: dict) -> str:
-    from envcheck.render.doctor import flatten, tally
-
-    doctor = report["doctor"]
-    out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
-    out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
-    out.append("")
-    for area in doctor["areas"]:
-        out.append(f"[{_MARK[area['status']]}] {area['title']} — {area['summary']}")
-        for finding in area["findings"]:
-            out.append(f"    {_MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
-            if finding.get("fix"):
-                out.append(f"        Fix: {finding['fix']}")
-        out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]
-    out += ["", tally(doctor["errors"], doctor["warnings"]), "", "packages:"]
-    out += [f"  {r['name']}=={r['version']}" for r in report["packages"]]
-    out += ["", "environment:"] + [f"  {k}={v}" for k, v in report["environment"].items()]
-    out += ["", "pip index:"] + [f"  {s['source']}: {s['key']} = {s['value']}" for s in report["pip_index"]]
-    return "\n".join(out) + "\n"

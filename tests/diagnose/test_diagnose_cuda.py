@@ -11,12 +11,13 @@ import json
 
 import pytest
 
-from helpers import CPU_HOST, H200
 from envcheck import data
 from envcheck.diagnose import cuda as rules
 from envcheck.model import ERROR, INFO, WARNING
 from envcheck.probes import gpu as gpu_probe
 from envcheck.probes import tensorflow as tfp
+
+from helpers import CPU_HOST, H200
 
 BUILDS = data.load("tensorflow_builds.toml")
 DRIVERS = data.load("cuda_drivers.toml")

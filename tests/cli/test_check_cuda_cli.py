@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from helpers import ROOT, assert_one_line_error, run_cli
+from envcheck.probes import gpu as gpu_probe
+
 from cuda_fakes import (
     SMI_MISMATCH,
     SMI_NO_DRIVER,
@@ -28,9 +29,7 @@ from cuda_fakes import (
     raw_nvidia_smi,
     stand_in_package,
 )
-
-
-from envcheck.probes import gpu as gpu_probe
+from helpers import ROOT, assert_one_line_error, run_cli
 
 # Tests of "this machine has no GPU" need a machine without NVIDIA hardware or driver.
 NVIDIA_HERE = bool(gpu_probe.read_pci()) or gpu_probe.read_proc()[0] is not None

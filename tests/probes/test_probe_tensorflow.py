@@ -7,9 +7,10 @@ import os
 
 import pytest
 
-from helpers import CPU_HOST
 from envcheck import runner
 from envcheck.probes import tensorflow as tfp
+
+from helpers import CPU_HOST
 
 
 def test_cpu_host_import_log_is_classified_and_deduplicated():
