@@ -210,18 +210,21 @@ def _describe_gpus(gpus) -> str | None:
     return ", ".join(f"{count} × {name}" for name, count in counts.items())
 
 
-# NVML health facts check-cuda may carry per GPU: a non-zero value is a problem, in these words.
-_HEALTH_COUNTERS = (("ecc_uncorrected", "uncorrected ECC errors"), ("retired_pending", "retired pages pending"),
-                    ("remapped_rows_pending", "row remapping pending"))
+# check-cuda's gpus[i].health (README, check-cuda): a true flag is a problem, in these words.
+_HEALTH_FLAGS = (("lost", "lost (reset the GPU or reboot)"),
+                 ("retired_pages_pending", "page retirement pending (reset)"),
+                 ("remapped_rows_pending", "row remapping pending (reset)"),
+                 ("remapped_rows_failure", "row remapping failed (needs service)"))
 
 
 def gpu_health(gpus) -> str | None:
     """'ok', or what is wrong with which GPU; None when the document carries no health facts.
 
-    Tolerant of shape: reads a per-GPU `health` (a word or {"status": …, "problems": […]}), a lost GPU
-    (`error`, `lost`), and NVML counters when present.
+    Reads check-cuda's per-GPU `health` object (lost, ECC uncorrectable errors, pages or rows waiting
+    for a reset, throttling, a prohibited compute mode); a GPU entry with an `error` counts as lost.
+    `health: null` (only /proc answered) and older documents without it say nothing.
     """
-    if not isinstance(gpus, list) or not gpus:
+    if not isinstance(gpus, list):
         return None
     problems, seen = [], False
     for index, gpu in enumerate(gpus):
@@ -229,28 +232,22 @@ def gpu_health(gpus) -> str | None:
             continue
         where = f"GPU {gpu.get('index', index)}"
         health = gpu.get("health")
-        if isinstance(health, dict):
-            seen = True
-            status = _text(health.get("status"))
-            listed = health.get("problems")
-            details = [str(p) for p in listed if p] if isinstance(listed, list) else []
-            if status not in (None, "ok", "healthy") or details:
-                problems.append(f"{where}: {', '.join(details) or status}")
-        elif isinstance(health, str):
-            seen = True
-            if health not in ("ok", "healthy"):
-                problems.append(f"{where}: {health}")
-        if gpu.get("lost") or _text(gpu.get("error")):
-            seen = True
-            problems.append(f"{where}: {_text(gpu.get('error')) or 'lost'}")
-        for key, words in _HEALTH_COUNTERS:
-            value = gpu.get(key)
-            if key in gpu:
+        if not isinstance(health, dict):
+            if _text(gpu.get("error")):  # a device entry that could not be read: lost, in its own words
                 seen = True
-            total = sum(v for v in (value if isinstance(value, list) else [value])
-                        if isinstance(v, int) and not isinstance(v, bool))
-            if total:
-                problems.append(f"{where}: {words} ({total})")
+                problems.append(f"{where}: {gpu['error']}")
+            continue
+        seen = True
+        found = [words for key, words in _HEALTH_FLAGS if health.get(key) is True]
+        errors = _get(health, "ecc", "uncorrectable_volatile")
+        if isinstance(errors, int) and not isinstance(errors, bool) and errors > 0:
+            found.append(f"{errors} uncorrectable ECC errors")
+        throttled = health.get("throttle_reasons")
+        if isinstance(throttled, list) and throttled:
+            found.append("throttled: " + ", ".join(str(reason) for reason in throttled))
+        if health.get("compute_mode") == "prohibited":
+            found.append("compute mode prohibited")
+        problems += [f"{where}: {words}" for words in found]
     if problems:
         return "; ".join(problems)
     return "ok" if seen else None

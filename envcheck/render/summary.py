@@ -120,7 +120,8 @@ def rich_view(summary: Summary):
     for what, severity, hosts, fix in problem_rows(summary):
         style = "bold red" if severity == "error" else "yellow"
         symbol = render.SYMBOLS.get(severity, "?")
-        line = f"[{style}]{symbol} {escape(what)}[/]  {len(hosts)}: {escape(names(hosts, 12))}"
+        plural = "s" if len(hosts) != 1 else ""
+        line = f"[{style}]{symbol} {escape(what)}[/]  {len(hosts)} host{plural}: {escape(names(hosts, 12))}"
         if fix:
             line += f"\n    [bold]{'Fix' if what[0] != '(' else 'Why'}:[/] {escape(fix)}"
         parts.append(line)

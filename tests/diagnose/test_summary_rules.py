@@ -51,14 +51,19 @@ def test_drift_lists_the_commonest_value_first_and_python_by_minor_version():
 
 def test_gpu_health_is_read_when_the_document_has_it_and_absent_otherwise(summary_worlds):
     document = load(summary_worlds, w.READY_GPU[0])
-    assert rules.host("n", "n", document).gpu_health is None  # today's check-cuda JSON: no health facts
-    healthy = dict(document, gpus=[dict(document["gpus"][0], ecc_uncorrected=[0, 0], retired_pending=0)])
-    assert rules.host("n", "n", healthy).gpu_health == "ok"
-    lost = {"index": 1, "error": "GPU is lost"}
-    sick = dict(document, gpus=[dict(document["gpus"][0], ecc_uncorrected=[2, 5]), lost])
-    assert rules.host("n", "n", sick).gpu_health == "GPU 0: uncorrected ECC errors (7); GPU 1: GPU is lost"
-    worded = dict(document, gpus=[dict(document["gpus"][0], health={"status": "degraded", "problems": ["XID 79"]})])
-    assert rules.host("n", "n", worded).gpu_health == "GPU 0: XID 79"
+    gpu = {key: value for key, value in document["gpus"][0].items() if key != "health"}
+    assert rules.host("n", "n", dict(document, gpus=[gpu])).gpu_health is None  # a document without health facts
+    healthy = {"lost": False, "ecc": {"mode": "enabled", "uncorrectable_volatile": 0},
+               "throttle_reasons": [], "retired_pages_pending": False, "compute_mode": "default"}
+    assert rules.host("n", "n", dict(document, gpus=[dict(gpu, health=healthy)])).gpu_health == "ok"
+    sick = dict(healthy, ecc={"uncorrectable_volatile": 7}, remapped_rows_pending=True,
+                throttle_reasons=["hw_slowdown"])
+    lost = {"index": 1, "name": None, "error": "GPU is lost", "health": {"lost": True}}
+    host = rules.host("n", "n", dict(document, gpus=[dict(gpu, health=sick), lost]))
+    assert host.gpu_health == ("GPU 0: row remapping pending (reset); GPU 0: 7 uncorrectable ECC errors; "
+                               "GPU 0: throttled: hw_slowdown; GPU 1: lost (reset the GPU or reboot)")
+    unread = {"index": 2, "error": "Unknown Error"}  # an older document: no health object, only the error
+    assert rules.host("n", "n", dict(document, gpus=[unread])).gpu_health == "GPU 2: Unknown Error"
 
 
 def test_odd_values_are_absent_facts_not_crashes(summary_worlds):
