@@ -19,6 +19,7 @@ from envcheck.probes import files
 
 STDIN = "-"
 _SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace between documents
+_POD_PREFIX = re.compile(r"\[pod/([^/\]\s]+)/[^\]\s]*\] ?")  # kubectl logs --prefix: [pod/NAME/CONTAINER]
 MAX_STDIN_BYTES = 1024 * 1024 * 1024  # 1 GiB: ~70,000 doctor reports; more is not a class or a cluster
 
 
@@ -82,13 +83,42 @@ def read_stream(data: bytes, source: str = "<stdin>", name: str | None = None) -
 
     Text that is not JSON (a stray log line, a truncated document) becomes a Handin with a problem,
     and reading resumes at the next line that starts a JSON object, so one bad line costs one row.
+    Lines that `kubectl logs --prefix` marked with their pod (`[pod/NAME/CONTAINER] `) are read pod
+    by pod, and each pod's documents are named after it.
     """
-    import json  # not needed until there is something to decode
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return [Handin(name or "stdin:1", source, None, f"not UTF-8 text (byte {error.start})")]
+    pods = None if name else split_pod_prefixes(text)
+    if pods is None:
+        return _documents(text, source, name)
+    found: list[Handin] = []
+    for pod, body in pods:
+        found += _documents(body, f"{source}:pod/{pod}" if pod else source, pod)
+    return found
+
+
+def split_pod_prefixes(text: str) -> list[tuple[str | None, str]] | None:
+    """[(pod, its lines without the prefix)] in order, when the text starts with a `kubectl logs --prefix`
+    line; None otherwise. Unprefixed lines between them form groups of their own (pod None)."""
+    first = _SPACE.match(text).end()
+    if not _POD_PREFIX.match(text, first):
+        return None
+    groups: list[tuple[str | None, list[str]]] = []
+    for line in text.splitlines(keepends=True):
+        match = _POD_PREFIX.match(line)
+        pod, body = (match.group(1), line[match.end():]) if match else (None, line)
+        if groups and groups[-1][0] == pod:
+            groups[-1][1].append(body)
+        else:
+            groups.append((pod, [body]))
+    return [(pod, "".join(lines)) for pod, lines in groups]
+
+
+def _documents(text: str, source: str, name: str | None) -> list[Handin]:
+    import json  # not needed until there is something to decode
+
     decoder = json.JSONDecoder()
     found: list[Handin] = []
     position, end = 0, len(text)

@@ -157,6 +157,19 @@ def test_standard_input_takes_documents_back_to_back_and_json_lines(summary_worl
     assert "truncated" in report["hosts"][5]["problem"] and result.returncode == 1
 
 
+def test_kubectl_logs_prefix_names_each_host_after_its_pod(summary_worlds):
+    pods = {"envcheck-7xk2p": w.READY_GPU[0], "envcheck-q9d4m": w.MISMATCH}
+    stream = "".join(f"[pod/{pod}/check] {line}\n" for pod, label in pods.items()
+                     for line in summary_worlds[label].read_text().splitlines())
+    stream += "[pod/envcheck-zz1ab/check] Error: failed to create containerd task\n"  # a pod that never ran it
+    result = subprocess.run([sys.executable, "-m", "envcheck", "summarize", "--format", "json", "-"], input=stream,
+                            check=False, capture_output=True, text=True, timeout=60)
+    hosts = json.loads(result.stdout)["hosts"]
+    assert [(h["label"], h["status"]) for h in hosts] == [("envcheck-7xk2p", "ready"), ("envcheck-q9d4m", "not-ready"),
+                                                          ("envcheck-zz1ab", "unreadable")]
+    assert hosts[1]["codes"] == ["DRIVER_LIBRARY_MISMATCH"] and hosts[2]["source"] == "<stdin>:pod/envcheck-zz1ab"
+
+
 def test_no_arguments_reads_standard_input(summary_worlds):
     with open(summary_worlds["gpu-node01"], "rb") as stream:
         result = run_cli("summarize", stdin=stream)
