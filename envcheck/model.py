@@ -7,7 +7,9 @@ cheap to import (no dataclasses on the fast paths), immutable, and JSON only at 
 
 from __future__ import annotations
 
-from typing import NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
+from typing import Any, NamedTuple  # not dataclasses: ~15 ms less start-up on the fast paths
+
+from envcheck import exitcodes
 
 ERROR = "error"
 WARNING = "warning"
@@ -70,6 +72,133 @@ class Area(NamedTuple):
         }
 
 
+class DoctorReport(NamedTuple):
+    """envcheck doctor's answer: one Area per check, in order, and what the shared sources gathered."""
+
+    SCHEMA = "envcheck.doctor/1"
+
+    python: Any  # envcheck.target.TargetPython: the inspected interpreter
+    areas: tuple  # tuple[Area, ...]
+    seconds: float
+    sources: dict = {}  # name -> value of each shared source that answered (report reads "installed")
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for area in self.areas for f in area.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for area in self.areas for f in area.findings if f.severity == WARNING)
+
+    def exit_code(self, strict: bool = False) -> int:
+        return exitcodes.NOT_OK if self.errors or (strict and self.warnings) else exitcodes.OK
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.SCHEMA,
+            "python": self.python.to_dict(),
+            "areas": [area.to_dict() for area in self.areas],
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class SmokeCheck(NamedTuple):
+    """One of smoke-train's checks (forward, gradients, learning, device, gradient flow, ...)."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+
+
+class SmokeReport(NamedTuple):
+    """smoke-train's answer (`envcheck.smoke-train/1`): passed, the checks, and what the child measured."""
+
+    SCHEMA = "envcheck.smoke-train/1"
+
+    passed: bool
+    failure: str | None  # in words, or None
+    fix: str | None
+    backend: str
+    task: str
+    activation: str
+    device_requested: str
+    device: str | None  # where it trained ("CPU:0"), None when it never got that far
+    python: dict  # the inspected interpreter (TargetPython.to_dict())
+    versions: dict  # python, numpy, tensorflow
+    checks: tuple  # tuple[SmokeCheck, ...]
+    timings: dict  # import_s, checks_s, train_s, total_s, wall_s
+    details: dict = {}  # the child's other facts, in its order: network, loss_curve, initial_loss, ...
+
+    @property
+    def network(self) -> dict:
+        return self.details.get("network") or {}
+
+    @property
+    def loss_curve(self) -> list:
+        return self.details.get("loss_curve") or []
+
+    @property
+    def initial_loss(self) -> float | None:
+        return self.details.get("initial_loss")
+
+    @property
+    def final_loss(self) -> float | None:
+        return self.details.get("final_loss")
+
+    @property
+    def steps(self) -> int | None:
+        return self.details.get("steps")
+
+    @property
+    def failed_names(self) -> list:
+        return [check.name for check in self.checks if not check.passed]
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.SCHEMA,
+            "passed": self.passed,
+            "failure": self.failure,
+            "fix": self.fix,
+            "backend": self.backend,
+            "task": self.task,
+            "activation": self.activation,
+            "device_requested": self.device_requested,
+            "device": self.device,
+            "python": self.python,
+            "versions": self.versions,
+            "checks": [check.to_dict() for check in self.checks],
+            "timings": self.timings,
+            **self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SmokeReport:
+        """A report read back from its JSON (another process's, a saved file): the one place a dict
+        becomes a SmokeReport. Missing keys take smoke-train's defaults."""
+        fields = set(cls._fields) | {"schema"}
+        return cls(
+            passed=bool(data.get("passed")),
+            failure=data.get("failure"),
+            fix=data.get("fix"),
+            backend=data.get("backend", "tensorflow"),
+            task=data.get("task", "xor"),
+            activation=data.get("activation", "relu"),
+            device_requested=data.get("device_requested", "auto"),
+            device=data.get("device"),
+            python=data.get("python") or {},
+            versions=data.get("versions") or {},
+            checks=tuple(SmokeCheck(c.get("name", "?"), bool(c.get("passed")), c.get("detail", ""))
+                         for c in data.get("checks") or []),
+            timings=data.get("timings") or {},
+            details={key: value for key, value in data.items() if key not in fields},
+        )
+
+
 # --- installed distributions (probes/requirements reads them; diagnose rules use them) ---------
 
 
@@ -108,6 +237,31 @@ class Installed(NamedTuple):
     version: str
     requires: tuple  # tuple[str, ...]: raw Requires-Dist strings
     requires_python: str | None
+    extras: tuple = ()  # tuple[str, ...]: Provides-Extra, as written (an egg-info's requires.txt sections)
+
+
+# --- the interpreter (probes/python_env reads it; diagnose rules use it) ---------------------
+
+
+class PythonFacts(NamedTuple):
+    executable: str
+    version: str
+    implementation: str
+    prefix: str
+    kind: str  # "venv", "conda", "system"
+    env_name: str | None  # the venv or conda env's directory name
+    pip_version: str | None  # None when pip is not installed in the environment
+
+    def to_dict(self) -> dict:
+        return {
+            "executable": self.executable,
+            "version": self.version,
+            "implementation": self.implementation,
+            "prefix": self.prefix,
+            "kind": self.kind,
+            "env_name": self.env_name,
+            "pip": self.pip_version,
+        }
 
 
 # --- the machine (probes/system reads it; diagnose rules use it) ------------------------------
@@ -164,3 +318,33 @@ def gib(value: int | None) -> str:
         return "?"
     amount = value / 2**30
     return f"{amount:.0f} GiB" if amount >= 10 else f"{amount:.1f} GiB"
+
+
+# What `envcheck verify` says of one requirement.
+PASS = "pass"  # it holds
+FAIL = "fail"  # it does not: detail says why, fix says what to run
+SKIP = "skip"  # its environment marker is false for the target interpreter, so it does not apply here
+NOT_CHECKED = "not-checked"  # envcheck cannot check it offline (a URL, a VCS link, a local path, -e): detail says why
+
+
+class Outcome(NamedTuple):
+    requirement: str  # as the user wrote it: "python >=3.10", "package numpy>=1.26", "tensorflow[and-cuda]>=2.16"
+    status: str  # PASS / FAIL / SKIP / NOT_CHECKED
+    detail: str  # what was found, or what is wrong (with the numbers)
+    fix: str | None = None  # the one command that fixes a FAIL
+    source: str | None = None  # FILE:LINE the requirement came from (requirement files)
+    seconds: float = 0.0
+
+    @property
+    def title(self) -> str:
+        """The requirement as a user finds it again: `FILE:LINE requirement` when it came from a file."""
+        return f"{self.source} {self.requirement}" if self.source else self.requirement
+
+    @property
+    def passed(self) -> bool | None:
+        """True for PASS and SKIP, False for FAIL, None when it was not checked."""
+        return None if self.status == NOT_CHECKED else self.status != FAIL
+
+    def to_dict(self) -> dict:
+        return {"requirement": self.requirement, "status": self.status, "passed": self.passed, "detail": self.detail,
+                "fix": self.fix, "source": self.source, "seconds": round(self.seconds, 3)}

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
+from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
@@ -31,8 +33,6 @@ SCHEMA_KEYS: dict[str, dict[str, tuple]] = {
     "system": {"min_ram_gib": _NUMBER, "min_free_disk_gib": _NUMBER},
     "smoke": {"required": (bool,), "device": (str,), "backend": (str,)},
 }
-SMOKE_DEVICES = ("auto", "cpu", "gpu")
-SMOKE_BACKENDS = ("tensorflow", "numpy")
 
 
 class ProfileError(UsageError):
@@ -120,7 +120,8 @@ def parse(text: str, path: str = "<profile>") -> Profile:
     packages = {}
     for name, spec in data.get("packages", {}).items():
         if not isinstance(spec, str):
-            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" (or \"\" for any version), not {spec!r}")
+            fail("packages", name, f"[packages] {name} must be a specifier string such as \">=2.16\" "
+                 f"(or \"\" for any version), not {spec!r}")
         try:
             Requirement(f"{name}{spec}")
             SpecifierSet(spec)
@@ -132,16 +133,19 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         try:
             Version(str(gpu["min_compute_capability"]))
         except InvalidVersion:
-            fail("gpu", "min_compute_capability", f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
+            fail("gpu", "min_compute_capability",
+                 f"[gpu] min_compute_capability {gpu['min_compute_capability']!r} is not a version such as \"7.0\"")
     for table in ("gpu", "system"):
         for key, value in data.get(table, {}).items():
-            if key.startswith("min_") and isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0:
+            negative = isinstance(value, _NUMBER) and not isinstance(value, bool) and value < 0
+            if key.startswith("min_") and negative:
                 fail(table, key, f"[{table}] {key} must not be negative")
     smoke = dict(data.get("smoke", {}))
     if smoke.get("device", "auto") not in SMOKE_DEVICES:
         fail("smoke", "device", f"[smoke] device must be one of {', '.join(SMOKE_DEVICES)}, not {smoke['device']!r}")
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
-        fail("smoke", "backend", f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+        fail("smoke", "backend",
+             f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
     name = data.get("profile", {}).get("name") or Path(path).stem
     return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke)
 

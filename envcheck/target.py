@@ -82,14 +82,20 @@ def resolve(spec: str | None) -> TargetPython:
     return ask(executable)
 
 
+def of(python: TargetPython | str | None) -> TargetPython:
+    """What a library caller has (a TargetPython, an interpreter's path or venv, None for this one) as a
+    TargetPython; UsageError when a path is not a working Python."""
+    return python if isinstance(python, TargetPython) else resolve(None if python is None else str(python))
+
+
 def find_executable(spec: str) -> str:
     """Turn --python's value into an executable path, or raise UsageError saying why not."""
     if not spec.strip():
         raise UsageError("--python needs a path to a Python interpreter")
     if os.sep not in spec and not os.path.exists(spec):
-        import shutil  # ~5 ms: only for a bare name that must be looked up on PATH
+        from envcheck import runner  # its which(): shutil's costs ~5 ms of imports
 
-        found = shutil.which(spec)
+        found = runner.which(spec)
         if not found:
             raise UsageError(f"--python {spec}: no such interpreter on PATH")
         return found

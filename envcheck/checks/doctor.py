@@ -1,10 +1,15 @@
 """envcheck doctor's engine: every area at once, each isolated, one result.
 
 An *area* (Python, Packages, NumPy, TensorFlow, GPU, Smoke training, System) is a function
-`area(gather) -> Area`. Areas run concurrently in daemon threads; the slow work in them (importing
-TensorFlow, training) runs in child processes with their own timeouts. What areas need in common
-(the package scan, check-cuda's report) comes from `Gather`, which computes each source once, on
-first demand, and hands the same value (or the same failure) to every area that asks.
+`area(gather) -> Area`. Areas run concurrently; the slow work in them (importing TensorFlow,
+training) runs in child processes with their own timeouts. What areas need in common (the package
+scan, check-cuda's report) comes from `Gather`, which computes each source once, on first demand,
+and hands the same value (or the same failure) to every area that asks.
+
+Each area's answer and each shared source is a `concurrent.futures.Future`, and the deadline is
+`concurrent.futures.wait`. The areas run in daemon threads of their own rather than in a
+ThreadPoolExecutor: the executor's workers are joined when the interpreter exits, so one area stuck
+in Python code would keep `envcheck doctor` alive after it has printed its answer.
 
 Isolation: an area that raises becomes a named ✗ (AREA_FAILED) with the error in one line; one that
 has not answered by its deadline becomes a named ✗ (AREA_TIMED_OUT) and is left behind (its thread
@@ -15,27 +20,27 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from concurrent.futures import Future, wait
+from typing import Any, Callable, NamedTuple
 
-from envcheck import runner
+from envcheck import data, runner, target
 from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
 from envcheck.diagnose import doctor as rules
-from envcheck.model import ERROR, WARNING, Area, Finding  # noqa: F401 (Area lives in the model; re-exported)
-from envcheck.probes import packages, python_env, requirements, system, tf_builds
+from envcheck.model import ERROR, Area, DoctorReport, Finding  # noqa: F401 (Area lives in the model; re-exported)
+from envcheck.probes import packages, python_env, requirements, system
 from envcheck.target import TargetPython
 
-SCHEMA = "envcheck.doctor/1"
+SCHEMA = DoctorReport.SCHEMA
+DoctorResult = DoctorReport  # the name the README and callers used before the typed reports
 # Long enough for check-cuda's TensorFlow import (90 s) and a smoke run (120 s) to hit their own
 # timeouts first, so their findings name what hung rather than this catch-all.
 AREA_TIMEOUT = 150.0
 
 
-@dataclass(frozen=True)
-class AreaSpec:
+class AreaSpec(NamedTuple):
     key: str
     title: str
-    run: Callable[["Gather"], Area]
+    run: Callable[[Gather], Area]
 
 
 class SourceFailed(Exception):
@@ -48,7 +53,8 @@ class SourceFailed(Exception):
 
 
 class Gather:
-    """Shared, lazily computed facts: each provider runs once, in the first thread that asks."""
+    """Shared, lazily computed facts: each provider runs once, in the first thread that asks; the
+    others wait on the same Future."""
 
     def __init__(self, python: TargetPython, providers: dict[str, Callable[[Gather], Any]],
                  options: dict | None = None):
@@ -56,106 +62,78 @@ class Gather:
         self.options = dict(options or {})
         self._providers = providers
         self._lock = threading.Lock()
-        self._entries: dict[str, dict] = {}
+        self._futures: dict[str, Future] = {}
 
     def get(self, name: str) -> Any:
         with self._lock:
-            entry = self._entries.get(name)
-            owner = entry is None
+            future = self._futures.get(name)
+            owner = future is None
             if owner:
-                entry = self._entries[name] = {"done": threading.Event(), "value": None, "error": None}
+                future = self._futures[name] = Future()
         if owner:
             try:
-                entry["value"] = self._providers[name](self)
+                future.set_result(self._providers[name](self))
             except Exception as error:  # kept and re-raised, named, to every area that needs this source
-                entry["error"] = error
-            finally:
-                entry["done"].set()
-        else:
-            entry["done"].wait()
-        if entry["error"] is not None:
-            raise SourceFailed(name, entry["error"])
-        return entry["value"]
+                future.set_exception(error)
+        try:
+            return future.result()
+        except Exception as error:
+            raise SourceFailed(name, error) from None
 
     def values(self) -> dict[str, Any]:
         """Every source computed so far (for report): name -> value, failures left out."""
         with self._lock:
-            items = list(self._entries.items())
-        return {name: e["value"] for name, e in items if e["done"].is_set() and e["error"] is None}
-
-
-@dataclass
-class DoctorResult:
-    python: TargetPython
-    areas: list[Area]
-    seconds: float
-    gather: Gather | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for area in self.areas for f in area.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for area in self.areas for f in area.findings if f.severity == WARNING)
-
-    def exit_code(self, strict: bool = False) -> int:
-        return 1 if self.errors or (strict and self.warnings) else 0
-
-    def to_dict(self) -> dict:
-        return {
-            "schema": SCHEMA,
-            "python": self.python.to_dict(),
-            "areas": [area.to_dict() for area in self.areas],
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "seconds": round(self.seconds, 3),
-        }
+            items = list(self._futures.items())
+        return {name: f.result() for name, f in items if f.done() and f.exception() is None}
 
 
 def run(
-    python: TargetPython,
+    python: TargetPython | str | None,
     specs: list[AreaSpec] | None = None,
     providers: dict[str, Callable[[Gather], Any]] | None = None,
     options: dict | None = None,
     area_timeout: float = AREA_TIMEOUT,
     on_event: Callable[[str, str, Area | None], None] | None = None,
-) -> DoctorResult:
-    """Run every area concurrently and wait at most `area_timeout` seconds for each.
+) -> DoctorReport:
+    """Run every area concurrently and wait at most `area_timeout` seconds for them.
 
+    `python` is a TargetPython, or what a user has: an interpreter's path, a venv, or None for this one.
     `on_event(key, "start" | "done", area)` is called from worker threads (for a live display).
     """
+    python = target.of(python)
     specs = AREAS if specs is None else specs
     providers = PROVIDERS if providers is None else providers
     gather = Gather(python, providers, options)
     started = time.monotonic()
-    results: dict[str, Area] = {}
-    threads = []
-    for spec in specs:
-        thread = threading.Thread(target=_run_area, args=(spec, gather, results, on_event), daemon=True,
-                                  name=f"doctor-{spec.key}")
-        thread.start()
-        threads.append((spec, thread))
-    deadline = started + area_timeout
+    futures = [(spec, _start(spec, gather, on_event)) for spec in specs]
+    wait([future for _, future in futures], timeout=area_timeout)
     areas = []
-    for spec, thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-        area = results.get(spec.key)
-        if area is None:  # still running at the deadline: named, and left behind
-            area = _broken_area(
-                spec, "AREA_TIMED_OUT", f"did not finish within {area_timeout:g} s",
+    for spec, future in futures:
+        if future.done():
+            area = future.result()
+        else:  # still running at the deadline: named, and left behind
+            area = _broken_area(spec, f"did not finish within {area_timeout:g} s", Finding(
+                "AREA_TIMED_OUT", ERROR,
                 f"The {spec.title} check did not finish within {area_timeout:g} s and was abandoned; "
                 "the other checks still report.",
                 f"Run the single check for this area to see where it hangs (e.g. `{_single_command(spec.key)}`).",
-            )
-            area = area._replace(seconds=time.monotonic() - started)
+            ))._replace(seconds=time.monotonic() - started)
             if on_event:
                 on_event(spec.key, "done", area)
         areas.append(area)
-    return DoctorResult(python, areas, time.monotonic() - started, gather)
+    return DoctorReport(python, tuple(areas), time.monotonic() - started, gather.values())
 
 
-def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
+def _start(spec: AreaSpec, gather: Gather, on_event) -> Future:
+    """Run one area in a daemon thread; its Future gets the Area (never an exception)."""
+    future: Future = Future()
+    thread = threading.Thread(target=lambda: future.set_result(_run_area(spec, gather, on_event)), daemon=True,
+                              name=f"doctor-{spec.key}")
+    thread.start()
+    return future
+
+
+def _run_area(spec: AreaSpec, gather: Gather, on_event) -> Area:
     if on_event:
         on_event(spec.key, "start", None)
     started = time.monotonic()
@@ -164,21 +142,21 @@ def _run_area(spec: AreaSpec, gather: Gather, results: dict, on_event) -> None:
     except Exception as error:  # isolation: one broken area is a named ✗, never the end of doctor
         shown = error.error if isinstance(error, SourceFailed) else error
         where = f" while reading {error.name}" if isinstance(error, SourceFailed) else ""
-        area = _broken_area(
-            spec, "AREA_FAILED", f"the check itself failed{where}",
+        area = _broken_area(spec, f"the check itself failed{where}", Finding(
+            "AREA_FAILED", ERROR,
             f"The {spec.title} check failed{where}: {type(shown).__name__}: {shown}",
             f"Run `{_single_command(spec.key)}` for details; "
             "if it is envcheck's fault, report it with `envcheck report`.",
-        )
+        ))
     area = area._replace(seconds=time.monotonic() - started)
-    results[spec.key] = area
     if on_event:
         on_event(spec.key, "done", area)
+    return area
 
 
-def _broken_area(spec: AreaSpec, code: str, summary: str, message: str, fix: str) -> Area:
+def _broken_area(spec: AreaSpec, summary: str, finding: Finding) -> Area:
     """An area that could not answer: a named error, so doctor still reports every other area."""
-    return Area(spec.key, spec.title, summary, [Finding(code, ERROR, message, fix)])
+    return Area(spec.key, spec.title, summary, [finding])
 
 
 def _single_command(key: str) -> str:
@@ -210,11 +188,14 @@ def _cuda(g: Gather) -> dict:
 
 def _tf_python_range(g: Gather):
     tf = rules.installed_tensorflow(g.get("installed"))
-    return tf_builds.python_range(tf.version if tf else None)
+    try:
+        return data.tensorflow_python_range(tf.version if tf else None)
+    except OSError:
+        return None  # the shipped table is missing: a fact we do not have, not an error
 
 
 def python_area(g: Gather) -> Area:
-    facts = python_env.read(g.python, g.get("scan")).to_dict()
+    facts = python_env.read(g.python, g.get("scan"))
     installed = g.get("installed")
     return rules.python_area(facts, rules.installed_tensorflow(installed), g.get("tf_python_range"))
 
@@ -267,7 +248,7 @@ def gpu_area(g: Gather) -> Area:
 
 def smoke_area(g: Gather) -> Area:
     backend = "tensorflow" if rules.installed_tensorflow(g.get("installed")) else "numpy"
-    report = smoke.check(g.python, backend=backend, timeout=g.options.get("smoke_timeout", 120.0))
+    report = smoke.run(g.python, backend=backend, timeout=g.options.get("smoke_timeout", 120.0))
     return rules.smoke_area(report)
 
 

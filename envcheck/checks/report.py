@@ -5,7 +5,8 @@ as JSON, markdown (for a GitHub issue or a course forum: long parts in collapsed
 Redaction happens on the data before any renderer sees it, so no format can leak what another one hides:
 
 - only environment variables on an allow-list appear, and none whose name says it holds a secret;
-- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or pip.conf), and query
+- credentials inside URLs (pip's index settings, from PIP_INDEX_URL or the configuration files pip
+  names in `pip config debug`), and query
   parameters named like a token, key or password, become `***`;
 - well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
 - the home directory becomes `~`, the user name `<user>` and the host name `<host>`.
@@ -13,11 +14,10 @@ Redaction happens on the data before any renderer sees it, so no format can leak
 
 from __future__ import annotations
 
-import configparser
 import os
 import platform
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SCHEMA = "envcheck.report/1"
 
@@ -34,11 +34,9 @@ _TOKENS = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{16,}"
     r"|xox[abprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_\-]{16,})"
 )
-PIP_INDEX_KEYS = ("index-url", "extra-index-url", "find-links", "trusted-host")
 
 
-@dataclass(frozen=True)
-class Redactor:
+class Redactor(NamedTuple):
     homes: tuple[str, ...]  # $HOME and the account's home from the password database
     users: tuple[str, ...]  # $USER / $LOGNAME and the account's name
     hosts: tuple[str, ...]
@@ -97,52 +95,14 @@ def allowed_environment(environ) -> dict[str, str]:
     }
 
 
-def pip_config_files(environ, prefix: str) -> list[str]:
-    """Where pip reads its configuration on Linux/macOS (pip's `pip config debug` order)."""
-    home = environ.get("HOME") or os.path.expanduser("~")
-    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    files = ["/etc/xdg/pip/pip.conf", "/etc/pip.conf", os.path.join(home, ".pip", "pip.conf"),
-             os.path.join(xdg, "pip", "pip.conf"), os.path.join(prefix, "pip.conf")]
-    if environ.get("PIP_CONFIG_FILE"):
-        files.append(environ["PIP_CONFIG_FILE"])
-    return files
-
-
-def pip_index_settings(environ, prefix: str) -> list[dict]:
-    """pip's index settings (index-url, extra-index-url, ...) from config files and PIP_* variables.
-
-    Values are returned raw: the Redactor removes credentials from them with everything else.
-    """
-    settings = []
-    for path in pip_config_files(environ, prefix):
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            if not parser.read(path, encoding="utf-8"):
-                continue
-        except (configparser.Error, UnicodeDecodeError) as error:
-            settings.append({"source": path, "key": "-", "value": f"unreadable: {type(error).__name__}"})
-            continue
-        for section in parser.sections():
-            for key in PIP_INDEX_KEYS:
-                if parser.has_option(section, key):
-                    value = " ".join(parser.get(section, key).split())
-                    settings.append({"source": f"{path} [{section}]", "key": key, "value": value})
-    for key in PIP_INDEX_KEYS:
-        name = "PIP_" + key.upper().replace("-", "_")
-        if environ.get(name):
-            settings.append({"source": f"${name}", "key": key, "value": environ[name]})
-    return settings
-
-
 def build(result, environ=None, redactor: Redactor | None = None) -> dict:
     """The report as a redacted dict: doctor's result, the installed packages, environment, pip settings."""
     from envcheck import __version__  # the report names the envcheck that wrote it
-    from envcheck.probes import packages
+    from envcheck.probes import packages, pip_config  # what the report adds to doctor's answer
 
     environ = dict(os.environ if environ is None else environ)
     redactor = redactor or Redactor.for_this_machine(environ)
-    values = result.gather.values() if result.gather else {}
-    installed = values.get("installed")
+    installed = result.sources.get("installed")
     if installed is None:  # doctor did not get that far (or an area was injected): read it now
         from envcheck.probes import requirements
 
@@ -160,6 +120,6 @@ def build(result, environ=None, redactor: Redactor | None = None) -> dict:
         "doctor": result.to_dict(),
         "packages": rows,
         "environment": allowed_environment(environ),
-        "pip_index": pip_index_settings(environ, result.python.prefix),
+        "pip_index": pip_config.index_settings(result.python.executable, result.python.prefix, environ),
     }
     return redactor.data(report)

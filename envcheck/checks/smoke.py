@@ -19,22 +19,25 @@ import threading
 import time
 from typing import Callable
 
-from envcheck import runner
-from envcheck.diagnose.smoke import TASK_NAMES, failed_names, summary  # noqa: F401 (re-exported)
+from envcheck import runner, target
+from envcheck.diagnose.smoke import (  # noqa: F401 (the choices and words live there; re-exported)
+    ACTIVATIONS,
+    BACKENDS,
+    DEFAULT_LR,
+    DEFAULT_STEPS,
+    DEVICES,
+    TASK_NAMES,
+    TASKS,
+    failed_names,
+    summary,
+)
 from envcheck.errors import UsageError
-from envcheck.model import pip_install
+from envcheck.model import SmokeCheck, SmokeReport, pip_install
 from envcheck.target import TargetPython
 
-SCHEMA = "envcheck.smoke-train/1"
+SCHEMA = SmokeReport.SCHEMA
 SCRIPT = "smoke_net.py"
 
-# The choices smoke_net.py accepts (it is standalone and cannot import these; a test keeps them equal).
-BACKENDS = ("tensorflow", "numpy")
-TASKS = ("xor", "circles")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
-DEVICES = ("auto", "cpu", "gpu")
-DEFAULT_STEPS = 300
-DEFAULT_LR = 0.05
 LIMITS = {"hidden": (1, 1024), "depth": (1, 64), "steps": (1, 1_000_000)}
 
 
@@ -63,23 +66,30 @@ def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str 
 def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",
           hidden: int = 8, depth: int = 1, steps: int | None = None, lr: float | None = None, seed: int = 0,
           device: str = "auto", timeout: float = 120.0) -> dict:
-    """Train the smoke network in `python` and return the `envcheck.smoke-train/1` dict.
+    """Train the smoke network in `python` and return the `envcheck.smoke-train/1` dict (`run()` returns
+    the same as a SmokeReport). `python` may also be an interpreter's path, a venv, or None for this one.
 
     Never raises for anything the environment does (missing TensorFlow, a crash, a hang): those
     come back as `passed: False` with `failure` in words. Raises UsageError for bad argument values.
     """
-    return check_with_progress(python, None, backend=backend, task=task, activation=activation,
-                               hidden=hidden, depth=depth, steps=steps, lr=lr, seed=seed, device=device,
-                               timeout=timeout)
+    return run(python, backend=backend, task=task, activation=activation, hidden=hidden, depth=depth, steps=steps,
+               lr=lr, seed=seed, device=device, timeout=timeout).to_dict()
 
 
-def check_with_progress(python: TargetPython, on_progress: Callable[[str], None] | None, **options) -> dict:
-    """check(), calling on_progress(line) for each progress line the child writes while it runs.
+def run(python: TargetPython | str | None, **options) -> SmokeReport:
+    """check()'s answer as a typed SmokeReport (what doctor and the renderers use)."""
+    return check_with_progress(python, None, **options)
+
+
+def check_with_progress(python: TargetPython | str | None, on_progress: Callable[[str], None] | None,
+                        **options) -> SmokeReport:
+    """run(), calling on_progress(line) for each progress line the child writes while it runs.
 
     Lines: `import tensorflow`, `train N`, `step K N LOSS`. The child writes them to a file this
     side watches, so its stdout stays one JSON answer and the runner stays the only subprocess helper.
     """
     validate(**options)
+    python = target.of(python)
     timeout = float(options.pop("timeout", 120.0))
     args = _child_args(options)
     handle, progress_path = tempfile.mkstemp(prefix="envcheck-smoke-", suffix=".progress")
@@ -168,23 +178,16 @@ _FIXES = {
 
 
 def interpret(result: runner.TargetResult, python: TargetPython, options: dict, timeout: float,
-              wall: float, phase: str | None = None) -> dict:
-    """The child's answer (or its absence) as the `envcheck.smoke-train/1` dict. Pure."""
-    backend = options.get("backend", "tensorflow")
-    out: dict = {
-        "schema": SCHEMA,
-        "passed": False,
-        "failure": None,
-        "fix": None,
-        "backend": backend,
+              wall: float, phase: str | None = None) -> SmokeReport:
+    """The child's answer (or its absence) as a SmokeReport. Pure."""
+    typed = {
+        "backend": options.get("backend", "tensorflow"),
         "task": options.get("task", "xor"),
         "activation": options.get("activation", "relu"),
         "device_requested": options.get("device", "auto"),
         "device": None,
         "python": python.to_dict(),
         "versions": {},
-        "checks": [],
-        "timings": {},
     }
     data = result.data
     if data is None:
@@ -203,35 +206,37 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
         else:
             failure = f"the training child failed {_phase_words(phase)}: {result.problem}"
             fix = None
-        out.update(failure=failure, fix=fix)
-        out["checks"] = [{"name": "run", "passed": False, "detail": failure}]
         stderr = runner.last_line(command.stderr)
-        if stderr:
-            out["stderr_last_line"] = stderr
-        out["timings"] = {"wall_s": round(wall, 4)}
-        return out
+        return SmokeReport(passed=False, failure=failure, fix=fix, checks=(SmokeCheck("run", False, failure),),
+                           timings={"wall_s": round(wall, 4)},
+                           details={"stderr_last_line": stderr} if stderr else {}, **typed)
 
+    details = {}
     for key, value in data.items():
-        if key not in ("passed", "error", "missing"):
-            out[key] = value
-    out["timings"] = dict(data.get("timings") or {}, wall_s=round(wall, 4))
-    checks = list(data.get("checks") or [])
+        if key in ("passed", "error", "missing", "checks", "timings"):
+            continue
+        if key in typed:
+            typed[key] = value
+        else:
+            details[key] = value
+    timings = dict(data.get("timings") or {}, wall_s=round(wall, 4))
+    checks = [SmokeCheck(c.get("name"), bool(c.get("passed")), c.get("detail")) for c in data.get("checks") or []]
+    failure = fix = None
     missing = data.get("missing")
     if missing == "tensorflow":
-        out["failure"] = f"TensorFlow is not installed for {python.executable}"
-        out["fix"] = (f"install it with: {pip_install(python.executable, 'tensorflow')} "
-                      "(or use --backend numpy to check NumPy alone)")
+        failure = f"TensorFlow is not installed for {python.executable}"
+        fix = (f"install it with: {pip_install(python.executable, 'tensorflow')} "
+               "(or use --backend numpy to check NumPy alone)")
     elif missing == "numpy":
-        out["failure"] = f"NumPy is not installed for {python.executable}"
-        out["fix"] = f"install it with: {pip_install(python.executable, 'numpy')}"
+        failure = f"NumPy is not installed for {python.executable}"
+        fix = f"install it with: {pip_install(python.executable, 'numpy')}"
     elif data.get("error"):
-        out["failure"] = f"the training child failed {_phase_words(phase)}: {data['error']}"
-        checks.append({"name": "run", "passed": False, "detail": out["failure"]})
-    out["checks"] = checks
-    failed = [c for c in checks if not c.get("passed")]
-    if failed and out["failure"] is None:
-        out["failure"] = "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
-        out["fix"] = next((_FIXES[c["name"]] for c in failed if c["name"] in _FIXES), None)
-    out["passed"] = bool(checks) and not failed and out["failure"] is None
-    return out
-
+        failure = f"the training child failed {_phase_words(phase)}: {data['error']}"
+        checks.append(SmokeCheck("run", False, failure))
+    failed = [c for c in checks if not c.passed]
+    if failed and failure is None:
+        failure = "; ".join(f"{c.name}: {c.detail}" for c in failed)
+        fix = next((_FIXES[c.name] for c in failed if c.name in _FIXES), None)
+    passed = bool(checks) and not failed and failure is None
+    return SmokeReport(passed=passed, failure=failure, fix=fix, checks=tuple(checks), timings=timings,
+                       details=details, **typed)

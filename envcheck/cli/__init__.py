@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "verify": (
         "envcheck.cli.verify",
-        "check this environment against a course's or CI's requirement profile (TOML)",
+        "check this environment against a requirement profile (TOML), a requirements.txt or a pyproject.toml",
     ),
     "summarize": (
         "envcheck.cli.summarize",

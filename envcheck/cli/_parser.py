@@ -175,11 +175,13 @@ def add_python_option(parser) -> None:
     )
 
 
-def add_format_option(parser, formats: tuple[str, ...] = ("text", "json")) -> None:
+def add_format_option(parser, formats: tuple[str, ...] = ("text", "json"), default: str | None = None) -> None:
+    """--format; without `default` the output follows where it goes (a table on a terminal, plain lines piped)."""
     parser.add_argument(
         "--format",
         choices=formats,
-        help="output format (default: a table on a terminal, plain text lines when piped)",
+        help=f"output format (default: {default}, on a terminal too)" if default else
+        "output format (default: a table on a terminal, plain text lines when piped)",
     )
 
 

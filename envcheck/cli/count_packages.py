@@ -1,6 +1,7 @@
 """count-packages: how many distributions are installed, as `pip list` counts them.
 
-Prints one integer. Reads directory listings only: no METADATA, no importlib.metadata.
+Prints one integer. Counts from directory names alone (no importlib.metadata); a METADATA file is
+opened only when a directory name carries no project name.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""envcheck doctor: every check at once — Python, packages, NumPy, TensorFlow, GPU, smoke training,
-system — one summary with a fix beneath each problem, and one exit code.
+"""envcheck doctor: every check at once, one summary with a fix beneath each problem, one exit code.
+
+The checks: Python, packages, NumPy, TensorFlow, GPU, smoke training and the system, concurrently.
 
 Exit 0 when nothing is an error (warnings allowed, e.g. no GPU); 1 otherwise, or with --strict when
 anything is a warning. Each check is isolated: one that crashes, hangs or raises is a named ✗.

@@ -12,10 +12,12 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 
+DEFAULT_FORMAT = "markdown"  # a report is a document: the same on a terminal as in a file
+
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     add_python_option(parser)
-    add_format_option(parser, ("markdown", "json", "text"))
+    add_format_option(parser, ("markdown", "json", "text"), default=DEFAULT_FORMAT)
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--from", dest="source", metavar="JSON",
                         help="render a report saved with --format json (e.g. a student's) "
@@ -25,7 +27,7 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from envcheck.render import report as render_report  # the renderer in use, imported when it runs
 
-    fmt = args.format or "markdown"
+    fmt = args.format or DEFAULT_FORMAT
     if args.source:
         data = _load(args.source)
     else:

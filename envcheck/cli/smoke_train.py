@@ -74,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
     if fmt == render.RICH:
         result = _with_progress_bar(python, options)
     else:
-        result = smoke.check(python, **options)
+        result = smoke.run(python, **options)
 
     if fmt == "json":
-        render.write_json(result)
+        render.write_json(result.to_dict())
     elif fmt == render.RICH:
         from envcheck.render.smoke import rich_view  # terminal only: rich
 
@@ -86,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
         from envcheck.render.smoke import text_lines  # the plain renderer for a pipe
 
         render.write_lines(text_lines(result))
-    if result.get("fix") and fmt == "json":
-        render.say(args.prog, f"fix: {result['fix']}")  # the other formats print it with the result
-    return exitcodes.OK if result["passed"] else exitcodes.NOT_OK
+    if result.fix and fmt == "json":
+        render.say(args.prog, f"fix: {result.fix}")  # the other formats print it with the result
+    return exitcodes.OK if result.passed else exitcodes.NOT_OK
 
 
-def _with_progress_bar(python, options: dict) -> dict:
+def _with_progress_bar(python, options: dict):
     """Run the check with a rich progress bar on stderr, fed by the child's progress lines."""
     from envcheck.render.smoke import progress_bar  # terminal only: rich
 

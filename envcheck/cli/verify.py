@@ -1,8 +1,8 @@
-"""envcheck verify --profile FILE: check this environment against a course's or CI's requirements.
+"""envcheck verify --profile FILE / --requirements FILE: check this environment against what a course or CI asks.
 
-A pass/fail line per requirement with the fix for each failure. Exit 0 only when every requirement
-passes, 1 when one does not, 2 when the profile itself is wrong (file, line and what is wrong).
---profile takes a path or a shipped profile's name: cpu-course, gpu-course.
+A PASS / FAIL / SKIP / NOT CHECKED line per requirement with the fix for each failure. Exit 0 when no
+requirement fails, 1 when one does, 2 when a profile or requirement file is wrong (file, line and what is
+wrong) or neither is given. --profile takes a path or a shipped profile's name: cpu-course, gpu-course.
 """
 
 from __future__ import annotations
@@ -11,11 +11,31 @@ import argparse
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.errors import UsageError
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", required=True, metavar="FILE", help="a TOML requirement profile, or a shipped one: cpu-course, gpu-course")
-    parser.add_argument("--junit-xml", metavar="PATH", help="also write a JUnit XML report (one test case per requirement)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="a TOML requirement profile, or a shipped one: cpu-course, gpu-course"
+    )
+    parser.add_argument(
+        "--requirements",
+        "-r",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file in pip's format, or a pyproject.toml (repeatable; with or without --profile)",
+    )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also check this [project.optional-dependencies] group of the pyproject.toml (repeatable)",
+    )
+    parser.add_argument(
+        "--junit-xml", metavar="PATH", help="also write a JUnit XML report (one test case per requirement)"
+    )
     add_python_option(parser)
     add_format_option(parser)
 
@@ -24,43 +44,26 @@ def run(args: argparse.Namespace) -> int:
     from envcheck import profile as profiles  # imported when the command runs, not for --help
     from envcheck.checks import verify
 
-    profile = profiles.load(args.profile)  # ProfileError is a UsageError: one line, exit 2
-    python = target.resolve(args.python)
-    outcomes, seconds = verify.verify(python, profile)
+    if not args.profile and not args.requirements:
+        raise UsageError("give --profile FILE, --requirements FILE, or both")
+    profile = profiles.load(args.profile) if args.profile else None  # ProfileError is a UsageError: one line, exit 2
+    report = verify.verify(target.resolve(args.python), profile, args.requirements, args.extra)
     if args.junit_xml:
+        from envcheck.render.junit import junit_xml  # only the renderers in use
+
         with open(args.junit_xml, "wb") as stream:
-            stream.write(verify.junit_xml(profile, outcomes, seconds))
-    passed = sum(1 for o in outcomes if o.passed)
+            stream.write(junit_xml(report))
     fmt = render.output_format(args.format)
-    tally = f"{passed} of {len(outcomes)} requirements met ({profile.name})."
     if fmt == "json":
-        render.write_json({"schema": verify.SCHEMA, "profile": profile.name, "path": profile.path, "python": python.to_dict(),
-                           "passed": passed == len(outcomes), "requirements": [o.to_dict() for o in outcomes]})
+        render.write_json(report.to_dict())
     elif fmt == render.RICH:
-        render.console().print(_table(outcomes, profile, tally))
+        from envcheck.render.verify import table  # only the renderer in use
+
+        render.console().print(table(report))
     else:
-        width = max((len(o.requirement) for o in outcomes), default=0)
-        lines = []
-        for o in outcomes:
-            lines.append(f"{'PASS' if o.passed else 'FAIL'}  {o.requirement.ljust(width)}  {o.detail}")
-            if o.fix:
-                lines.append(f"      {' ' * width}  Fix: {o.fix}")
-        render.write_lines(lines + [tally])
+        from envcheck.render.verify import text  # only the renderer in use
+
+        render.write(text(report))
     if args.junit_xml:
         render.say(args.prog, f"wrote {args.junit_xml}")
-    return exitcodes.OK if passed == len(outcomes) else exitcodes.NOT_OK
-
-
-def _table(outcomes, profile, tally):
-    from rich.markup import escape  # terminal only
-    from rich.table import Table
-
-    table = Table(title=f"envcheck verify: {profile.name}", title_justify="left", caption=tally, caption_justify="left")
-    table.add_column("")
-    table.add_column("Requirement")
-    table.add_column("Found / fix", overflow="fold")
-    for o in outcomes:
-        mark = "[green]✓ pass[/]" if o.passed else "[bold red]✗ fail[/]"
-        text = escape(o.detail) + (f"\n[bold]Fix:[/] {escape(o.fix)}" if o.fix else "")
-        table.add_row(mark, escape(o.requirement), text)
-    return table
+    return exitcodes.OK if report.passed else exitcodes.NOT_OK

@@ -8,7 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from envcheck.diagnose import smoke as smoke_rules
-from envcheck.model import ERROR, INFO, WARNING, Area, Broken, Finding, Installed, SystemFacts, gib, pip_install
+from envcheck.model import (
+    ERROR,
+    INFO,
+    WARNING,
+    Area,
+    Broken,
+    Finding,
+    Installed,
+    PythonFacts,
+    SmokeReport,
+    SystemFacts,
+    gib,
+    pip_install,
+)
 
 TF_DISTRIBUTIONS = (
     "tensorflow",
@@ -26,16 +39,16 @@ def installed_tensorflow(installed: dict[str, Installed]) -> Installed | None:
     return next((installed[name] for name in TF_DISTRIBUTIONS if name in installed), None)
 
 
-def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, str | None] | None) -> Area:
-    """facts: PythonFacts.to_dict(); tf_python_range: (tf version row, specifier) from the build table."""
+def python_area(facts: PythonFacts, tf: Installed | None, tf_python_range: tuple[str, str | None] | None) -> Area:
+    """tf_python_range: (tf version row, specifier) from the build table."""
     from packaging.specifiers import SpecifierSet  # PEP 440, only when a range is there to check
 
-    version = facts["version"]
+    version = facts.version
     where = {
-        "venv": f"venv {facts['env_name']}",
-        "conda": f"conda env {facts['env_name']}",
+        "venv": f"venv {facts.env_name}",
+        "conda": f"conda env {facts.env_name}",
         "system": "not a virtual environment",
-    }[facts["kind"]]
+    }[facts.kind]
     findings = []
     fit = ""
     if (
@@ -72,16 +85,16 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
                     f"(or conda create -n tf python={_newest(spec)}).",
                 )
             )
-    if facts["pip"] is None:
+    if facts.pip_version is None:
         findings.append(
             Finding(
                 "PIP_MISSING",
                 WARNING,
                 "pip is not installed in this environment, so `pip install` will use another Python's pip.",
-                f"{facts['executable']} -m ensurepip --upgrade",
+                f"{facts.executable} -m ensurepip --upgrade",
             )
         )
-    if facts["kind"] == "system":
+    if facts.kind == "system":
         findings.append(
             Finding(
                 "NOT_A_VENV",
@@ -90,8 +103,8 @@ def python_area(facts: dict, tf: Installed | None, tf_python_range: tuple[str, s
                 "Create one: scripts/setup-venv.sh (or `python3 -m venv .venv`).",
             )
         )
-    pip = f"pip {facts['pip']}" if facts["pip"] else "no pip"
-    return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts)
+    pip = f"pip {facts.pip_version}" if facts.pip_version else "no pip"
+    return Area("python", "Python", f"{version} ({where}, {pip}){fit}", findings, facts.to_dict())
 
 
 def _span(spec: str | None) -> str:
@@ -298,49 +311,25 @@ def system_area(facts: SystemFacts) -> Area:
     return Area("system", "System", summary, findings, facts.to_dict())
 
 
-def smoke_area(report: dict) -> Area:
-    """smoke.check's report (envcheck.smoke-train/1)."""
-    keep = (
-        "backend",
-        "device",
-        "task",
-        "passed",
-        "failure",
-        "versions",
-        "timings",
-        "initial_loss",
-        "final_loss",
-        "accuracy",
-        "steps",
-    )
-    facts = {key: report[key] for key in keep if key in report}
-    facts["checks"] = [
-        f"{c.get('name')}: {'pass' if c.get('passed') else 'FAIL'} ({c.get('detail')})"
-        for c in report.get("checks") or []
-    ]
-    if report.get("passed"):
-        losses = (report.get("initial_loss"), report.get("final_loss"))
+def smoke_area(report: SmokeReport) -> Area:
+    """smoke-train's report."""
+    keep = ("backend", "device", "task", "passed", "failure", "versions", "timings",
+            "initial_loss", "final_loss", "accuracy", "steps")
+    data = report.to_dict()  # the facts doctor shows are JSON: the report's own JSON view, filtered
+    facts = {key: data[key] for key in keep if key in data}
+    facts["checks"] = [f"{c.name}: {'pass' if c.passed else 'FAIL'} ({c.detail})" for c in report.checks]
+    if report.passed:
+        losses = (report.initial_loss, report.final_loss)
         curve = f", loss {losses[0]:.3f} → {losses[1]:.3f}" if all(isinstance(x, (int, float)) for x in losses) else ""
-        return Area(
-            "smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.get('backend')}{curve}", [], facts
-        )
-    task = str(report.get("task") or "xor")
+        return Area("smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.backend}{curve}", [], facts)
+    task = str(report.task or "xor")
     task = task.upper() if task == "xor" else task
-    where = f"on {report.get('device') or '?'} with {report.get('backend')}"
-    failed = [c for c in report.get("checks") or [] if not c.get("passed")]
-    detail = (
-        report.get("failure") or "; ".join(f"{c.get('name')}: {c.get('detail')}" for c in failed) or "it did not pass"
-    )
-    fix = (
-        report.get("fix") or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
-    )
-    return Area(
-        "smoke",
-        "Smoke training",
-        f"{task} not learned {where}",
-        [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)],
-        facts,
-    )
+    where = f"on {report.device or '?'} with {report.backend}"
+    failed = [c for c in report.checks if not c.passed]
+    detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or "it did not pass"
+    fix = report.fix or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    return Area("smoke", "Smoke training", f"{task} not learned {where}",
+                [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 
 
 def findings_from(dicts) -> list[Finding]:

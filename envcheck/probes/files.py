@@ -34,7 +34,8 @@ def read_user_file(path: str, what: str, max_bytes: int = MAX_BYTES) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(
-                f"{what} {path}: not a regular file ({_kind(info.st_mode)}), so it cannot be read as input")
+                f"{what} {path}: not a regular file ({_kind(info.st_mode)}), so it cannot be read as input"
+            )
         if info.st_size > max_bytes:
             raise UsageError(f"{what} {path}: too large ({_size(info.st_size)}; at most {_size(max_bytes)})")
         chunks, total = [], 0

@@ -179,11 +179,12 @@ def _egg_link_target(egg_link: str, problems: list[str]) -> str | None:
         return None
 
 
-def read_metadata(info_path: str, problems: list[str] | None = None) -> dict[str, list[str]]:
+def read_metadata(info_path: str, problems: list[str] | None = None, parse=None) -> dict[str, list[str]]:
     """The METADATA (or PKG-INFO, or the .egg-info file itself) headers: lower-cased key -> every value.
 
-    Returns {} when there is nothing to read; undecodable bytes are read as Latin-1 and reported
-    in `problems` when it is given.
+    `parse` turns the text into headers: `parse_headers` (the default, on the fast paths) or
+    `email_headers` (the standard library's parser, for callers off them). Returns {} when there is
+    nothing to read; undecodable bytes are read as Latin-1 and reported in `problems` when it is given.
     """
     raw = None
     if os.path.isdir(info_path):
@@ -201,7 +202,7 @@ def read_metadata(info_path: str, problems: list[str] | None = None) -> dict[str
         if problems is not None:
             problems.append(f"{info_path}: METADATA is not UTF-8; read it as Latin-1")
         text = raw.decode("latin-1")
-    return parse_headers(text)
+    return (parse or parse_headers)(text)
 
 
 def first(headers: dict[str, list[str]], key: str) -> str | None:
@@ -221,22 +222,42 @@ def _read_start(path: str) -> bytes | None:
 def parse_headers(text: str) -> dict[str, list[str]]:
     """RFC 822 style METADATA headers, keys lower-cased, every value kept, folded lines joined.
 
-    Stops at the first blank line, where the body (the long description) starts.
+    Stops at the first blank line, where the body (the long description) starts. The fast paths'
+    copy of `email_headers`: importing `email.parser` costs more than list-tf-packages' whole answer;
+    tests/probes/test_probe_packages.py pins the two together with hypothesis.
     """
     headers: dict[str, list[str]] = {}
     last_key = None
-    for line in text.splitlines():
-        if not line.strip():
-            break
+    for line in _lines(text):
+        if not line:
+            break  # a line of spaces is a (blank) continuation, as email's parser reads it
         if line[0] in " \t":
-            if last_key:
-                headers[last_key][-1] += " " + line.strip()
+            if last_key and line.strip():
+                before = headers[last_key][-1]
+                headers[last_key][-1] = f"{before} {line.strip()}" if before else line.strip()
             continue
         key, sep, value = line.partition(":")
         if sep:
             last_key = key.strip().lower()
             headers.setdefault(last_key, []).append(value.strip())
     return headers
+
+
+def email_headers(text: str) -> dict[str, list[str]]:
+    """The same headers read by the standard library's `email.parser.HeaderParser` (what
+    importlib.metadata uses), folded values joined with one space. For callers off the fast paths."""
+    from email.parser import HeaderParser  # ~10 ms of email.* modules: never on the fast paths
+
+    headers: dict[str, list[str]] = {}
+    for key, value in HeaderParser().parsestr(text).items():
+        unfolded = " ".join(part.strip() for part in _lines(value) if part.strip())
+        headers.setdefault(key.strip().lower(), []).append(unfolded)
+    return headers
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as email's parser breaks them (\r\n, \r, \n), not str.splitlines' (which also breaks at \x85)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def describe(found: Found, problems: list[str]) -> Distribution:

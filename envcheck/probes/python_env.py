@@ -6,32 +6,10 @@ Reads the TargetPython (already asked once) and the package scan; no child proce
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from envcheck.model import PythonFacts  # noqa: F401 (the record lives in the model; re-exported)
 from envcheck.probes import packages
 from envcheck.target import TargetPython
-
-
-@dataclass(frozen=True)
-class PythonFacts:
-    executable: str
-    version: str
-    implementation: str
-    prefix: str
-    kind: str  # "venv", "conda", "system"
-    env_name: str | None  # the venv or conda env's directory name
-    pip_version: str | None  # None when pip is not installed in the environment
-
-    def to_dict(self) -> dict:
-        return {
-            "executable": self.executable,
-            "version": self.version,
-            "implementation": self.implementation,
-            "prefix": self.prefix,
-            "kind": self.kind,
-            "env_name": self.env_name,
-            "pip": self.pip_version,
-        }
 
 
 def environment_kind(python: TargetPython) -> str:

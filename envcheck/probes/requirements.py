@@ -22,17 +22,20 @@ def read_installed(scan: packages.Scan) -> dict[str, Installed]:
     """Read each scanned distribution's metadata (name, version, Requires-Dist, Requires-Python)."""
     result: dict[str, Installed] = {}
     for found in scan.found:
-        headers = packages.read_metadata(found.info_path)
+        headers = packages.read_metadata(found.info_path, parse=packages.email_headers)  # off the fast paths
         version = packages.normalize_version(found.dir_version or packages.first(headers, "version") or "")
         requires = tuple(headers.get("requires-dist", ()))
+        extras = tuple(headers.get("provides-extra", ()))
         if not requires and found.info_path.endswith(".egg-info"):
             requires = tuple(_egg_requires(found.info_path))
+            extras = tuple(dict.fromkeys(_egg_extras(requires)))
         result[found.canonical_name] = Installed(
             name=found.canonical_name,
             display_name=packages.first(headers, "name") or found.canonical_name,
             version=version,
             requires=requires,
             requires_python=packages.first(headers, "requires-python"),
+            extras=extras,
         )
     return result
 
@@ -58,6 +61,28 @@ def _egg_requires(info_path: str) -> list[str]:
             continue
         result.append(f"{line}; {marker}" if marker else line)
     return result
+
+
+def _egg_extras(requires) -> list[str]:
+    """The extras an egg-info declares: the `extra == "x"` its requires.txt sections became."""
+    return [line.split('extra == "', 1)[1].split('"', 1)[0] for line in requires if 'extra == "' in line]
+
+
+MARKER_TIMEOUT = 30.0
+
+
+def target_marker_environment(executable: str, timeout: float = MARKER_TIMEOUT) -> dict:
+    """The target interpreter's own PEP 508 marker environment, from probes/inside/marker_env.py in a child.
+
+    Raises RuntimeError, in words, when the interpreter cannot answer (crash, hang, no JSON): there is
+    no honest guess at another interpreter's platform markers.
+    """
+    from envcheck import runner  # subprocess machinery: only when a target is asked
+
+    answer = runner.run_target_script(executable, "marker_env.py", timeout=timeout)
+    if answer.data is None:
+        raise RuntimeError(f"{executable} could not report its environment markers: {answer.problem}")
+    return {**answer.data, "extra": ""}
 
 
 def marker_environment(python_version: tuple[int, ...] | None = None, sys_platform: str | None = None) -> dict:

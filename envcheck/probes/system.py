@@ -37,13 +37,34 @@ def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
 
 
 def parse_os_release(text: str) -> str | None:
-    """PRETTY_NAME (else NAME VERSION) from /etc/os-release text."""
+    """PRETTY_NAME (else NAME VERSION) from os-release text (a captured file; Python 3.9, whose
+    platform module has no freedesktop_os_release)."""
     values = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep:
             values[key.strip()] = value.strip().strip('"').strip("'")
-    return values.get("PRETTY_NAME") or " ".join(v for v in (values.get("NAME"), values.get("VERSION")) if v) or None
+    return os_release_name(values)
+
+
+def os_release_name(fields: dict) -> str | None:
+    """The name people know an OS by, from os-release fields: PRETTY_NAME, else NAME VERSION."""
+    return fields.get("PRETTY_NAME") or " ".join(v for v in (fields.get("NAME"), fields.get("VERSION")) if v) or None
+
+
+def read_os_release(root: str = "/") -> str | None:
+    """This OS's name from os-release: the standard library's `platform.freedesktop_os_release()` (3.10+;
+    /etc/os-release, then /usr/lib/os-release), or those files under `root`. None when there is none."""
+    if root == "/" and hasattr(platform, "freedesktop_os_release"):
+        try:
+            return os_release_name(platform.freedesktop_os_release())
+        except OSError:
+            return None
+    for name in ("etc/os-release", "usr/lib/os-release"):
+        text = read_text(os.path.join(root, name))
+        if text:
+            return parse_os_release(text)
+    return None
 
 
 def is_wsl(proc_version: str | None) -> bool:
@@ -81,8 +102,7 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_free = psutil.disk_usage(path).free if path else None
     except OSError:
         disk_free = None
-    os_release = read_text(os.path.join(root, "etc/os-release"))
-    os_name = parse_os_release(os_release) if os_release else None
+    os_name = read_os_release(root)
     if os_name is None:
         os_name = f"{platform.system()} {platform.release()}".strip() or None
     return SystemFacts(

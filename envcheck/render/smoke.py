@@ -7,25 +7,26 @@ from __future__ import annotations
 
 import math
 
-from envcheck.diagnose.smoke import TASK_NAMES, failed_names
+from envcheck.diagnose.smoke import TASK_NAMES
+from envcheck.model import SmokeReport
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-def title(result: dict) -> str:
-    layers = (result.get("network") or {}).get("layers")
-    backend = result.get("backend", "?")
-    versions = result.get("versions") or {}
+def title(result: SmokeReport) -> str:
+    layers = result.network.get("layers")
+    backend = result.backend
+    versions = result.versions
     if backend == "tensorflow":
         framework = f"TensorFlow {versions['tensorflow']}" if versions.get("tensorflow") else "TensorFlow"
     else:
         framework = f"NumPy {versions['numpy']}" if versions.get("numpy") else "NumPy"
-    where = f" on {result['device']}" if result.get("device") else ""
-    task = TASK_NAMES.get(result.get("task"), result.get("task", "?"))
+    where = f" on {result.device}" if result.device else ""
+    task = TASK_NAMES.get(result.task, result.task)
     if not layers:  # the child never got as far as building the network
         return f"{task} with {framework}{where}"
     shape = "-".join(str(n) for n in layers)
-    return f"a {shape} {result.get('activation', '?')} network on {task} with {framework}{where}"
+    return f"a {shape} {result.activation or '?'} network on {task} with {framework}{where}"
 
 
 def sparkline(curve: list, width: int = 40) -> str:
@@ -42,15 +43,15 @@ def sparkline(curve: list, width: int = 40) -> str:
     return "".join(SPARKS[min(len(SPARKS) - 1, int((v - low) / span * (len(SPARKS) - 1) + 0.5))] for v in logs)
 
 
-def loss_summary(result: dict) -> str | None:
-    initial, final = result.get("initial_loss"), result.get("final_loss")
+def loss_summary(result: SmokeReport) -> str | None:
+    initial, final = result.initial_loss, result.final_loss
     if initial is None and final is None:
         return None
-    return f"{_num(initial)} -> {_num(final)} over {result.get('steps', '?')} steps"
+    return f"{_num(initial)} -> {_num(final)} over {'?' if result.steps is None else result.steps} steps"
 
 
-def timing_summary(result: dict) -> str:
-    t = result.get("timings") or {}
+def timing_summary(result: SmokeReport) -> str:
+    t = result.timings
     parts = []
     for key, label in (("import_s", "import"), ("checks_s", "checks"), ("train_s", "train"), ("wall_s", "total")):
         if t.get(key) is not None:
@@ -64,52 +65,52 @@ def _num(value) -> str:
     return f"{value:.3f}" if value >= 0.01 else f"{value:.3g}"
 
 
-def text_lines(result: dict) -> list[str]:
+def text_lines(result: SmokeReport) -> list[str]:
     """Plain, stable lines for a pipe: one per check, then loss, time and the verdict."""
-    checks = result.get("checks") or []
-    width = max([len(c["name"]) for c in checks] + [len("result")])
-    lines = [f"{c['name'].ljust(width)}  {'ok' if c['passed'] else 'FAIL':4}  {c['detail']}" for c in checks]
+    checks = result.checks
+    width = max([len(c.name) for c in checks] + [len("result")])
+    lines = [f"{c.name.ljust(width)}  {'ok' if c.passed else 'FAIL':4}  {c.detail}" for c in checks]
     loss = loss_summary(result)
     if loss:
         lines.append(f"{'loss'.ljust(width)}  {loss}")
     timing = timing_summary(result)
     if timing:
         lines.append(f"{'time'.ljust(width)}  {timing}")
-    verdict = "ok" if result["passed"] else "FAIL"
-    failed = failed_names(result)
-    if result.get("fix"):
-        lines.append(f"{'fix'.ljust(width)}  {result['fix']}")
+    verdict = "ok" if result.passed else "FAIL"
+    failed = result.failed_names
+    if result.fix:
+        lines.append(f"{'fix'.ljust(width)}  {result.fix}")
     lines.append(f"{'result'.ljust(width)}  {verdict:4}  {title(result)}"
                  + (f" (failed: {', '.join(failed)})" if failed else ""))
     return lines
 
 
-def rich_view(result: dict):
+def rich_view(result: SmokeReport):
     """The same result for a terminal: the verdict, the loss sparkline, a table of checks (a rich Group)."""
     from rich.console import Group  # terminal only
     from rich.markup import escape
     from rich.table import Table
 
     parts: list = []
-    if result["passed"]:
+    if result.passed:
         parts.append(f"[bold green]✓[/] Learned: {escape(title(result))}")
     else:
-        failed = failed_names(result)
+        failed = result.failed_names
         parts.append(f"[bold red]✗[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
                      f"{escape(title(result))}")
-    spark = sparkline(result.get("loss_curve") or [])
+    spark = sparkline(result.loss_curve)
     if spark:
         parts.append(f"  loss [cyan]{spark}[/]  {escape(loss_summary(result) or '')}")
     table = Table(show_header=False, box=None, padding=(0, 1, 0, 2))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True, style="bold")
     table.add_column(overflow="fold")
-    for c in result.get("checks") or []:
-        mark = "[green]✓[/]" if c["passed"] else "[red]✗[/]"
-        table.add_row(mark, escape(c["name"]), escape(c["detail"]))
+    for c in result.checks:
+        mark = "[green]✓[/]" if c.passed else "[red]✗[/]"
+        table.add_row(mark, escape(c.name), escape(c.detail))
     parts.append(table)
-    if result.get("fix"):
-        parts.append(f"  [bold]Fix:[/] {escape(result['fix'])}")
+    if result.fix:
+        parts.append(f"  [bold]Fix:[/] {escape(result.fix)}")
     timing = timing_summary(result)
     if timing:
         parts.append(f"  [dim]{escape(timing)}[/]")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envcheck.probes import tf_builds
+from envcheck import data
 
 from helpers import ROOT
 
@@ -133,7 +133,7 @@ def test_conda_pins_agree_with_pyproject_and_the_tensorflow_build_table(name, tf
     tf = Requirement(next(p for p in pip if p.startswith("tensorflow")))
     assert tf.name + "".join(f"[{extra}]" for extra in sorted(tf.extras)) == tf_name
     version = str(tf.specifier).lstrip("=").rstrip(".*")  # ==2.21.* -> 2.21
-    row, python_range = tf_builds.python_range(version)
+    row, python_range = data.tensorflow_python_range(version)
     assert row == version, f"TensorFlow {version} is not in envcheck/data/tensorflow_builds.toml"
     assert SpecifierSet(python_range).contains(python + ".0"), (python, python_range)
     requires_python = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from envcheck.model import SmokeReport
+
 from helpers import assert_one_line_error, run_cli
 
 
@@ -40,7 +42,8 @@ def test_tensorflow_trains_xor_and_every_check_passes(tf_default):
     from envcheck.checks import smoke
 
     result, data = tf_default
-    assert smoke.summary(data).startswith("XOR learned in ") and smoke.summary(data).endswith(" on CPU:0")
+    report = SmokeReport.from_dict(data)
+    assert smoke.summary(report).startswith("XOR learned in ") and smoke.summary(report).endswith(" on CPU:0")
     assert result.returncode == 0, data
     assert data["schema"] == "envcheck.smoke-train/1"
     assert data["passed"] is True and data["failure"] is None
@@ -100,7 +103,7 @@ def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
     assert "check-cuda" in data["fix"]
     from envcheck.checks import smoke
 
-    assert smoke.summary(data) == data["failure"]
+    assert smoke.summary(SmokeReport.from_dict(data)) == data["failure"]
 
 
 def test_numpy_backend_piped_prints_plain_stable_lines():

@@ -71,15 +71,18 @@ def test_unmet_requirements_fail_with_a_fix_and_junit_has_one_case_each(tmp_path
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"PASS  python >={PY}")
-    assert any(line.startswith("FAIL  package tensorflow>=99") and "2.21.0 is installed, not >=99" in line for line in lines)
+    assert any(line.startswith("FAIL  package tensorflow>=99") and "2.21.0 is installed, not >=99" in line
+               for line in lines)
     assert any("-m pip install 'tensorflow>=99'" in line for line in lines)
     assert any(line.startswith("FAIL  package not-installed-anywhere>=1") for line in lines)
     assert any(line.startswith("FAIL  system RAM ≥ 100000 GiB") for line in lines)
     assert lines[-1] == "2 of 5 requirements met (ci)."
     suite = ET.parse(junit).getroot().find("testsuite")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [f"python >={PY}", "package tensorflow>=99", "package numpy",
-                                              "package not-installed-anywhere>=1", "system RAM ≥ 100000 GiB, free disk ≥ 0 GiB"]
+    assert [c.get("name") for c in cases] == [
+        f"python >={PY}", "package tensorflow>=99", "package numpy",
+        "package not-installed-anywhere>=1", "system RAM ≥ 100000 GiB, free disk ≥ 0 GiB",
+    ]
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert len(failed) == 3 and suite.get("failures") == "3"
     assert "Fix:" in cases[1].find("failure").text
@@ -87,12 +90,52 @@ def test_unmet_requirements_fail_with_a_fix_and_junit_has_one_case_each(tmp_path
 
 def test_all_met_is_exit_0_and_json(tmp_path):
     path = tmp_path / "ok.toml"
-    path.write_text(f'[python]\nversion = ">={PY}"\n[packages]\n"tensorflow[and-cuda]" = ">=2.16"\n')
+    path.write_text(f'[python]\nversion = ">={PY}"\n[packages]\ntensorflow = ">=2.16"\n')
     done = run_cli("verify", "--profile", str(path), "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["schema"] == "envcheck.verify/1" and data["passed"] is True
-    assert [r["requirement"] for r in data["requirements"]] == [f"python >={PY}", "package tensorflow[and-cuda]>=2.16"]
+    assert [r["requirement"] for r in data["requirements"]] == [f"python >={PY}", "package tensorflow>=2.16"]
+    assert [r["status"] for r in data["requirements"]] == ["pass", "pass"]
+
+
+def test_tensorflow_and_cuda_fails_without_the_cuda_wheels(tmp_path):
+    """Issue 15: `tensorflow[and-cuda]>=2.16` passed in a venv with TensorFlow 2.21 and none of the nvidia-*-cu12
+    wheels its and-cuda extra requires. The test venv is exactly that: real TF 2.21 metadata, no CUDA wheels."""
+    from importlib.metadata import distribution
+
+    requires = distribution("tensorflow").requires or []
+    cuda = sorted(r.split("<")[0].split(">")[0] for r in requires if 'extra == "and-cuda"' in r)
+    assert len(cuda) == 12 and all(name.startswith("nvidia-") for name in cuda)
+    if any(_installed(name) for name in cuda):
+        pytest.fail("the test venv has nvidia-*-cu12 wheels; this test needs TensorFlow without them")
+    path = tmp_path / "gpu.toml"
+    path.write_text('[packages]\n"tensorflow[and-cuda]" = ">=2.16"\n')
+    done = run_cli("verify", "--profile", str(path), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    (requirement,) = json.loads(done.stdout)["requirements"]
+    assert requirement["status"] == "fail" and requirement["requirement"] == "package tensorflow[and-cuda]>=2.16"
+    assert requirement["detail"].startswith(
+        "tensorflow 2.21.0 is installed, but not all it needs: missing 12 for tensorflow[and-cuda]: ")
+    for name in cuda:
+        assert name in requirement["detail"]
+    assert requirement["fix"] == f"{sys.executable} -m pip install 'tensorflow[and-cuda]>=2.16'"
+
+
+def _installed(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version(name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def test_neither_profile_nor_requirements_is_one_line_exit_2():
+    done = run_cli("verify")
+    assert_one_line_error(done, 2)
+    assert "--profile" in done.stderr and "--requirements" in done.stderr
 
 
 def test_required_gpu_on_a_machine_without_one_fails_with_check_cudas_fix(tmp_path):

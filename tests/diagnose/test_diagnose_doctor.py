@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from envcheck import data
 from envcheck.diagnose import doctor as rules
-from envcheck.model import Finding
+from envcheck.model import Finding, PythonFacts, SmokeReport
 from envcheck.probes.requirements import Broken, Installed
-from envcheck.probes.tf_builds import python_range
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
 NUMPY_2 = {"imported": True, "version": "2.1.3", "dot_ok": True,
            "blas": {"name": "scipy-openblas", "version": "0.3.27"}, "threadpools": None}
-PY_FACTS = {"executable": "/c/.venv/bin/python", "version": "3.14.0", "implementation": "cpython", "prefix": "/c/.venv",
-            "kind": "venv", "env_name": ".venv", "pip": "25.3"}
+PY_FACTS = PythonFacts(executable="/c/.venv/bin/python", version="3.14.0", implementation="cpython", prefix="/c/.venv",
+                       kind="venv", env_name=".venv", pip_version="25.3")
 
 
 def test_numpy_2_with_a_tensorflow_built_for_numpy_1_is_an_error_with_the_pin():
@@ -32,7 +32,7 @@ def test_the_same_conflict_is_not_counted_again_on_the_packages_line():
 
 
 def test_python_newer_than_any_tensorflow_release_is_an_error_before_installing():
-    row = python_range(None)  # TensorFlow not installed: what would the newest release support?
+    row = data.tensorflow_python_range(None)  # TensorFlow not installed: what would the newest release support?
     assert row is not None and row[0] == "2.21"
     area = rules.python_area(PY_FACTS, None, row)
     (finding,) = area.findings
@@ -41,7 +41,7 @@ def test_python_newer_than_any_tensorflow_release_is_an_error_before_installing(
 
 
 def test_python_in_range_names_the_range():
-    area = rules.python_area(dict(PY_FACTS, version="3.12.3"), None, ("2.21", ">=3.10,<3.14"))
+    area = rules.python_area(PY_FACTS._replace(version="3.12.3"), None, ("2.21", ">=3.10,<3.14"))
     assert area.status == "ok" and area.summary.endswith("supported by TensorFlow 2.21 (3.10–3.13)")
 
 
@@ -72,6 +72,7 @@ def test_gpu_errors_are_doctor_warnings_only_when_there_is_no_gpu():
 
 
 def test_smoke_failure_carries_smoke_trains_own_fix():
-    area = rules.smoke_area({"passed": False, "backend": "tensorflow", "device": "CPU:0", "task": "xor",
-                             "failure": "gradients are NaN", "fix": "pin tensorflow==2.21.0", "checks": []})
+    area = rules.smoke_area(SmokeReport.from_dict({
+        "passed": False, "backend": "tensorflow", "device": "CPU:0", "task": "xor",
+        "failure": "gradients are NaN", "fix": "pin tensorflow==2.21.0", "checks": []}))
     assert area.findings[0].message.endswith("gradients are NaN") and area.findings[0].fix == "pin tensorflow==2.21.0"

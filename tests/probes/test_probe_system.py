@@ -46,6 +46,16 @@ def test_os_release_pretty_name_and_wsl2_kernel():
     assert not system.is_wsl("Linux version 6.18.44-fc-v669 (builder@sandboxing)")
 
 
+def test_os_release_comes_from_the_standard_library_or_the_files_under_a_root(tmp_path, monkeypatch):
+    (tmp_path / "usr" / "lib").mkdir(parents=True)
+    (tmp_path / "usr" / "lib" / "os-release").write_text('NAME="Debian GNU/Linux"\nVERSION="12 (bookworm)"\n')
+    assert system.read_os_release(str(tmp_path)) == "Debian GNU/Linux 12 (bookworm)"  # /usr/lib: the fallback
+    assert system.read_os_release(str(tmp_path / "nothing")) is None
+    monkeypatch.setattr(system.platform, "freedesktop_os_release", lambda: {"PRETTY_NAME": "Fedora Linux 41"},
+                        raising=False)
+    assert system.read_os_release("/") == "Fedora Linux 41"
+
+
 def _facts(cpuinfo: str, ram: int = 16 * 2**30, disk: int = 50 * 2**30, machine: str = "x86_64") -> system.SystemFacts:
     model, count, flags = system.parse_cpuinfo(cpuinfo)
     return system.SystemFacts(system.Cpu(model, count, flags, machine), ram, ram, disk, "/env",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from envcheck.model import SmokeReport
+
 
 def test_sparkline_follows_the_loss_down_on_a_log_scale():
     from envcheck.render.smoke import sparkline
@@ -19,7 +21,7 @@ def test_a_crash_reads_as_plain_lines_with_the_fix():
               "failure": "the training child crashed (SIGILL: illegal instruction) while importing TensorFlow",
               "fix": "reinstall", "checks": [{"name": "run", "passed": False, "detail": "crashed (SIGILL)"}],
               "timings": {"wall_s": 0.5}}
-    assert text_lines(result) == [
+    assert text_lines(SmokeReport.from_dict(result)) == [
         "run     FAIL  crashed (SIGILL)",
         "time    total 0.50 s",
         "fix     reinstall",
