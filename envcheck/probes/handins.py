@@ -69,7 +69,8 @@ def read_file(path: str, name: str | None = None) -> Handin:
     try:
         data = files.read_user_file(path, "input")
     except UsageError as error:  # not a regular file, too large, unreadable: a named row, not the end
-        return Handin(name, path, None, str(error).split(": ", 1)[-1])
+        said, prefix = str(error), f"input {path}: "
+        return Handin(name, path, None, said[len(prefix):] if said.startswith(prefix) else said)
     documents = read_stream(data, path, name)
     if len(documents) == 1:
         return documents[0]

@@ -23,7 +23,7 @@ from helpers import assert_one_line_error, run_cli
 
 ray = pytest.importorskip("ray", reason="ray is installed by the test extra (envcheck[fleet])")
 
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}  # loopback, no reporting
 NODE = {"node_ip_address": "127.0.0.1", "num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
 HANG = textwrap.dedent(
     """\
