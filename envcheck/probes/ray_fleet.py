@@ -29,7 +29,7 @@ class NodeAnswer(NamedTuple):
 
     node_id: str
     ip: str | None
-    hostname: str | None  # from the node itself; None when it did not answer
+    hostname: str | None  # from the node itself, else as Ray registered it
     ray_gpus: float  # GPUs Ray schedules on this node (its "GPU" resource)
     accelerator: str | None  # Ray's accelerator_type label, e.g. "H100"
     status: str  # "answered", "failed" (envcheck did not print JSON), "no-answer"
@@ -149,6 +149,7 @@ def _answer(node: dict, ref, ray, timeout: float) -> NodeAnswer:
 def _node_answer(node: dict, status: str, hostname: str | None = None, **fields) -> NodeAnswer:
     resources = node.get("Resources") or {}
     accelerator = next((key.split(":", 1)[1] for key in resources if key.startswith("accelerator_type:")), None)
+    hostname = hostname or node.get("NodeManagerHostname")  # Ray's record when the node itself said nothing
     return NodeAnswer(node["NodeID"], node.get("NodeManagerAddress"), hostname, float(resources.get("GPU", 0)),
                       accelerator, status, **fields)
 

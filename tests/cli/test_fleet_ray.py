@@ -1,9 +1,9 @@
-"""envcheck fleet --ray against a real Ray cluster of three nodes started on this machine, loopback only.
+"""envcheck fleet --ray against a real Ray cluster of four nodes started on this machine, loopback only.
 
 Every node is a real raylet (ray.cluster_utils.Cluster) bound to 127.0.0.1 with one CPU and a small
 object store. Two nodes answer as GPU nodes (a stand-in nvidia-smi from the captured H200 host on
-their PATH; one with an older driver), and one node's envcheck hangs (a sitecustomize on that node's
-PYTHONPATH sleeps in any `python -m envcheck`): fleet must name it "no answer" and not wait for it.
+their PATH; one with an older driver); on the third envcheck hangs, and on the fourth Ray's own worker
+hangs as it starts, so the task never runs: fleet must name both "no answer" and wait for neither.
 """
 
 from __future__ import annotations
@@ -25,18 +25,25 @@ ray = pytest.importorskip("ray", reason="ray is installed by the test extra (env
 
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}  # loopback, no reporting
 NODE = {"node_ip_address": "127.0.0.1", "num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
+# On a node whose PYTHONPATH has this sitecustomize, FLEET_TEST_HANG=envcheck makes `python -m envcheck`
+# hang (the check never answers) and FLEET_TEST_HANG=worker makes Ray's worker hang as it starts (the
+# node's task never even runs). Each waits only while its parent lives, so nothing outlives the cluster.
 HANG = textwrap.dedent(
     """\
-    import sys, time
-    if "envcheck" in getattr(sys, "orig_argv", []):  # only envcheck's child, never Ray's own worker
-        time.sleep(600)
+    import os, sys, time
+    what, argv = os.environ.get("FLEET_TEST_HANG"), getattr(sys, "orig_argv", [])
+    if (what == "envcheck" and "envcheck" in argv) or (
+            what == "worker" and any(arg.endswith("default_worker.py") for arg in argv)):
+        parent = os.getppid()
+        while os.getppid() == parent:
+            time.sleep(0.5)
     """
 )
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A head and two worker nodes; yields (address, node kinds by node id)."""
+    """A head and three more nodes; yields (address, node kinds by node id)."""
     from ray.cluster_utils import Cluster
 
     root = tmp_path_factory.mktemp("fleet")
@@ -51,9 +58,11 @@ def cluster(tmp_path_factory):
     made = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False, "env_vars": env_580})
     try:
         second = made.add_node(**NODE, env_vars=env_570)
-        third = made.add_node(**NODE, env_vars={"PYTHONPATH": str(hang)})
+        third = made.add_node(**NODE, env_vars={"PYTHONPATH": str(hang), "FLEET_TEST_HANG": "envcheck"})
+        fourth = made.add_node(**NODE, env_vars={"PYTHONPATH": str(hang), "FLEET_TEST_HANG": "worker"})
         made.wait_for_nodes()
-        kinds = {made.head_node.node_id: "580", second.node_id: "570", third.node_id: "hang"}
+        kinds = {made.head_node.node_id: "580", second.node_id: "570", third.node_id: "hang",
+                 fourth.node_id: "wedged"}
         yield made.address, kinds
     finally:
         made.shutdown()
@@ -77,18 +86,19 @@ def test_fleet_runs_the_check_once_on_every_node_and_names_the_one_that_does_not
     assert result.returncode == 1, result.stderr  # one node did not answer
     assert seconds < 60  # the hung node was not waited for
     report = json.loads(result.stdout)
-    assert report["schema"] == "envcheck.summary/1" and report["total"] == 3
+    assert report["schema"] == "envcheck.summary/1" and report["total"] == 4
     by_kind = {kinds[host["node"]["node_id"]]: host for host in report["hosts"]}
-    assert set(by_kind) == {"580", "570", "hang"}
+    assert set(by_kind) == {"580", "570", "hang", "wedged"}
     assert by_kind["580"]["status"] == "ready" and by_kind["580"]["driver"] == "580.159.04"
     assert by_kind["570"]["status"] == "ready" and by_kind["570"]["driver"] == w.OLD_DRIVER
     assert by_kind["hang"]["status"] == "no-answer" and "did not finish within 8 s" in by_kind["hang"]["problem"]
+    assert by_kind["wedged"]["status"] == "no-answer" and by_kind["wedged"]["problem"] == "no answer within 8 s"
     for host in report["hosts"]:
         node = host["node"]
         assert node["ip"] == "127.0.0.1" and node["ray_gpus"] == 0.0  # Ray's view: no GPU resource here
         assert host["label"] == f"{node['name']} ({node['node_id'][:8]})"  # one machine: told apart by node id
     assert [v["value"] for v in report["drift"]["driver"]["values"]] == ["580.159.04", w.OLD_DRIVER]
-    assert report["no_answer"] == 1 and report["ready"] == 2
+    assert report["no_answer"] == 2 and report["ready"] == 2
     # --save keeps each answering node's document; summarize reads them back to the same rows
     files = sorted(saved.iterdir())
     assert len(files) == 2
@@ -103,11 +113,11 @@ def test_fleet_text_is_what_summarize_prints(cluster, tmp_path):
     address, _ = cluster
     result, _ = fleet(address, "--save", str(tmp_path), "--check", "check-cuda", "--no-tf")
     lines = result.stdout.splitlines()
-    assert lines[0] == "2 of 3 ready · 1 no answer"
+    assert lines[0] == "2 of 4 ready · 2 no answer"
     summarized = run_cli("summarize", str(tmp_path)).stdout.splitlines()
     answered = [line.split() for line in lines[3:] if " ready " in line]  # columns are as wide as the widest row
     assert len(answered) == 2 and [line.split() for line in summarized[3:] if " ready " in line] == answered
-    assert "✗ (no answer)  1 host: " in result.stdout
+    assert "✗ (no answer)  2 hosts: " in result.stdout
 
 
 def test_fleet_without_ray_says_how_to_install_it(tmp_path):
