@@ -39,9 +39,7 @@ def _alternative(handin: handins.Handin) -> str | None:
     node_id = rules.node_id(handin.document)
     if node_id:
         return f"{rules.carried_host_name(handin.document) or handin.name} ({node_id[:8]})"
-    if handin.source.startswith("<stdin>"):
-        return None
-    return handin.source.removesuffix(".json")
+    return handin.longer_name
 
 
 def exit_code(result: rules.Summary) -> int:

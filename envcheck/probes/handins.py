@@ -30,6 +30,8 @@ class Handin(NamedTuple):
     source: str  # the path as given, or "<stdin>:LINE"
     document: object = None  # the decoded JSON value (a dict for envcheck's documents); None when unreadable
     problem: str | None = None  # why the input could not be read, in words
+    longer_name: str | None = None  # for a file: its path under the folder named (sans .json), to tell apart
+    # hand-ins that share a stem (kim-minji/envcheck-report, park-jun/envcheck-report)
 
 
 def collect(paths: list[str], stdin=None) -> list[Handin]:
@@ -48,9 +50,10 @@ def collect(paths: list[str], stdin=None) -> list[Handin]:
         if path == STDIN:
             found += read_stream(_read_stdin(stdin))
         elif os.path.isdir(path):
-            found += [read_file(file) for file in json_files(path)]
+            found += [read_file(file)._replace(longer_name=os.path.relpath(file, path).removesuffix(".json"))
+                      for file in json_files(path)]
         else:
-            found.append(read_file(path))
+            found.append(read_file(path)._replace(longer_name=path.removesuffix(".json")))
     return found
 
 
