@@ -54,7 +54,8 @@ def test_a_class_folder_gives_one_row_per_host_and_counts_each_finding_once_per_
     for label in (w.DOCTOR, w.REPORT):
         assert hosts[label]["tensorflow"] == "2.21.0" and hosts[label]["numpy"] == numpy.__version__
         assert hosts[label]["gpu"] == "1 × NVIDIA H200" and "SMOKE_TRAIN_FAILED" in hosts[label]["codes"]
-    assert hosts[w.VERIFY]["codes"] == ["REQUIREMENT_NOT_MET"] and hosts[w.VERIFY]["numpy"] == numpy.__version__
+    assert hosts[w.VERIFY]["codes"] == ["REQUIREMENT_NOT_MET (package numpy>=99)"]
+    assert hosts[w.VERIFY]["numpy"] == numpy.__version__
     findings = report["findings"]
     mismatch, smoke = findings["DRIVER_LIBRARY_MISMATCH"], findings["SMOKE_TRAIN_FAILED"]
     assert (mismatch["count"], mismatch["hosts"], mismatch["severity"]) == (1, [w.MISMATCH], "error")
