@@ -2,7 +2,7 @@
 
 Ray is an optional extra (`pip install 'envcheck[fleet]'`) and is imported only here, inside `run`.
 Each node gets one task pinned to it (NodeAffinitySchedulingStrategy, soft=False: it runs there or not
-at all). The task asks for no GPU and almost no CPU, so it never queues behind training jobs; it runs
+at all). The task asks for no GPU and no logical CPU, so it never queues behind training jobs; it runs
 `<the node's own Python> -m envcheck <check> --format json` in a subprocess with a timeout and hands
 back what that printed, with the node's host name. The task ships by value (it is defined inside
 `run`), so a node without envcheck answers with the subprocess's error instead of failing to load it.
@@ -19,7 +19,7 @@ from typing import NamedTuple
 from envcheck.errors import UsageError
 
 INSTALL_HINT = "Ray is not installed; fleet needs it: python -m pip install 'envcheck[fleet]' (or: pip install ray)"
-TASK_CPUS = 0.01  # a sliver: the task waits on a subprocess, and must not wait for CPUs held by training
+TASK_CPUS = 0  # no logical CPU: Ray runs it even while training holds every CPU; it is one short subprocess
 CONNECT_TIMEOUT = 5.0  # seconds to reach the cluster's address before saying nothing answers there
 WORKER_GRACE = 5.0  # seconds for Ray to start a worker on the node, on top of --timeout (which the check itself gets)
 
