@@ -56,11 +56,23 @@ def make_environment(root: Path, size: int) -> Path:
     return root
 
 
+def outside_script(folder: Path) -> Path:
+    """count-packages as pip 26 installs it into the environment running this benchmark: envcheck
+    living in one environment and inspecting another with --python, as uv does."""
+    script = folder / "count-packages"
+    script.write_text(SCRIPT.format(python=sys.executable, entry="main_count_packages"))
+    script.chmod(0o755)
+    return script
+
+
 def tools(env: Path) -> dict[str, list[str]]:
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    outside = str(outside_script(env.parent))
     return {
         "python -c pass": [str(env / "bin" / "python"), "-c", "pass"],
         "count-packages": [str(env / "bin" / "count-packages")],
+        "count --python": [outside, "--python", str(env)],
+        "count --python --no-cache": [outside, "--python", str(env), "--no-cache"],
         "list-tf-packages": [str(env / "bin" / "list-tf-packages")],
         "uv pip list": [uv, "pip", "list", "--python", str(env / "bin" / "python")],
         "pip list": [str(env / "bin" / "python"), "-m", "pip", "list"],
@@ -86,24 +98,33 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
-    env_vars = {k: v for k, v in os.environ.items()}
     print(f"# {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"{args.rounds} rounds, medians in ms\n")
     print("| distributions | python -c pass | count-packages | list-tf-packages | uv pip list | pip list "
-          "| count / uv | pip / count | list / count |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| count / uv | pip / count | list / count "
+          "| count --python | count --python --no-cache | count --python / uv |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="envcheck-bench-") as tmp:
+        # envcheck's interpreter cache goes to a folder of this run, never the user's own cache.
+        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
+        env_vars = dict(os.environ)
         for size in args.sizes:
             env = make_environment(Path(tmp) / f"env{size}", size)
             check = subprocess.run([str(env / "bin" / "count-packages")], capture_output=True, text=True, env=env_vars)
             assert int(check.stdout) == size + 2, check  # + pip and setuptools
+            # The cache remembers an interpreter only once its files are 2 s old (python_cache.RACY_NS).
+            time.sleep(2.1)
+            outside = subprocess.run(tools(env)["count --python"], capture_output=True, text=True, env=env_vars)
+            assert int(outside.stdout) == size + 2, outside
             m = measure(tools(env), args.rounds)
             ms = {name: value * 1000 for name, value in m.items()}
             print(f"| {size:,} | {ms['python -c pass']:.1f} | {ms['count-packages']:.1f} "
                   f"| {ms['list-tf-packages']:.1f} "
                   f"| {ms['uv pip list']:.1f} | {ms['pip list']:.0f} "
                   f"| {m['count-packages'] / m['uv pip list']:.2f} | {m['pip list'] / m['count-packages']:.0f} "
-                  f"| {m['list-tf-packages'] / m['count-packages']:.2f} |", flush=True)
+                  f"| {m['list-tf-packages'] / m['count-packages']:.2f} "
+                  f"| {ms['count --python']:.1f} | {ms['count --python --no-cache']:.1f} "
+                  f"| {m['count --python'] / m['uv pip list']:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

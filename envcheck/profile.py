@@ -6,6 +6,7 @@
     [gpu]      required = true, min_memory_gib = 8, min_compute_capability = "7.0"
     [system]   min_ram_gib = 8, min_free_disk_gib = 10
     [smoke]    required = true, device = "auto" | "cpu" | "gpu", backend = "tensorflow" | "numpy"
+    [code]     paths = ["course"]                     (the course's code, for check-code; relative to the profile)
 
 Loading validates everything up front: bad TOML, an unknown table or key, a value of the wrong type
 or a bad specifier raises ProfileError naming the file, the line (where one can be found) and what
@@ -22,6 +23,7 @@ from pathlib import Path
 from envcheck.diagnose.smoke import BACKENDS as SMOKE_BACKENDS  # smoke-train's choices, in their one home
 from envcheck.diagnose.smoke import DEVICES as SMOKE_DEVICES
 from envcheck.errors import UsageError
+from envcheck.probes.files import read_user_file
 
 BUILTIN = Path(__file__).resolve().parent / "profiles"
 
@@ -32,6 +34,7 @@ SCHEMA_KEYS: dict[str, dict[str, tuple]] = {
     "gpu": {"required": (bool,), "min_memory_gib": _NUMBER, "min_compute_capability": (str, float)},
     "system": {"min_ram_gib": _NUMBER, "min_free_disk_gib": _NUMBER},
     "smoke": {"required": (bool,), "device": (str,), "backend": (str,)},
+    "code": {"paths": (list,)},
 }
 
 
@@ -48,6 +51,7 @@ class Profile:
     gpu: dict = field(default_factory=dict)
     system: dict = field(default_factory=dict)
     smoke: dict = field(default_factory=dict)
+    code: tuple[str, ...] = ()  # [code] paths, resolved against the profile's folder
 
 
 def find(spec: str) -> str:
@@ -63,11 +67,7 @@ def find(spec: str) -> str:
 
 def load(spec: str) -> Profile:
     path = find(spec)
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    raw = read_user_file(path, "--profile")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -146,8 +146,22 @@ def parse(text: str, path: str = "<profile>") -> Profile:
     if smoke.get("backend", "tensorflow") not in SMOKE_BACKENDS:
         fail("smoke", "backend",
              f"[smoke] backend must be one of {', '.join(SMOKE_BACKENDS)}, not {smoke['backend']!r}")
+    if smoke.get("device") == "gpu" and smoke.get("backend") == "numpy":
+        fail("smoke", "device",
+             '[smoke] device = "gpu" needs backend = "tensorflow": the numpy backend runs on the CPU only')
+    code = []
+    for item in data.get("code", {}).get("paths", []):
+        if not isinstance(item, str) or not item:
+            fail("code", "paths", f"[code] paths must be a list of paths (strings), not {item!r}")
+        resolved = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(item))
+        if not os.path.exists(resolved):
+            fail("code", "paths", f"[code] paths: {item} does not exist (paths are relative to the profile)")
+        code.append(resolved)
+    if not (python or packages or gpu or data.get("system") or smoke.get("required") or code):
+        raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "
+                           "[system], [smoke] required = true or [code] paths")
     name = data.get("profile", {}).get("name") or Path(path).stem
-    return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke)
+    return Profile(path, name, python, packages, gpu, dict(data.get("system", {})), smoke, tuple(code))
 
 
 def _where(path: str, line: int | None) -> str:
@@ -155,7 +169,7 @@ def _where(path: str, line: int | None) -> str:
 
 
 def _type_words(types: tuple) -> str:
-    words = {bool: "true or false", int: "a number", float: "a number", str: "a string"}
+    words = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}
     return " or ".join(dict.fromkeys(words[t] for t in types))
 
 

@@ -11,6 +11,15 @@ import pytest
 from helpers import FIXTURES
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory):
+    """Every test, and every envcheck it starts, keeps its interpreter cache in a folder of this run:
+    never the user's own ~/.cache/envcheck."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     """The captured host outputs; they live in the repository, so their absence is a failure, not a skip."""

@@ -142,3 +142,11 @@ def test_help_claims_only_what_the_command_does():
     assert "default: markdown" in fmt.help and "table" not in fmt.help
     module, _ = _parser_for("count-packages")
     assert "no METADATA" not in module.__doc__
+
+
+def test_the_layout_names_every_package_of_envcheck():
+    layout = _section("Layout")
+    packages = sorted(str(p.relative_to(ROOT)) + "/" for p in (ROOT / "envcheck").rglob("*")
+                      if p.is_dir() and p.name != "__pycache__" and any(p.glob("*.py")))
+    missing = [package for package in packages if package not in layout]
+    assert not missing, f"README.md's Layout does not describe {missing}"

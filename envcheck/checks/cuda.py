@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
 
 from envcheck import model as findings_module
 from envcheck import runner
+from envcheck.checks import platform as platform_check
 from envcheck.diagnose import cuda as rules
 from envcheck.probes import cuda as cuda_probe
 from envcheck.probes import gpu as gpu_probe
@@ -51,10 +52,12 @@ def check(
     tf_timeout: float = 90.0,
     gpu_timeout: float = gpu_probe.DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
+    tf_source: Callable | None = None,
 ) -> dict:
     """Gather every fact that decides whether TensorFlow (in `python`) can use a GPU; return the report.
 
-    The report is the `envcheck.check-cuda/1` JSON object: schema, verdict {ready, summary}, gpus,
+    `tf_source`, when given, is called (in a thread) for the TfFacts instead of starting tf_facts.py:
+    doctor passes its shared TensorFlow child's. The report is the `envcheck.check-cuda/1` JSON object: schema, verdict {ready, summary}, gpus,
     driver, toolkit, libraries, tensorflow, findings (Finding.to_dict()), and the supporting facts.
     """
     env = dict(os.environ if env is None else env)
@@ -69,7 +72,9 @@ def check(
             timings[name] = round(time.monotonic() - begin, 3)
 
     tf_job = None
-    if include_tf:  # the TensorFlow child first: everything else runs while it imports
+    if include_tf and tf_source is not None:  # TensorFlow's facts from a child already running (doctor's)
+        tf_job = _Background(timed, "tensorflow", tf_source)
+    elif include_tf:  # the TensorFlow child first: everything else runs while it imports
         from envcheck.probes import tensorflow as tf_probe  # not needed on the --no-tf fast path
 
         tf_job = _Background(timed, "tensorflow", tf_probe.probe, python.executable, tf_timeout, env)
@@ -112,7 +117,7 @@ def check(
         builds, drivers = data.load("tensorflow_builds.toml"), data.load("cuda_drivers.toml")
     else:
         builds, drivers = {}, {}
-    found = rules.diagnose(facts, builds, drivers)
+    found = platform_check.cuda_findings(python, facts, rules.diagnose(facts, builds, drivers))
     is_ready = rules.ready(facts, found)
     timings["total"] = round(time.monotonic() - started, 3)
     return {

@@ -27,7 +27,8 @@ from envcheck import data, runner, target
 from envcheck.checks import cuda, smoke  # check-cuda's and smoke-train's library functions
 from envcheck.diagnose import doctor as rules
 from envcheck.model import ERROR, Area, DoctorReport, Finding  # noqa: F401 (Area lives in the model; re-exported)
-from envcheck.probes import packages, python_env, requirements, system
+from envcheck.probes import packages, python_env, requirements, system, tf_stages
+from envcheck.probes import tensorflow as tf_probe
 from envcheck.target import TargetPython
 
 SCHEMA = DoctorReport.SCHEMA
@@ -103,6 +104,9 @@ def run(
     python = target.of(python)
     specs = AREAS if specs is None else specs
     providers = PROVIDERS if providers is None else providers
+    options = dict(options or {})
+    # The shared TensorFlow child trains only for doctor's own smoke area (verify runs its own smoke-train).
+    options.setdefault("tf_train", any(spec.run is smoke_area for spec in specs))
     gather = Gather(python, providers, options)
     started = time.monotonic()
     futures = [(spec, _start(spec, gather, on_event)) for spec in specs]
@@ -182,8 +186,24 @@ def _installed(g: Gather):
     return requirements.read_installed(g.get("scan"))
 
 
+def _tf_child(g: Gather):
+    """One TensorFlow child for the TensorFlow, GPU and smoke areas (probes.tf_stages), or None when
+    TensorFlow is not installed (then check-cuda's child and NumPy's smoke run are cheap on their own)."""
+    if rules.installed_tensorflow(g.get("installed")) is None:
+        return None
+    return tf_stages.SharedChild(g.python.executable, tf_timeout=g.options.get("tf_timeout", 90.0),
+                                 train_timeout=g.options.get("smoke_timeout", 120.0),
+                                 train=g.options.get("tf_train", True))
+
+
 def _cuda(g: Gather) -> dict:
-    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0))
+    child = g.get("tf_child")
+    tf_source = None
+    if child is not None:
+        def tf_source():
+            return tf_probe.from_stages(child.result("import"), child.result("gpu"))
+
+    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
 
 
 def _tf_python_range(g: Gather):
@@ -247,19 +267,24 @@ def gpu_area(g: Gather) -> Area:
 
 
 def smoke_area(g: Gather) -> Area:
-    backend = "tensorflow" if rules.installed_tensorflow(g.get("installed")) else "numpy"
-    report = smoke.run(g.python, backend=backend, timeout=g.options.get("smoke_timeout", 120.0))
+    child = g.get("tf_child")
+    if child is not None:  # TensorFlow installed: the training is the shared child's last stage
+        return rules.smoke_area(smoke.from_stage(child.result("train"), g.python))
+    report = smoke.run(g.python, backend="numpy", timeout=g.options.get("smoke_timeout", 120.0))
     return rules.smoke_area(report)
 
 
 def system_area(g: Gather) -> Area:
-    return rules.system_area(system.read(disk_path=g.python.prefix))
+    from envcheck.checks import platform as platform_check  # Rosetta 2 on Apple silicon, Intel Macs
+
+    return rules.system_area(system.read(disk_path=g.python.prefix), platform_check.system_findings(g.python))
 
 
 PROVIDERS: dict[str, Callable[[Gather], Any]] = {
     "scan": _scan,
     "installed": _installed,
     "cuda": _cuda,
+    "tf_child": _tf_child,
     "tf_python_range": _tf_python_range,
 }
 

@@ -9,7 +9,8 @@ Redaction happens on the data before any renderer sees it, so no format can leak
   names in `pip config debug`), and query
   parameters named like a token, key or password, become `***`;
 - well-known token shapes (GitHub, OpenAI, Hugging Face, Slack, AWS keys) become `<redacted>`;
-- the home directory becomes `~`, the user name `<user>` and the host name `<host>`.
+- the home directory becomes `~` (HOME, USERPROFILE; either slash, any case), the user name `<user>` and
+  the host name `<host>` (any case); any other account's `C:\\Users\\<name>` or macOS `/Users/<name>` too.
 """
 
 from __future__ import annotations
@@ -36,9 +37,23 @@ _TOKENS = re.compile(
 )
 
 
+# Any user's home folder, whoever ran the report: Windows `C:\Users\<name>` (either slash, any case) and
+# macOS `/Users/<name>`; the shared folders keep their names.
+_WINDOWS_USER_DIR = re.compile(
+    r"(?i)\b([a-z]:[\\/]+users[\\/]+)(?!(?:public|default|all users)(?:[\\/\s\"']|$))[^\\/\s\"'<>|:*?]+"
+)
+_MACOS_USER_DIR = re.compile(r"(?<![\w.~])(/Users/)(?!Shared(?:[/\s\"']|$))[^/\s\"'<>]+")
+
+
+def _path_pattern(path: str) -> str:
+    """A regex for `path` written with either slash (or doubled backslashes, as in a repr), any case."""
+    parts = [re.escape(part) for part in re.split(r"[\\/]+", path)]
+    return r"[\\/]+".join(parts)
+
+
 class Redactor(NamedTuple):
-    homes: tuple[str, ...]  # $HOME and the account's home from the password database
-    users: tuple[str, ...]  # $USER / $LOGNAME and the account's name
+    homes: tuple[str, ...]  # $HOME / %USERPROFILE% and the account's home from the password database
+    users: tuple[str, ...]  # $USER / $LOGNAME / %USERNAME% and the account's name
     hosts: tuple[str, ...]
 
     @classmethod
@@ -46,7 +61,8 @@ class Redactor(NamedTuple):
         import socket  # only to redact this machine's host name
 
         environ = os.environ if environ is None else environ
-        homes = [environ.get("HOME", "")]
+        homes = [environ.get("HOME", ""), environ.get("USERPROFILE", ""),
+                 environ.get("HOMEDRIVE", "") + environ.get("HOMEPATH", "") if environ.get("HOMEPATH") else ""]
         users = [environ.get(name, "") for name in ("LOGNAME", "USER", "USERNAME")]
         try:
             import pwd  # POSIX only
@@ -56,12 +72,14 @@ class Redactor(NamedTuple):
             users.append(entry.pw_name)
         except (ImportError, KeyError, AttributeError):
             pass  # no password database entry (containers, Windows): $HOME and $USER still count
-        homes = [h.rstrip("/") for h in homes if h and h.rstrip("/")]
+        homes = [h.rstrip("/\\") for h in homes if h.rstrip("/\\")]
+        homes = [h for h in homes if not re.fullmatch(r"[A-Za-z]:", h)]  # a bare drive (HOMEDRIVE alone) is no home
         host = socket.gethostname()
+        hosts = [host, host.split(".")[0], environ.get("COMPUTERNAME", "")]
         return cls(
             tuple(sorted(set(homes), key=len, reverse=True)),
             tuple(sorted({u for u in users if len(u) >= 2}, key=len, reverse=True)),
-            (host, host.split(".")[0]) if host else (),
+            tuple(dict.fromkeys(h for h in hosts if h)),
         )
 
     def text(self, value: str) -> str:
@@ -69,10 +87,12 @@ class Redactor(NamedTuple):
         value = _QUERY_SECRETS.sub(r"\1***", value)
         value = _TOKENS.sub("<redacted>", value)
         for home in self.homes:
-            value = re.sub(re.escape(home) + r"(?![A-Za-z0-9_.\-])", "~", value)
+            value = re.sub(_path_pattern(home) + r"(?![A-Za-z0-9_.\-])", "~", value, flags=re.I)
+        value = _WINDOWS_USER_DIR.sub(r"\1<user>", value)
+        value = _MACOS_USER_DIR.sub(r"\1<user>", value)
         for names, placeholder in ((self.users, "<user>"), (self.hosts, "<host>")):
             for name in names:
-                value = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", placeholder, value)
+                value = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", placeholder, value, flags=re.I)
         return value
 
     def data(self, value):

@@ -61,6 +61,8 @@ def validate(*, backend: str = "tensorflow", task: str = "xor", activation: str 
         raise UsageError(f"--seed {seed!r}: must be a whole number from 0 to {2**32 - 1}")
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"--timeout {timeout!r}: must be a number of seconds above 0")
+    if backend == "numpy" and device == "gpu":  # a contradiction, not a failed check
+        raise UsageError("--device gpu needs --backend tensorflow: the numpy backend runs on the CPU only")
 
 
 def check(python: TargetPython, *, backend: str = "tensorflow", task: str = "xor", activation: str = "relu",
@@ -166,6 +168,8 @@ def _phase_words(phase: str | None) -> str:
         return "while importing TensorFlow"
     if phase.startswith("train"):
         return "while training"
+    if phase.startswith("list GPUs"):
+        return "while listing GPUs"
     return f"during '{phase}'"
 
 
@@ -240,3 +244,18 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     passed = bool(checks) and not failed and failure is None
     return SmokeReport(passed=passed, failure=failure, fix=fix, checks=tuple(checks), timings=timings,
                        details=details, **typed)
+
+
+def from_stage(result, python: TargetPython) -> SmokeReport:
+    """The smoke-train report from doctor's shared TensorFlow child (a probes.tf_stages StageResult for
+    `train`): smoke_net.py's own answer, or the failure of the stage the child died in."""
+    from envcheck.probes import tf_stages  # doctor only
+
+    phase = tf_stages.PHASES.get(result.died_in) if result.command is not None else None
+    options = {"backend": "tensorflow", "task": "xor", "activation": "relu", "device": "auto"}
+    report = interpret(tf_stages.as_target_result(result, SCRIPT), python, options, result.limit or 120.0,
+                       result.seconds, phase)
+    if result.retried and result.command is not None and report.failure:
+        # a second child, on its own, failed too: the training itself (or what it needs) is the trouble
+        report = report._replace(failure=f"{report.failure} (in a fresh child too, after the shared one died)")
+    return report

@@ -11,6 +11,7 @@ interpreter (its own marker environment, asked once per run).
 
 from __future__ import annotations
 
+import os
 from typing import Callable, NamedTuple
 
 from envcheck import target
@@ -81,13 +82,23 @@ def _system_outcome(system: dict, g: Gather) -> Outcome:
 def _smoke_outcome(smoke_options: dict, g: Gather) -> Outcome:
     from envcheck.checks import smoke  # smoke-train's library function
 
-    report = smoke.check(
+    report = smoke.run(
         g.python,
         backend=smoke_options.get("backend", "tensorflow"),
         device=smoke_options.get("device", "auto"),
         timeout=g.options.get("smoke_timeout", 120.0),
     )
     return rules.smoke_rule(smoke_options, report)
+
+
+def _code_outcome(paths: list[str], title: str, g: Gather) -> Outcome:
+    from envcheck.checks import code  # check-code's library function, only for a profile with [code]
+
+    area = code.area(paths, g, title=title)
+    failure = next((f for f in area.findings if f.severity == ERROR), None)
+    if failure is None:
+        return Outcome(title, PASS, area.summary)
+    return Outcome(title, FAIL, f"{area.summary}; first: {failure.message}", failure.fix)
 
 
 def specs(profile: Profile) -> list[AreaSpec]:
@@ -115,6 +126,10 @@ def specs(profile: Profile) -> list[AreaSpec]:
         result.append(_spec("gpu", rules.gpu_title(profile.gpu), lambda g: rules.gpu_rule(profile.gpu, g.get("cuda"))))
     if profile.system:
         result.append(_spec("system", rules.system_title(profile.system), lambda g: _system_outcome(profile.system, g)))
+    if profile.code:
+        shown = ", ".join(os.path.relpath(path) for path in profile.code)
+        title = f"course code in {shown}"
+        result.append(_spec("code", title, lambda g: _code_outcome(list(profile.code), title, g)))
     if profile.smoke.get("required"):
         result.append(_spec("smoke", rules.smoke_title(profile.smoke), lambda g: _smoke_outcome(profile.smoke, g)))
     return result
@@ -174,7 +189,7 @@ def _outcomes(area: Area) -> list[Outcome]:
     if "outcomes" in area.facts:
         return [o._replace(seconds=area.seconds) for o in area.facts["outcomes"]]
     failure = next(f for f in area.findings if f.severity == ERROR)
-    return [Outcome(area.title, FAIL, failure.message, failure.fix, seconds=area.seconds)]
+    return [Outcome(area.title, FAIL, failure.message, failure.fix, seconds=area.seconds, code=failure.code)]
 
 
 def _markers(g: Gather) -> dict:

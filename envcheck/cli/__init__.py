@@ -12,7 +12,7 @@ import os
 import sys
 
 from envcheck import __version__, exitcodes
-from envcheck.errors import UsageError
+from envcheck.errors import OutputError, UsageError
 
 # name -> (module, one-line summary). The summary is the --help line and the README's.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.verify",
         "check this environment against a requirement profile (TOML), a requirements.txt or a pyproject.toml",
     ),
+    "check-code": (
+        "envcheck.cli.check_code",
+        "will a course's code (scripts, notebooks) find every module and API it uses in this environment",
+    ),
     "summarize": (
         "envcheck.cli.summarize",
         "many hosts' envcheck JSON in one view: who is ready, findings with counts, drift",
@@ -57,11 +61,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def run_command(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
     """Parse `argv` for command `name`, run it and return its exit code. Never raises."""
+    from envcheck import render  # only once a command runs: `envcheck --help` needs neither
     from envcheck.cli import _parser  # argparse is only needed once a command runs
 
     module_name, summary = COMMANDS[name]
     prog = prog or name
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    render.protect(sys.stdout)  # a console that is not UTF-8 escapes what it cannot print, never crashes
+    render.protect(sys.stderr)
     try:
         import importlib  # only once a command runs: --help of envcheck itself needs none
 
@@ -74,12 +81,18 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
             return int(done.code or 0)
         args.prog = prog
         code = module.run(args)
-        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        render.flush()  # a closed pipe or a full disk shows up here, inside the handlers below
         return code
+    except OutputError as error:  # the answer was lost: never exit 0
+        _say(prog, f"error: {error}")
+        if error.where == "stdout":
+            _silence_stdout()  # what is still buffered would fail again at exit
+        return exitcodes.USAGE
     except UsageError as error:
         _say(prog, f"error: {error}")
         return exitcodes.USAGE
     except KeyboardInterrupt:
+        _stop_children()
         _say(prog, "interrupted")
         return exitcodes.INTERRUPTED
     except BrokenPipeError:
@@ -134,13 +147,20 @@ def _say(prog: str, message: str) -> None:
     sys.stderr.write(f"{prog}: {message}\n")
 
 
+def _stop_children() -> None:
+    """After Ctrl-C: stop every child envcheck started (threads may still wait on them) and start no more."""
+    runner = sys.modules.get("envcheck.runner")  # not imported: no child was ever started
+    if runner is not None:
+        runner.stop_all()
+
+
 def _silence_stdout() -> None:
     """After the reader closed the pipe, point stdout at /dev/null so exit-time flushes stay quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass  # stdout is already gone; nothing left to protect
+    except (OSError, AttributeError):
+        pass  # stdout is already gone (or was never open): nothing left to protect
 
 
 def _entry(name: str):
@@ -162,5 +182,6 @@ main_doctor = _entry("doctor")
 main_report = _entry("report")
 main_verify = _entry("verify")
 main_smoke_train = _entry("smoke-train")
+main_check_code = _entry("check-code")
 main_summarize = _entry("summarize")
 main_fleet = _entry("fleet")

@@ -34,6 +34,7 @@ class Options:
         self._by_flag: dict[str, dict] = {}
         self._defaults: dict[str, object] = {}
         self._fast = True  # turned off by anything the fast reader does not handle
+        self._required: set[str] = set()  # dests of required=True options: argparse names the missing one
 
     def add_argument(self, *flags: str, **spec) -> None:
         self._calls.append((flags, spec))
@@ -51,6 +52,8 @@ class Options:
         default = spec.get("default", False if action == "store_true" else True if action == "store_false" else None)
         entry = {"dest": dest, "action": action, "type": spec.get("type"), "choices": spec.get("choices")}
         self._defaults[dest] = default
+        if spec.get("required"):
+            self._required.add(dest)
         for flag in flags:
             self._by_flag[flag] = entry
 
@@ -75,12 +78,14 @@ class Options:
         values = {dest: (list(default) if isinstance(default, list) else default)
                   for dest, default in self._defaults.items()}
         tokens = iter(argv)
+        seen = set()
         for token in tokens:
             flag, has_value, inline = token.partition("=") if token.startswith("--") else (token, False, "")
             entry = self._by_flag.get(flag)
             if entry is None:
                 return None
             action, dest = entry["action"], entry["dest"]
+            seen.add(dest)
             if action in ("store_true", "store_false", "count"):
                 if has_value:
                     return None
@@ -100,6 +105,8 @@ class Options:
                 values[dest] = (values[dest] or []) + [value]
             else:
                 values[dest] = value
+        if not self._required <= seen:  # a required option is missing: argparse says which, exit 2
+            return None
         return types.SimpleNamespace(**values)
 
     def argparse(self):
@@ -172,6 +179,13 @@ def add_python_option(parser) -> None:
         metavar="PATH",
         help="inspect this interpreter's environment (a python executable, a name on PATH, "
         "or a virtual environment's directory); default: the interpreter running envcheck",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ask the --python interpreter for its sys.path again instead of reusing what it answered "
+        "before (kept in the user cache folder, e.g. ~/.cache/envcheck, and checked against the "
+        "interpreter, pyvenv.cfg, PYTHONPATH and the .pth files on every use)",
     )
 
 

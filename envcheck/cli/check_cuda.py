@@ -35,7 +35,7 @@ def run(args) -> int:
     for name in ("timeout", "tf_timeout"):
         if not getattr(args, name) > 0:
             raise UsageError(f"--{name.replace('_', '-')} needs a positive number of seconds")
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     report = cuda.check(python, include_tf=not args.no_tf, tf_timeout=args.tf_timeout, gpu_timeout=args.timeout)
     if args.quiet:
         return cuda.exit_code(report)
@@ -43,36 +43,35 @@ def run(args) -> int:
     if fmt == "json":
         render.write_json(report)
     elif fmt == render.RICH:
-        render.console().print(rich_text(report), highlight=False)
+        render.console().print(rich_text(report, render.ascii_marks()), highlight=False)
     else:
-        render.write_lines(text_lines(report))
+        render.write_lines(text_lines(report, render.ascii_marks()))
     return cuda.exit_code(report)
 
 
-def text_lines(report: dict) -> list[str]:
-    """The report as plain lines: the verdict, the facts, then each finding with its fix."""
-    mark = "✓" if report["verdict"]["ready"] else "✗"
+def text_lines(report: dict, ascii: bool = False) -> list[str]:
+    """The report as plain lines: the verdict, the facts, then each finding with its fix (`ascii`: ASCII marks)."""
+    mark = render.mark("ok" if report["verdict"]["ready"] else "error", ascii)
     lines = [f"{mark} {report['verdict']['summary']}", ""]
     lines += [f"  {label:<10} {value}" for label, value in fact_rows(report)]
     found = report["findings"]
     if found:
         lines.append("")
         for finding in found:
-            lines += render.finding_lines(Finding(**finding))
+            lines += render.finding_lines(Finding(**finding), ascii=ascii)
     return lines
 
 
-def rich_text(report: dict) -> str:
+def rich_text(report: dict, ascii: bool = False) -> str:
     """The same, as rich markup (terminal only)."""
     from rich.markup import escape  # terminal only
 
-    style = "bold green" if report["verdict"]["ready"] else "bold red"
-    mark = "✓" if report["verdict"]["ready"] else "✗"
-    parts = [f"[{style}]{mark} {escape(report['verdict']['summary'])}[/]", ""]
+    status = "ok" if report["verdict"]["ready"] else "error"
+    parts = [f"[bold {render.style(status)}]{escape(render.mark(status, ascii))} {escape(report['verdict']['summary'])}[/]", ""]
     parts += [f"  [bold]{label:<10}[/] {escape(value)}" for label, value in fact_rows(report)]
     if report["findings"]:
         parts.append("")
-        parts += [render.finding_markup(Finding(**finding)) for finding in report["findings"]]
+        parts += [render.finding_markup(Finding(**finding), ascii=ascii) for finding in report["findings"]]
     return "\n".join(parts)
 
 

@@ -20,7 +20,7 @@ def build_parser(parser) -> None:
 
 
 def run(args) -> int:
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     scan = packages.scan(python.path)
     for problem in scan.problems:
         render.say(args.prog, f"warning: {problem}")

@@ -30,7 +30,7 @@ def run(args) -> int:
     prefixes = args.prefix or [DEFAULT_PREFIX]
     if any(not prefix.strip() for prefix in prefixes):
         raise UsageError("--prefix needs a non-empty name prefix")
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     canonical_prefixes = tuple(packages.canonicalize(prefix.strip()) for prefix in prefixes)
 
     scan = packages.scan(python.path)

@@ -8,6 +8,7 @@ Exit 0 when the report was written (whatever it says); doctor's verdict is in th
 from __future__ import annotations
 
 import argparse
+import sys
 
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
@@ -33,12 +34,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         from envcheck.checks import doctor, report  # the whole doctor run: not needed for --from
 
-        data = report.build(doctor.run(target.resolve(args.python)))  # a document: no live view on the terminal
-    text = (render.to_json(data) if fmt == "json" else render_report.markdown(data) if fmt == "markdown"
-            else render_report.text(data))
+        python = target.resolve(args.python, cache=not args.no_cache)
+        data = report.build(doctor.run(python))  # a document: no live view on the terminal
+    ascii = False if args.output else render.ascii_marks()  # a file is UTF-8; stdout is what the console prints
+    if fmt == "json":
+        text = render.to_json(data, ascii=not (args.output or render.is_utf8(sys.stdout)))
+    else:
+        text = (render_report.markdown if fmt == "markdown" else render_report.text)(data, ascii=ascii)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        render.write_file(args.output, text, "-o")
         render.say(args.prog, f"wrote {args.output}")
     else:
         render.write(text)
@@ -52,12 +56,10 @@ def _load(path: str) -> dict:
 
     from envcheck.checks import report
     from envcheck.errors import UsageError
+    from envcheck.probes.files import read_user_text
 
     try:
-        with open(path, encoding="utf-8") as stream:
-            data = json.load(stream)
-    except OSError as error:
-        raise UsageError(f"--from {path}: cannot read: {error.strerror}") from None
+        data = json.loads(read_user_text(path, "--from"))
     except ValueError as error:
         raise UsageError(f"--from {path}: not JSON ({error})") from None
     if not isinstance(data, dict) or data.get("schema") != report.SCHEMA:

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                    depth=args.depth, steps=args.steps, lr=args.lr, seed=args.seed, device=args.device,
                    timeout=args.timeout)
     smoke.validate(**options)  # bad values are exit 2 before anything starts
-    python = target.resolve(args.python)
+    python = target.resolve(args.python, cache=not args.no_cache)
     fmt = render.output_format(args.format)
     if fmt == render.RICH:
         result = _with_progress_bar(python, options)
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == render.RICH:
         from envcheck.render.smoke import rich_view  # terminal only: rich
 
-        render.console().print(rich_view(result))
+        render.console().print(rich_view(result, render.ascii_marks()))
     else:
         from envcheck.render.smoke import text_lines  # the plain renderer for a pipe
 

@@ -47,19 +47,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.profile and not args.requirements:
         raise UsageError("give --profile FILE, --requirements FILE, or both")
     profile = profiles.load(args.profile) if args.profile else None  # ProfileError is a UsageError: one line, exit 2
-    report = verify.verify(target.resolve(args.python), profile, args.requirements, args.extra)
+    report = verify.verify(target.resolve(args.python, cache=not args.no_cache), profile, args.requirements, args.extra)
     if args.junit_xml:
         from envcheck.render.junit import junit_xml  # only the renderers in use
 
-        with open(args.junit_xml, "wb") as stream:
-            stream.write(junit_xml(report))
+        render.write_file(args.junit_xml, junit_xml(report), "--junit-xml")
     fmt = render.output_format(args.format)
     if fmt == "json":
         render.write_json(report.to_dict())
     elif fmt == render.RICH:
         from envcheck.render.verify import table  # only the renderer in use
 
-        render.console().print(table(report))
+        render.console().print(table(report, render.ascii_marks()))
     else:
         from envcheck.render.verify import text  # only the renderer in use
 

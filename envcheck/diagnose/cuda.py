@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf 
 
 # TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import it.
 OK, NOT_INSTALLED, IMPORT_FAILED, CRASHED, TIMED_OUT = "ok", "not-installed", "import-failed", "crashed", "timed-out"
+GPU_FAILED = "gpu-listing-failed"  # probes.tensorflow.GPU_FAILED: imported, then listing the GPUs failed
 
 # Environment variables that change the answer; reported as facts.
 ENV_VARS = (
@@ -259,6 +260,12 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
             Finding("TF_IMPORT_FAILED", ERROR, f"import tensorflow failed: {_short(tf.problem)}",
                     specific[0].fix if specific else f"Reinstall TensorFlow in a fresh virtual environment: {install}")
         ] + specific
+    if tf.status == GPU_FAILED:
+        return [Finding("TF_GPU_LISTING_FAILED", ERROR,
+                        f"TensorFlow {tf.version or ''} imports, but asking it for its GPUs failed: {tf.problem}.",
+                        f"Run {facts.python} -X faulthandler -c \"import tensorflow as tf; "
+                        "print(tf.config.list_physical_devices('GPU'))\" to see where it fails; "
+                        "check-cuda --no-tf checks the driver without TensorFlow.")] + log_findings(facts)
     if tf.status != OK:
         return [Finding("TF_PROBE_FAILED", ERROR, f"Asking TensorFlow about its GPUs failed: {tf.problem}.",
                         f"Run {facts.python} -c \"import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\" to see the error.")]

@@ -261,8 +261,9 @@ def _blas_text(answer: dict) -> str:
     return "BLAS unknown"
 
 
-def system_area(facts: SystemFacts) -> Area:
-    findings = []
+def system_area(facts: SystemFacts, platform_findings: list[Finding] = ()) -> Area:
+    """The System line; `platform_findings` come from envcheck.diagnose.platform (Rosetta 2, Intel Macs)."""
+    findings = list(platform_findings)
     cpu = facts.cpu
     x86 = cpu.machine.lower() in ("x86_64", "amd64")
     if x86 and cpu.flags and not cpu.has("avx"):
@@ -324,10 +325,12 @@ def smoke_area(report: SmokeReport) -> Area:
         return Area("smoke", "Smoke training", f"{smoke_rules.summary(report)} with {report.backend}{curve}", [], facts)
     task = str(report.task or "xor")
     task = task.upper() if task == "xor" else task
-    where = f"on {report.device or '?'} with {report.backend}"
+    on = f"on {report.device} " if report.device else ""  # no device: the training never started
+    where = f"{on}with {report.backend}"
     failed = [c for c in report.checks if not c.passed]
     detail = report.failure or "; ".join(f"{c.name}: {c.detail}" for c in failed) or "it did not pass"
-    fix = report.fix or "Run `smoke-train -v` to see each check; fix the TensorFlow or NumPy problem above first."
+    fix = report.fix or (f"Run `smoke-train --backend {report.backend or 'tensorflow'}` to see each check; "
+                         "fix the TensorFlow or NumPy problem above first.")
     return Area("smoke", "Smoke training", f"{task} not learned {where}",
                 [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 
@@ -379,8 +382,11 @@ def tensorflow_area(
         )
     tf_facts = tf_facts or {}
     # check-cuda's TfFacts: status ("ok" or a runner status), problem in words, version, import_s.
-    error = tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
-    imported = not error and tf_facts.get("status", "ok") == "ok" and bool(tf_facts.get("version"))
+    # "gpu-listing-failed": imported, then listing its GPUs failed (the GPU line says so, not this one)
+    listing_failed = tf_facts.get("status") == "gpu-listing-failed"
+    error = None if listing_failed else tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
+    imported = (not error and tf_facts.get("status", "ok") in ("ok", "gpu-listing-failed")
+                and bool(tf_facts.get("version")))
     keras_text = f", Keras {keras.version}" if keras else ""
     if not imported:
         why = error or "check-cuda did not import TensorFlow"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
-from envcheck.model import FAIL, PASS, SKIP, Outcome, gib, pip_install
+from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
 
 
 def _pass(requirement: str, detail: str) -> Outcome:
@@ -230,6 +230,14 @@ def gpu_title(gpu: dict) -> str:
     return ", ".join(parts)
 
 
+# check-cuda's fixes are written for "can this machine use its GPU"; where the profile requires a GPU that
+# the machine lacks, "nothing to fix for CPU work" would not fit what was asked.
+GPU_REQUIRED_FIXES = {
+    "NO_GPU": "This profile requires an NVIDIA GPU and this machine has none: run it on a machine with one "
+    "(see `check-cuda` there), or use a profile that does not require a GPU (e.g. --profile cpu-course).",
+}
+
+
 def gpu_rule(gpu: dict, report: dict) -> Outcome:
     """check-cuda's verdict (its report as a dict) plus memory and compute capability of the GPUs it found."""
     from packaging.version import Version  # compute capabilities compare as versions: 10.0 > 9.0
@@ -240,13 +248,12 @@ def gpu_rule(gpu: dict, report: dict) -> Outcome:
     gpus = report.get("gpus") or []
     verdict = report.get("verdict") or {}
     detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
-    fix = next(
-        (f.get("fix") for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")), None
-    )
+    problems = [f for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")]
+    code, fix = (problems[0].get("code"), problems[0].get("fix")) if problems else (None, None)
     if not gpu.get("required", False):
         return _pass(title, detail + " (optional: not required by this profile)")
     if not verdict.get("ready"):
-        return _fail(title, detail, fix or "Run `check-cuda` for what to fix.")
+        return _fail(title, detail, GPU_REQUIRED_FIXES.get(code, fix) or "Run `check-cuda` for what to fix.")
     fitting = [
         gpu_
         for gpu_ in gpus
@@ -304,14 +311,15 @@ def smoke_title(smoke: dict) -> str:
     return f"smoke-train on {smoke.get('device', 'auto')} ({smoke.get('backend', 'tensorflow')})"
 
 
-def smoke_rule(smoke: dict, report: dict) -> Outcome:
-    """smoke-train's report (a dict) for the device the profile asks for."""
+def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
+    """smoke-train's report for the device the profile asks for."""
     device = smoke.get("device", "auto")
-    detail = f"{'learned' if report.get('passed') else 'failed'} on {report.get('device') or device}"
-    if report.get("passed"):
+    backend = smoke.get("backend", "tensorflow")
+    detail = f"{'learned' if report.passed else 'failed'} on {report.device or device}"
+    if report.passed:
         return _pass(smoke_title(smoke), detail)
     return _fail(
         smoke_title(smoke),
-        f"Smoke training failed: {report.get('failure') or 'see smoke-train -v'}",
-        f"Run `smoke-train --device {device} -v` to see which check fails.",
+        f"Smoke training failed: {report.failure or 'see the smoke-train output'}",
+        f"Run `smoke-train --device {device} --backend {backend}` to see which check fails.",
     )

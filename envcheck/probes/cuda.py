@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
@@ -211,8 +212,13 @@ def _owner(component: str, distributions: Mapping[str, str]) -> tuple[str | None
     return None, None
 
 
-def ldconfig_libraries(run: Runner = runner.run, timeout: float = 10.0) -> list[Library]:
-    """The CUDA/driver libraries in the loader cache (`ldconfig -p`); [] when ldconfig is missing."""
+def ldconfig_libraries(run: Runner = runner.run, timeout: float = 10.0, platform: str = sys.platform) -> list[Library]:
+    """The CUDA/driver libraries in the loader cache (`ldconfig -p`); [] when ldconfig is missing.
+
+    Linux has a loader cache; macOS and Windows do not (no program is started there).
+    """
+    if not platform.startswith("linux"):
+        return []
     result = run(["ldconfig", "-p"], timeout=timeout)
     if not result.ok:
         result = run(["/sbin/ldconfig", "-p"], timeout=timeout)

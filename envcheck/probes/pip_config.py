@@ -43,7 +43,7 @@ def config_files(python: str, prefix: str, environ) -> list[str]:
     own_site = None
     if answer.status != runner.OK and python != sys.executable:
         answer = runner.run([sys.executable, *argv], timeout=PIP_TIMEOUT, env=environ)
-        own_site = os.path.join(prefix, "pip.conf")
+        own_site = os.path.join(prefix, "pip.ini" if sys.platform == "win32" else "pip.conf")  # pip's name there
     if answer.status != runner.OK:
         return []
     found = parse_config_debug(answer.stdout)

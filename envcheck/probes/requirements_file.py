@@ -283,10 +283,9 @@ def read_pyproject(path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
 
 def parse_pyproject(text: str, path: str, extras: tuple[str, ...] = ()) -> list[Entry]:
     """A pyproject.toml's text -> entries (pure). Errors name the file, the line where known, and what is wrong."""
-    try:  # TOML: only for a pyproject.toml
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib
+    from envcheck import data as tables  # the one TOML parser; only for a pyproject.toml
+
+    tomllib = tables.toml()
     from packaging.requirements import InvalidRequirement, Requirement  # PEP 508
     from packaging.utils import canonicalize_name
 

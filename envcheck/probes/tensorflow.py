@@ -12,7 +12,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from envcheck import runner
 
@@ -25,6 +25,7 @@ CRASHED = "crashed"  # killed by a signal while importing
 TIMED_OUT = "timed-out"
 NO_ANSWER = "no-answer"  # exited or printed no JSON for another reason
 SKIPPED = "skipped"  # --no-tf
+GPU_FAILED = "gpu-listing-failed"  # imported, then listing the GPUs crashed, hung or raised (doctor's shared child)
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,22 @@ def parse(result: runner.TargetResult) -> TfFacts:
 
 def probe(python: str, timeout: float = DEFAULT_TIMEOUT, env: Mapping[str, str] | None = None) -> TfFacts:
     return parse(read(python, timeout, env))
+
+
+def from_stages(imported, gpus) -> TfFacts:
+    """TfFacts from doctor's shared child (probes.tf_stages): its `import` and `gpu` StageResults.
+
+    The same facts tf_facts.py gives; when the import answered but the GPU listing did not, the
+    status is GPU_FAILED with the import's facts kept and the listing's failure as `problem`.
+    """
+    from envcheck.probes import tf_stages  # doctor only
+
+    facts = parse(tf_stages.as_target_result(imported, "tf_facts.py"))
+    if facts.status != OK:
+        return facts
+    listed = tf_stages.as_target_result(gpus, "tf_facts.py")
+    if listed.ok:
+        return parse(runner.TargetResult(listed.command, dict(imported.answer, **listed.data), None))
+    command = listed.command
+    return replace(facts, status=GPU_FAILED, problem=gpus.problem, signal=command.signal_name,
+                   log=tuple(classify_log(command.stderr)), seconds=round(command.seconds, 3))

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 
-from envcheck.render import finding_lines, finding_markup
-
-MARK = {"ok": "✓", "warning": "!", "error": "✗"}
-STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
+from envcheck.render import boxed, finding_lines, finding_markup, mark, style
 
 
 def flatten(facts, prefix: str = "") -> list[tuple[str, str]]:
@@ -49,12 +46,13 @@ def tally(errors: int, warnings: int) -> str:
     return f"Doctor found {count(warnings, 'warning')}, {count(errors, 'error')}."
 
 
-def text(result, verbose: bool = False) -> str:
+def text(result, verbose: bool = False, ascii: bool = False) -> str:
+    """`[✓] Area — summary` per area with its findings beneath (`ascii`: `[ok]`, `[x]`, `[!]` marks)."""
     lines = []
     for area in result.areas:
-        lines.append(f"[{MARK[area.status]}] {area.title} — {area.summary}")
+        lines.append(f"{boxed(area.status, ascii)} {area.title} — {area.summary}")
         for finding in area.findings:
-            lines += finding_lines(finding, indent="    ")
+            lines += finding_lines(finding, indent="    ", ascii=ascii)
         if verbose:
             lines += [f"    {key}: {value}" for key, value in flatten(area.facts)]
             lines.append(f"    ({area.seconds:.2f} s)")
@@ -62,16 +60,16 @@ def text(result, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich_lines(result, verbose: bool = False) -> list[str]:
+def rich_lines(result, verbose: bool = False, ascii: bool = False) -> list[str]:
     """The same content as rich markup lines (terminal only)."""
     from rich.markup import escape  # terminal only
 
     lines = []
     for area in result.areas:
-        style = STYLE[area.status]
-        lines.append(f"[{style}]\\[{MARK[area.status]}][/] [bold]{escape(area.title)}[/] — {escape(area.summary)}")
+        shown = escape(boxed(area.status, ascii))
+        lines.append(f"[{style(area.status)}]{shown}[/] [bold]{escape(area.title)}[/] — {escape(area.summary)}")
         for finding in area.findings:
-            lines.append(finding_markup(finding, indent="    "))
+            lines.append(finding_markup(finding, indent="    ", ascii=ascii))
         if verbose:
             lines += [f"    [dim]{escape(key)}:[/] {escape(value)}" for key, value in flatten(area.facts)]
             lines.append(f"    [dim]({area.seconds:.2f} s)[/]")
@@ -83,7 +81,8 @@ def rich_lines(result, verbose: bool = False) -> list[str]:
 class LiveView:
     """One line per area while doctor runs: a spinner while running, the mark when done (stderr)."""
 
-    def __init__(self, specs):
+    def __init__(self, specs, ascii: bool = False):
+        self.ascii = ascii  # a console that cannot print ✓ cannot print the braille spinner either
         self.titles = {spec.key: spec.title for spec in specs}
         self.state: dict[str, object] = {key: None for key in self.titles}
 
@@ -91,14 +90,16 @@ class LiveView:
         self.state[key] = area if kind == "done" else "running"
 
     def __rich__(self):
-        from rich.spinner import Spinner  # terminal only
+        from rich.markup import escape  # terminal only
+        from rich.spinner import Spinner
         from rich.table import Table
 
         table = Table.grid(padding=(0, 1))
         for key, title in self.titles.items():
             area = self.state[key]
             if area is None or area == "running":
-                table.add_row(Spinner("dots", style="cyan"), f"{title} …")
+                table.add_row(Spinner("line" if self.ascii else "dots", style="cyan"), f"{title} …")
             else:
-                table.add_row(f"[{STYLE[area.status]}]{MARK[area.status]}[/]", f"{title} [dim]{area.seconds:.1f} s[/]")
+                shown = escape(mark(area.status, self.ascii))
+                table.add_row(f"[{style(area.status)}]{shown}[/]", f"{title} [dim]{area.seconds:.1f} s[/]")
         return table

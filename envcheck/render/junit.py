@@ -35,7 +35,7 @@ def junit_xml(report) -> bytes:
         if outcome.status == PASS:
             ET.SubElement(case, "system-out").text = outcome.detail
         elif outcome.status == FAIL:
-            failure = ET.SubElement(case, "failure", message=outcome.detail, type="RequirementNotMet")
+            failure = ET.SubElement(case, "failure", message=outcome.detail, type=outcome.finding_code)
             failure.text = f"{outcome.detail}\nFix: {outcome.fix}" if outcome.fix else outcome.detail
         else:
             ET.SubElement(

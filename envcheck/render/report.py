@@ -6,14 +6,16 @@ one read back with --from) and return a string; the CLI writes it.
 
 from __future__ import annotations
 
-from envcheck.render.doctor import MARK, flatten, tally
+from envcheck.render import boxed, mark
+from envcheck.render.doctor import flatten, tally
 
 
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(report: dict) -> str:
+def markdown(report: dict, ascii: bool = False) -> str:
+    """The report as GitHub markdown; `ascii`: the marks' ASCII forms, for a console that cannot print ✓."""
     doctor = report["doctor"]
     py = report["python"]
     plat = report["platform"]
@@ -26,15 +28,15 @@ def markdown(report: dict) -> str:
         "| | Area | Summary |",
         "|---|---|---|",
     ]
-    out += [f"| {MARK[a['status']]} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
+    out += [f"| {mark(a['status'], ascii)} | {_cell(a['title'])} | {_cell(a['summary'])} |" for a in doctor["areas"]]
     out += ["", f"**{tally(doctor['errors'], doctor['warnings'])}**", ""]
     problems = [(a, f) for a in doctor["areas"] for f in a["findings"]]
     if problems:
         out.append("#### Problems and fixes")
         out.append("")
         for area, finding in problems:
-            mark = MARK.get(finding["severity"], "i")
-            out.append(f"- {mark} **{finding['code']}** ({area['title']}): {finding['message']}")
+            shown = mark(finding["severity"], ascii)
+            out.append(f"- {shown} **{finding['code']}** ({area['title']}): {finding['message']}")
             if finding.get("fix"):
                 fix = finding["fix"]
                 out.append(f"  Fix: {fix}" if "`" in fix or fix.endswith(".") else f"  Fix: `{fix}`")
@@ -57,15 +59,15 @@ def _details(summary: str, lines: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", "```", *lines, "```", "", "</details>", ""]
 
 
-def text(report: dict) -> str:
+def text(report: dict, ascii: bool = False) -> str:
     doctor = report["doctor"]
     out = [f"envcheck {report['envcheck']} report, {report['generated']}"]
     out += [f"{key}: {value}" for key, value in flatten({"platform": report["platform"], "python": report["python"]})]
     out.append("")
     for area in doctor["areas"]:
-        out.append(f"[{MARK[area['status']]}] {area['title']} — {area['summary']}")
+        out.append(f"{boxed(area['status'], ascii)} {area['title']} — {area['summary']}")
         for finding in area["findings"]:
-            out.append(f"    {MARK.get(finding['severity'], 'i')} {finding['code']}  {finding['message']}")
+            out.append(f"    {mark(finding['severity'], ascii)} {finding['code']}  {finding['message']}")
             if finding.get("fix"):
                 out.append(f"        Fix: {finding['fix']}")
         out += [f"    {key}: {value}" for key, value in flatten(area["facts"])]

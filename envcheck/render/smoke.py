@@ -6,11 +6,11 @@ Renderers return strings or rich renderables; the CLI writes them.
 from __future__ import annotations
 
 import math
+import sys
 
 from envcheck.diagnose.smoke import TASK_NAMES
 from envcheck.model import SmokeReport
-
-SPARKS = "▁▂▃▄▅▆▇█"
+from envcheck.render import SPARKS, mark, style  # on a console that cannot print them, render.fit draws ASCII
 
 
 def title(result: SmokeReport) -> str:
@@ -85,18 +85,21 @@ def text_lines(result: SmokeReport) -> list[str]:
     return lines
 
 
-def rich_view(result: SmokeReport):
-    """The same result for a terminal: the verdict, the loss sparkline, a table of checks (a rich Group)."""
+def rich_view(result: SmokeReport, ascii: bool = False):
+    """The same result for a terminal: the verdict, the loss sparkline, a table of checks (a rich Group).
+
+    `ascii`: the marks' ASCII forms, for a terminal that cannot print ✓."""
     from rich.console import Group  # terminal only
     from rich.markup import escape
     from rich.table import Table
 
     parts: list = []
     if result.passed:
-        parts.append(f"[bold green]✓[/] Learned: {escape(title(result))}")
+        parts.append(f"[bold {style('ok')}]{escape(mark('ok', ascii))}[/] Learned: {escape(title(result))}")
     else:
         failed = result.failed_names
-        parts.append(f"[bold red]✗[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
+        shown = escape(mark("error", ascii))
+        parts.append(f"[{style('error')}]{shown}[/] smoke-train failed ({escape(', '.join(failed) or 'run')}): "
                      f"{escape(title(result))}")
     spark = sparkline(result.loss_curve)
     if spark:
@@ -106,8 +109,8 @@ def rich_view(result: SmokeReport):
     table.add_column(no_wrap=True, style="bold")
     table.add_column(overflow="fold")
     for c in result.checks:
-        mark = "[green]✓[/]" if c.passed else "[red]✗[/]"
-        table.add_row(mark, escape(c.name), escape(c.detail))
+        status = "ok" if c.passed else "error"
+        table.add_row(f"[{style(status)}]{escape(mark(status, ascii))}[/]", escape(c.name), escape(c.detail))
     parts.append(table)
     if result.fix:
         parts.append(f"  [bold]Fix:[/] {escape(result.fix)}")
@@ -130,7 +133,8 @@ def progress_bar(task: str, backend: str):
 
     from envcheck import render
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    spinner = "line" if render.ascii_marks(sys.stderr) else "dots"  # the braille spinner needs a UTF-8 console
+    progress = Progress(SpinnerColumn(spinner), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=render.console(stderr=True), transient=True)
     what = f"{TASK_NAMES[task]} with {backend}"
     task_id = progress.add_task(f"Starting {what}", total=None)

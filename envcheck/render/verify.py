@@ -5,14 +5,21 @@ a rich table (terminal), and the tally. Renderers return strings or renderables;
 from __future__ import annotations
 
 from envcheck.model import FAIL, NOT_CHECKED, PASS, SKIP
+from envcheck.render import mark, style
 
 LABEL = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP", NOT_CHECKED: "NOT CHECKED"}
-MARKUP = {
-    PASS: "[green]✓ pass[/]",
-    FAIL: "[bold red]✗ fail[/]",
-    SKIP: "[cyan]- skip[/]",
-    NOT_CHECKED: "[yellow]? not checked[/]",
-}
+# A requirement's status -> (the marks table's status, or a plain mark; the word)
+MARKS = {PASS: ("ok", "pass"), FAIL: ("error", "fail"), SKIP: ("-", "skip"), NOT_CHECKED: ("?", "not checked")}
+PLAIN_STYLES = {SKIP: "cyan", NOT_CHECKED: "yellow"}
+
+
+def _markup(status: str, ascii: bool) -> str:
+    """`✓ pass` in green (or `[ok] pass` on a console that cannot print ✓), as rich markup."""
+    from rich.markup import escape  # terminal only
+
+    kind, word = MARKS[status]
+    shown, colour = (kind, PLAIN_STYLES[status]) if status in PLAIN_STYLES else (mark(kind, ascii), style(kind))
+    return f"[{colour}]{escape(shown)} {word}[/]"
 
 
 def tally(report) -> str:
@@ -39,8 +46,8 @@ def text(report) -> str:
     return "\n".join(lines + [tally(report)]) + "\n"
 
 
-def table(report):
-    """The same as a rich table, for a terminal."""
+def table(report, ascii: bool = False):
+    """The same as a rich table, for a terminal (`ascii`: the marks' ASCII forms)."""
     from rich.markup import escape  # terminal only
     from rich.table import Table
 
@@ -51,5 +58,5 @@ def table(report):
     table.add_column("Found / fix", overflow="fold")
     for o in report.outcomes:
         text = escape(o.detail) + (f"\n[bold]Fix:[/] {escape(o.fix)}" if o.fix else "")
-        table.add_row(MARKUP[o.status], escape(o.title), text)
+        table.add_row(_markup(o.status, ascii), escape(o.title), text)
     return table

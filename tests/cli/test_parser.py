@@ -21,7 +21,8 @@ def options_for(command: str) -> _parser.Options:
 
 TOKENS = st.sampled_from(
     ["--prefix", "keras", "tf-", "--prefix=nvidia-", "--format", "json", "text", "freeze", "--format=json",
-     "--python", "/usr/bin/python3", "-v", "--verbose", "--debug", "--bogus", "-x", "--", "-", "--prefix=", "=", "-1"]
+     "--python", "/usr/bin/python3", "--no-cache", "--no-cache=1", "-v", "--verbose", "--debug", "--bogus", "-x",
+     "--", "-", "--prefix=", "=", "-1"]
 )
 
 

@@ -79,6 +79,18 @@ def test_precourse_check_writes_both_reports_even_when_requirements_fail(tmp_pat
     assert "Hand in" in done.stderr or "hand in" in done.stderr
 
 
+def test_precourse_check_checks_the_course_code_it_is_given(tmp_path):
+    (tmp_path / "light.toml").write_text('[packages]\nnumpy = ">=1"\n')
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "lab.py").write_text("import numpy as np\nx = np.float(1)\n")
+    done = _script("precourse-check.sh", "light.toml", "--code", "course", "--out", "handin", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "lab.py" in done.stdout and "API_MISSING" in done.stdout and "np.float" in done.stdout
+    assert (tmp_path / "handin" / "envcheck-report.md").is_file()
+    missing = _script("precourse-check.sh", "light.toml", "--code", "no-such-course", cwd=tmp_path)
+    assert missing.returncode == 2 and "no-such-course" in missing.stderr
+
+
 @pytest.mark.parametrize("flag, package", [("--cpu", "install --quiet tensorflow\n"),
                                            ("--gpu", "install --quiet tensorflow[and-cuda]\n")])
 def test_setup_venv_dry_run_shows_each_step(tmp_path, flag, package):

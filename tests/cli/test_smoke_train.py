@@ -9,7 +9,7 @@ import pytest
 
 from envcheck.model import SmokeReport
 
-from helpers import assert_one_line_error, run_cli
+from helpers import NAN_GRADIENTS_TENSORFLOW, assert_one_line_error, run_cli
 
 
 def _json(*args, env=None):
@@ -205,21 +205,7 @@ def test_tensorflow_that_hangs_is_stopped_at_the_timeout(tmp_path):
 
 def test_tensorflow_returning_nan_gradients_fails_the_gradient_check(tmp_path):
     # The real TensorFlow underneath, with GradientTape.gradient poisoned: imports fine, computes nonsense.
-    env = _stand_in(tmp_path, """
-        import os, sys
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-        del sys.modules["tensorflow"]
-        import tensorflow as real
-
-        _gradient = real.GradientTape.gradient
-
-        def gradient(self, target, sources, *args, **kwargs):
-            return [None if g is None else g * float("nan") for g in _gradient(self, target, sources, *args, **kwargs)]
-
-        real.GradientTape.gradient = gradient
-        sys.modules["tensorflow"] = real
-    """)
+    env = _stand_in(tmp_path, NAN_GRADIENTS_TENSORFLOW)
     result, data = _json(env=env)
     assert result.returncode == 1
     gradients = _check(data, "gradients")
@@ -253,28 +239,16 @@ def test_check_keeps_the_signature_doctor_calls():
 
 def test_on_a_terminal_it_draws_the_table_and_the_loss_sparkline():
     import os
-    import pty
-    import subprocess
     import sys
 
-    leader, follower = pty.openpty()
+    from helpers import run_on_terminal
+
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(COLUMNS="120", TERM="xterm")
-    process = subprocess.Popen([sys.executable, "-m", "envcheck", "smoke-train", "--backend", "numpy"],
-                               stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the command has finished writing
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    assert process.wait(timeout=60) == 0
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    argv = [sys.executable, "-m", "envcheck", "smoke-train", "--backend", "numpy"]
+    code, out, err = run_on_terminal(argv, env=env, timeout=60)
+    assert code == 0
+    screen = (out + err).decode("utf-8", "replace")
     assert "Traceback" not in screen
     assert "Learned: a 2-8-1 relu network on XOR with NumPy" in screen
     assert "loss" in screen and "█" in screen and "▁" in screen

@@ -47,3 +47,11 @@ def test_rich_table_has_every_line():
     shown = console.export_text()
     assert "? not checked" in shown and "✗ fail" in shown and "r.txt:3 pywin32" in shown
     assert "1 of 2 requirements met, 1 skipped, 1 not checked (r.txt)." in shown
+
+
+def test_a_failure_carries_its_finding_code():
+    assert [o.to_dict()["code"] for o in OUTCOMES] == [None, "REQUIREMENT_NOT_MET", None, None]
+    broken = Outcome("requirements from r.txt", FAIL, "The check failed", "envcheck doctor", code="AREA_TIMED_OUT")
+    assert broken.to_dict()["code"] == "AREA_TIMED_OUT"
+    suite = ET.fromstring(junit.junit_xml(REPORT)).find("testsuite")
+    assert suite.findall("testcase")[1].find("failure").get("type") == "REQUIREMENT_NOT_MET"

@@ -674,7 +674,14 @@ def parse_args(argv):
 
 
 def main(argv=None) -> int:
-    options = parse_args(sys.argv[1:] if argv is None else argv)
+    answer = train(parse_args(sys.argv[1:] if argv is None else argv))
+    sys.stdout.write(json.dumps(answer, allow_nan=False, default=str) + "\n")
+    sys.stdout.flush()
+    return 0 if answer["passed"] else 1
+
+
+def train(options) -> dict:
+    """run(options), its verdict and timings, as the JSON-ready answer (NaN and inf become null)."""
     try:
         answer = run(options)
     except Exception as error:  # noqa: BLE001 - a failure inside TensorFlow becomes the answer, in words
@@ -686,9 +693,7 @@ def main(argv=None) -> int:
     # import vs train: everything imported (NumPy, TensorFlow) against the work done with it
     timings["import_s"] = round(timings.get("import_numpy_s", 0.0) + timings.get("import_tensorflow_s", 0.0), 4)
     timings["total_s"] = round(time.perf_counter() - T_START, 4)
-    sys.stdout.write(json.dumps(finite_or_none(answer), allow_nan=False, default=str) + "\n")
-    sys.stdout.flush()
-    return 0 if answer["passed"] else 1
+    return finite_or_none(answer)
 
 
 if __name__ == "__main__":

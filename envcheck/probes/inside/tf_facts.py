@@ -79,8 +79,9 @@ def _load(name, soname, target, by_name):
     return {"name": name, "soname": soname, "ok": True, "by_name": by_name, "via": target, "error": None}
 
 
-def main():
-    answer = {"installed": False, "python": list(sys.version_info[:3]), "platform": sys.platform}
+def import_facts(answer):
+    """Import TensorFlow and add what it says about its build to `answer`; the module, or None when
+    it is not installed or fails to import (answer says which)."""
     started = time.monotonic()
     try:
         import tensorflow as tf  # inside try: an import that fails is the answer, not a crash
@@ -89,12 +90,10 @@ def main():
             answer["import_error"] = None
         else:
             answer.update(installed=True, import_error=f"{type(error).__name__}: {error}")
-        print(json.dumps(answer))
-        return
+        return None
     except BaseException as error:  # any failure of the framework's import is the fact to report
         answer.update(installed=True, import_error=f"{type(error).__name__}: {error}")
-        print(json.dumps(answer))
-        return
+        return None
     answer["installed"] = True
     answer["import_error"] = None
     answer["import_s"] = round(time.monotonic() - started, 3)
@@ -110,6 +109,12 @@ def main():
         answer["built_with_cuda"] = bool(tf.test.is_built_with_cuda())
     except AttributeError:
         answer["built_with_cuda"] = None
+    return tf
+
+
+def gpu_facts(tf, answer):
+    """Add the GPUs TensorFlow lists, the CUDA libraries loaded, and (no GPU on a CUDA build) why."""
+    build_info = answer.get("build_info") or {}
     gpus = tf.config.list_physical_devices("GPU")
     details = []
     for gpu in gpus:
@@ -124,6 +129,13 @@ def main():
     answer["loaded"] = loaded_cuda_libraries()
     if not gpus and build_info.get("is_cuda_build") and sys.platform.startswith("linux"):
         answer["load_checks"] = check_loads(build_info, os.path.dirname(tf.__file__ or ""))
+
+
+def main():
+    answer = {"installed": False, "python": list(sys.version_info[:3]), "platform": sys.platform}
+    tf = import_facts(answer)
+    if tf is not None:
+        gpu_facts(tf, answer)
     print(json.dumps(answer))
 
 
