@@ -1,9 +1,10 @@
 """envcheck fleet --ray ADDRESS: run one check on every alive node of a Ray cluster, then summarize.
 
 Each node runs `envcheck <check> --format json` with its own Python (inspecting that Python's
-environment, or --python PATH on every node), in a task pinned to the node that asks for no GPU, so
-it never queues behind training jobs. The answers are printed exactly as `envcheck summarize` prints
-them; a node that does not answer within --timeout is a named row ("no answer"), never a hang.
+environment, or the interpreter the check's own options name), in a task pinned to the node that
+asks for no GPU and no CPU, so it never queues behind training jobs. The answers are printed exactly
+as `envcheck summarize` prints them; a node that does not answer within --timeout is a named row
+("no answer"), never a hang.
 --check must come last: what follows it is passed to the check (e.g. --check check-cuda --no-tf).
 Needs Ray: python -m pip install 'envcheck[fleet]'. Exit 0 when every node is ready, 1 when any is
 not, 2 for bad usage (no Ray, no cluster at ADDRESS).
@@ -28,9 +29,6 @@ def build_parser(parser: argparse.ArgumentParser) -> None:
                         help="seconds each node's check may take; a slower node is 'no answer' (default: 300)")
     parser.add_argument("--save", metavar="DIR",
                         help="also keep each node's JSON as DIR/<host>.json (summarize DIR reads them)")
-    parser.add_argument("--python", metavar="PATH",
-                        help="the interpreter (or virtual environment) to inspect on every node, a path that exists "
-                        "on each; default: the Python that Ray runs on the node")
     add_format_option(parser, FORMATS)
     add_output_option(parser, "the summary")
     parser.add_argument("--check", nargs="...", metavar="CHECK [OPTION ...]",
@@ -46,11 +44,8 @@ def run(args: argparse.Namespace) -> int:
     check = list(args.check or ["check-cuda"])
     if check[0] not in CHECKS:
         raise UsageError(f"--check {check[0]}: not a check fleet runs (choose from {', '.join(CHECKS)})")
-    if "--format" in check or "--python" in check:
-        raise UsageError("--check: leave out --format and --python: every node answers in JSON, and --python "
-                         "goes before --check")
-    if args.python:
-        check += ["--python", args.python]
+    if "--format" in check:
+        raise UsageError("--check: leave out --format: every node answers in JSON (fleet's --format is the summary's)")
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     answers = ray_fleet.run(args.ray, check, args.timeout)
