@@ -21,8 +21,9 @@ def _write_executable(path: Path, text: str) -> Path:
     return path
 
 
-def fake_nvidia_smi(bin_dir: Path, host: Path = H200) -> Path:
-    """An nvidia-smi that prints the captured host's output for each form check-cuda uses."""
+def fake_nvidia_smi(bin_dir: Path, host: Path = H200, xml: Path | None = None, listing: Path | None = None) -> Path:
+    """An nvidia-smi that prints the captured host's output for each form check-cuda uses
+    (`xml`, `listing`: other `-q -x` / `-L` answers, e.g. derived variants under tests/fixtures/derived/)."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     return _write_executable(
         bin_dir / "nvidia-smi",
@@ -31,13 +32,26 @@ def fake_nvidia_smi(bin_dir: Path, host: Path = H200) -> Path:
             #!/bin/sh
             case "$*" in
               *--query-gpu*) exec cat '{host}/nvidia-smi-query.txt' ;;
-              *-q*-x*) exec cat '{host}/nvidia-smi-q-x.txt' ;;
-              -L) exec cat '{host}/nvidia-smi-L.txt' ;;
+              *-q*-x*) exec cat '{xml or host / "nvidia-smi-q-x.txt"}' ;;
+              -L) exec cat '{listing or host / "nvidia-smi-L.txt"}' ;;
               --version) exec cat '{host}/nvidia-smi-version.txt' ;;
               *) exec cat '{host}/nvidia-smi.txt' ;;
             esac
             """
         ),
+    )
+
+
+def lost_gpu_nvidia_smi(bin_dir: Path, host: Path = H200) -> Path:
+    """An nvidia-smi on a host whose only GPU fell off the bus: every form that opens the GPU prints
+    "Unable to determine the device handle ..." and exits 15 (nvidia-smi(1): "GPU is lost");
+    --version, which opens no GPU, still answers."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    lost = host.parent.parent / "derived" / "h200-smi-lost.txt"
+    return _write_executable(
+        bin_dir / "nvidia-smi",
+        f"#!/bin/sh\ncase \"$*\" in\n  --version) exec cat '{host}/nvidia-smi-version.txt' ;;\n"
+        f"  *) cat '{lost}'; exit 15 ;;\nesac\n",
     )
 
 
@@ -76,7 +90,8 @@ TF_STAND_INS = {
     "sigill": "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n",
     "hang": "import time\ntime.sleep(600)\n",
     "raise": (
-        "raise ImportError('A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0 as it may crash.')\n"
+        "raise ImportError('A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0 as it may "
+        "crash.')\n"
     ),
     "exit": "import os\nos._exit(3)\n",
 }
@@ -93,11 +108,14 @@ TF_SEES_H200 = textwrap.dedent(
         def __init__(self, name, device_type):
             self.name, self.device_type = name, device_type
     _GPU = PhysicalDevice("/physical_device:GPU:0", "GPU")
+    _GPUS = [_GPU]  # TF_SEES_NONE-style stand-ins replace this list
+    _CPU = PhysicalDevice("/physical_device:CPU:0", "CPU")
     sysconfig = types.SimpleNamespace(get_build_info=lambda: dict(_INFO))
     test = types.SimpleNamespace(is_built_with_cuda=lambda: True)
     config = types.SimpleNamespace(
-        list_physical_devices=lambda kind=None: [_GPU] if kind == "GPU" else [PhysicalDevice("/physical_device:CPU:0", "CPU"), _GPU],
-        experimental=types.SimpleNamespace(get_device_details=lambda d: {"device_name": "NVIDIA H200", "compute_capability": (9, 0)}),
+        list_physical_devices=lambda kind=None: _GPUS if kind == "GPU" else [_CPU] + _GPUS,
+        experimental=types.SimpleNamespace(
+            get_device_details=lambda d: {"device_name": "NVIDIA H200", "compute_capability": (9, 0)}),
     )
     """
 )
@@ -144,6 +162,40 @@ PYNVML_H200 = textwrap.dedent(
     def nvmlDeviceGetMigMode(h): raise NVMLError()
     """
 )
+
+def pynvml_h200(lost: bool = False, mig: tuple[int, int] = (0, 0), mig_devices: tuple[str, ...] = (),
+                compute_mode: int = 0, processes: tuple[tuple[int, str, int], ...] = ()) -> str:
+    """A stand-in NVML answering like the H200 host, in a chosen health or sharing state: a GPU whose
+    handle reports NVML_ERROR_GPU_IS_LOST (15), MIG mode and MIG devices, a compute mode
+    (nvmlComputeMode_t), compute processes (pid, name, bytes)."""
+    return PYNVML_H200.replace("def nvmlDeviceGetMigMode(h): raise NVMLError()\n", "") + textwrap.dedent(
+        f"""\
+        class NVMLError_GpuIsLost(NVMLError):
+            value = 15
+            def __str__(self):
+                return "GPU is lost"
+        def nvmlDeviceGetHandleByIndex(i):
+            if {lost!r}:
+                raise NVMLError_GpuIsLost()
+            return i
+        def nvmlDeviceGetMigMode(h): return list({mig!r})
+        _MIG = {list(mig_devices)!r}
+        def nvmlDeviceGetMaxMigDeviceCount(h): return 7
+        def nvmlDeviceGetMigDeviceHandleByIndex(h, slot):
+            if slot >= len(_MIG):
+                raise NVMLError()
+            return ("mig", slot)
+        _uuid = nvmlDeviceGetUUID
+        def nvmlDeviceGetUUID(h): return _MIG[h[1]] if isinstance(h, tuple) else _uuid(h)
+        def nvmlDeviceGetComputeMode(h): return {compute_mode!r}
+        def nvmlDeviceGetComputeRunningProcesses(h):
+            return [types.SimpleNamespace(pid=pid, usedGpuMemory=used) for pid, _, used in {list(processes)!r}]
+        def nvmlDeviceGetGraphicsRunningProcesses(h): return []
+        def nvmlSystemGetProcessName(pid): return {{pid: name for pid, name, _ in {list(processes)!r}}}[pid]
+        def nvmlDeviceGetPersistenceMode(h): return 1
+        """
+    )
+
 
 PYNVML_HANG = "import time\ndef nvmlInit():\n    time.sleep(600)\nclass NVMLError(Exception):\n    pass\n"
 

@@ -1,4 +1,4 @@
-"""check-cuda as a library: probes -> diagnose -> one JSON-ready report. No printing.
+"""check-cuda as a library: probes -> diagnose -> one typed `CudaReport` (JSON at the edge). No printing.
 
 `check(python)` starts the TensorFlow child first (the long pole: one TensorFlow import) and runs
 the GPU, toolkit and library probes in threads while it imports, so the whole check costs little
@@ -11,16 +11,67 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping  # not typing: ~3 ms to import
+from typing import NamedTuple  # records without dataclasses' ~15 ms import (the --no-tf fast path)
 
-from envcheck import model as findings_module
 from envcheck import runner
 from envcheck.checks import platform as platform_check
 from envcheck.diagnose import cuda as rules
+from envcheck.model import Finding, Gpu, GpuFacts, Library, TfFacts, Toolkit
 from envcheck.probes import cuda as cuda_probe
 from envcheck.probes import gpu as gpu_probe
+from envcheck.probes import system as system_probe
 from envcheck.target import TargetPython
 
 SCHEMA = "envcheck.check-cuda/1"
+
+
+class CudaReport(NamedTuple):
+    """check-cuda's answer: the verdict, every fact that decided it, and the findings (errors first).
+
+    `to_dict()` is the `envcheck.check-cuda/1` JSON object.
+    """
+
+    ready: bool
+    summary: str
+    python: TargetPython
+    gpu: GpuFacts
+    visible: tuple[bool, ...]  # per GPU in gpu.gpus: whether CUDA_VISIBLE_DEVICES shows it
+    toolkits: tuple[Toolkit, ...]
+    libraries: tuple[Library, ...]
+    tf: TfFacts | None  # None with --no-tf
+    environment: Mapping[str, str]
+    os: Mapping[str, object]  # platform, machine, wsl, name
+    container: Mapping[str, object]  # kind (docker, podman, kubernetes, ...) or None, device_nodes
+    findings: tuple[Finding, ...]
+    timings: Mapping[str, float]
+
+    @property
+    def gpus(self) -> tuple[Gpu, ...]:
+        return self.gpu.gpus
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.severity == "error")
+
+    def to_dict(self) -> dict:
+        gpu = self.gpu
+        return {
+            "schema": SCHEMA,
+            "verdict": {"ready": self.ready, "summary": self.summary},
+            "python": self.python.to_dict(),
+            "gpus": [dict(g.to_dict(), visible=shown) for g, shown in zip(gpu.gpus, self.visible)],
+            "driver": dict(gpu.driver.to_dict(), source=gpu.source, working=gpu.working_driver),
+            "gpu_query_failures": [failure.to_dict() for failure in gpu.failures],
+            "pci_devices": [device.to_dict() for device in gpu.pci_devices],
+            "toolkit": [toolkit.to_dict() for toolkit in self.toolkits],
+            "libraries": [library.to_dict() for library in self.libraries],
+            "tensorflow": self.tf.to_dict() if self.tf else {"status": "skipped"},
+            "environment": dict(self.environment),
+            "os": dict(self.os),
+            "container": dict(self.container),
+            "findings": [finding.to_dict() for finding in self.findings],
+            "timings": dict(self.timings),
+        }
 
 
 class _Background:
@@ -53,12 +104,11 @@ def check(
     gpu_timeout: float = gpu_probe.DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
     tf_source: Callable | None = None,
-) -> dict:
+) -> CudaReport:
     """Gather every fact that decides whether TensorFlow (in `python`) can use a GPU; return the report.
 
     `tf_source`, when given, is called (in a thread) for the TfFacts instead of starting tf_facts.py:
-    doctor passes its shared TensorFlow child's. The report is the `envcheck.check-cuda/1` JSON object: schema, verdict {ready, summary}, gpus,
-    driver, toolkit, libraries, tensorflow, findings (Finding.to_dict()), and the supporting facts.
+    doctor passes its shared TensorFlow child's.
     """
     env = dict(os.environ if env is None else env)
     started = time.monotonic()
@@ -107,9 +157,10 @@ def check(
         python=python.executable,
         python_version=tuple(python.version),
         platform=python.platform,
-        wsl=_is_wsl(),
+        wsl=system_probe.read_wsl(),
         machine=os.uname().machine if hasattr(os, "uname") else "",
         distributions=distributions,
+        container=system_probe.read_container(environ=env),
     )
     if include_tf:
         from envcheck import data  # tomllib: only when TensorFlow's build is compared
@@ -120,78 +171,27 @@ def check(
     found = platform_check.cuda_findings(python, facts, rules.diagnose(facts, builds, drivers))
     is_ready = rules.ready(facts, found)
     timings["total"] = round(time.monotonic() - started, 3)
-    return {
-        "schema": SCHEMA,
-        "verdict": {"ready": is_ready, "summary": summary(facts, found, is_ready)},
-        "python": python.to_dict(),
-        "gpus": [dict(g.to_dict(), visible=g in rules.visible_gpus(gpu.gpus, env.get("CUDA_VISIBLE_DEVICES"))) for g in gpu.gpus],
-        "driver": dict(gpu.driver.to_dict(), source=gpu.source, working=gpu.working_driver),
-        "gpu_query_failures": [failure.to_dict() for failure in gpu.failures],
-        "pci_devices": [device.to_dict() for device in gpu.pci_devices],
-        "toolkit": [toolkit.to_dict() for toolkit in toolkits],
-        "libraries": [library.to_dict() for library in libraries],
-        "tensorflow": tf.to_dict() if tf else {"status": "skipped"},
-        "environment": dict(facts.env),
-        "os": {"platform": python.platform, "machine": facts.machine, "wsl": facts.wsl, "name": _os_name()},
-        "findings": [finding.to_dict() for finding in found],
-        "timings": timings,
-    }
+    shown = rules.visible_gpus(gpu.gpus, env.get("CUDA_VISIBLE_DEVICES"))
+    return CudaReport(
+        ready=is_ready,
+        summary=rules.headline(facts, found, is_ready),
+        python=python,
+        gpu=gpu,
+        visible=tuple(g in shown for g in gpu.gpus),
+        toolkits=tuple(toolkits),
+        libraries=tuple(libraries),
+        tf=tf,
+        environment=dict(facts.env),
+        os={"platform": python.platform, "machine": facts.machine, "wsl": facts.wsl,
+            "name": system_probe.read_os_release()},
+        container={"kind": facts.container, "device_nodes": list(gpu.device_nodes)},
+        findings=tuple(found),
+        timings=timings,
+    )
 
 
-def exit_code(report: dict) -> int:
+def exit_code(report: CudaReport) -> int:
     """0 exactly when the verdict is ready (TensorFlow sees a GPU; with --no-tf: a GPU with a working driver)."""
     from envcheck import exitcodes  # only when an exit code is asked for
 
-    return exitcodes.OK if report.get("verdict", {}).get("ready") else exitcodes.NOT_OK
-
-
-def summary(facts: rules.CudaFacts, found: list, is_ready: bool) -> str:
-    visible = rules.visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
-    if is_ready:
-        if facts.tf is not None:
-            count = len(facts.tf.gpus)
-            described = describe_gpus(visible[:count] if len(visible) >= count else visible) or f"{count} GPU(s)"
-            return f"GPU ready: TensorFlow {facts.tf.version} sees {described}"
-        driver = facts.gpu.driver
-        cuda = f" (supports CUDA {driver.cuda_version})" if driver.cuda_version else ""
-        return f"GPU ready: {describe_gpus(visible)}, driver {driver.version}{cuda}"
-    worst = next((f for f in found if f.severity == findings_module.ERROR), None) or next(iter(found), None)
-    reason = worst.message if worst else "no GPU is usable"
-    first = reason.split(". ")[0].rstrip(".")
-    who = "TensorFlow cannot use a GPU" if facts.tf is not None else "no usable GPU"
-    return f"not ready: {who}: {first}"
-
-
-def describe_gpus(gpus) -> str:
-    """'1 × NVIDIA H200 (140 GiB, compute capability 9.0)'; mixed models are listed one by one."""
-    if not gpus:
-        return ""
-    groups: dict[tuple, int] = {}
-    for gpu in gpus:
-        key = (gpu.name or "NVIDIA GPU", gpu.memory_mib, gpu.compute_capability)
-        groups[key] = groups.get(key, 0) + 1
-    parts = []
-    for (name, memory, cc), count in groups.items():
-        details = [f"{memory // 1024} GiB" if memory else None, f"compute capability {cc}" if cc else None]
-        details = [d for d in details if d]
-        parts.append(f"{count} × {name}" + (f" ({', '.join(details)})" if details else ""))
-    return ", ".join(parts)
-
-
-def _is_wsl() -> bool:
-    try:
-        with open("/proc/sys/kernel/osrelease", encoding="utf-8") as stream:
-            return "microsoft" in stream.read().lower()
-    except OSError:
-        return False
-
-
-def _os_name() -> str | None:
-    try:
-        with open("/etc/os-release", encoding="utf-8") as stream:
-            for line in stream:
-                if line.startswith("PRETTY_NAME="):
-                    return line.split("=", 1)[1].strip().strip('"')
-    except OSError:
-        pass  # not Linux, or a minimal container: the name is unknown
-    return None
+    return exitcodes.OK if report.ready else exitcodes.NOT_OK

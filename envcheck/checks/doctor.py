@@ -203,7 +203,9 @@ def _cuda(g: Gather) -> dict:
         def tf_source():
             return tf_probe.from_stages(child.result("import"), child.result("gpu"))
 
-    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
+    # doctor's and verify's rules read check-cuda's JSON form (what `check-cuda --format json` prints)
+    report = cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
+    return report.to_dict()
 
 
 def _tf_python_range(g: Gather):

@@ -11,15 +11,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
-from envcheck.model import ERROR, INFO, WARNING, Finding, pip_install
-from envcheck.probes.cuda import Library, Toolkit
-from envcheck.probes.gpu import Gpu, GpuFacts
+from envcheck.model import ERROR, INFO, WARNING, Finding, Gpu, GpuFacts, Library, TfFacts, Toolkit, pip_install
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
-if TYPE_CHECKING:  # the TensorFlow probe module is not imported on the --no-tf fast path
-    from envcheck.probes.tensorflow import TfFacts
-
-# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import it.
+# TfFacts.status values (envcheck.probes.tensorflow), repeated so this module does not import a probe.
 OK, NOT_INSTALLED, IMPORT_FAILED, CRASHED, TIMED_OUT = "ok", "not-installed", "import-failed", "crashed", "timed-out"
 GPU_FAILED = "gpu-listing-failed"  # probes.tensorflow.GPU_FAILED: imported, then listing the GPUs failed
 
@@ -53,6 +47,7 @@ class CudaFacts(NamedTuple):
     wsl: bool = False
     machine: str = "x86_64"
     distributions: Mapping[str, str] = MappingProxyType({})  # canonical name -> version
+    container: str | None = None  # docker / podman / kubernetes / containerd / lxc, None when not in one
 
 
 def version_tuple(text: str | None) -> tuple[int, ...]:
@@ -92,12 +87,18 @@ def visible_gpus(gpus: tuple[Gpu, ...], cuda_visible_devices: str | None) -> tup
         elif entry.startswith(("GPU-", "MIG-")) and len(entry) > 4:
             match = next((gpu for gpu in gpus if gpu.uuid and gpu.uuid.startswith(entry)), None)
             if match is None and entry.startswith("MIG-"):
-                match = gpus[0] if gpus else None  # MIG instances are not listed per GPU here
+                match = next((gpu for gpu in gpus if any(uuid.startswith(entry) for uuid in _mig_uuids(gpu))), None)
+                if match is None and not any(_mig_uuids(gpu) for gpu in gpus):
+                    match = gpus[0] if gpus else None  # MIG devices' UUIDs unknown (nvidia-smi): assume it names one
         if match is None:
             break
         if match not in chosen:
             chosen.append(match)
     return tuple(chosen)
+
+
+def _mig_uuids(gpu: Gpu) -> tuple[str, ...]:
+    return gpu.health.mig_uuids if gpu.health else ()
 
 
 # ------------------------------------------------------------------------------ GPU and driver
@@ -134,30 +135,31 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
             )
             break
     if gpu.working_driver:
-        for item in gpu.gpus:
-            if item.error:
-                findings.append(
-                    Finding("GPU_UNREADABLE", WARNING, f"GPU {item.index} is listed but cannot be read: {item.error}.",
-                            "Check nvidia-smi and the kernel log (sudo dmesg | grep -i Xid); a reset or reboot may be needed.")
-                )
+        findings += health_findings(facts)
         if not gpu.gpus:
             findings.append(Finding("NO_GPU", WARNING, "The NVIDIA driver is loaded but lists no GPU.",
-                                    "Check nvidia-smi -L; in a container, start it with GPU access (docker run --gpus all)."))
+                                    "Check nvidia-smi -L; in a container, start it with GPU access (docker run "
+                                    "--gpus all)."))
         findings += visibility_findings(facts)
         return findings
 
     if any(f.code in ("DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT") for f in findings):
         return findings
-    if gpu.pci_devices:  # hardware present, no working driver
+    if gpu.pci_devices and facts.container and not gpu.device_nodes:
+        findings.append(container_finding(facts))
+    elif gpu.pci_devices:  # hardware present, no working driver
         bound = {device.kernel_driver for device in gpu.pci_devices}
-        devices = ", ".join(f"{d.address} (device {d.device_id or '?'}, driver {d.kernel_driver or 'none'})" for d in gpu.pci_devices)
+        devices = ", ".join(
+            f"{d.address} (device {d.device_id or '?'}, driver {d.kernel_driver or 'none'})" for d in gpu.pci_devices
+        )
         detail = f"; failed: {failure_text}" if failure_text else ""
         findings.append(
             Finding(
                 "GPU_NO_DRIVER",
                 ERROR,
                 f"{len(gpu.pci_devices)} NVIDIA GPU(s) on the PCI bus but no working NVIDIA driver: {devices}{detail}.",
-                ("The open-source nouveau driver holds the GPU: install NVIDIA's driver and blacklist nouveau. " if "nouveau" in bound else "")
+                ("The open-source nouveau driver holds the GPU: install NVIDIA's driver and blacklist nouveau. "
+                 if "nouveau" in bound else "")
                 + "Install the NVIDIA driver (Ubuntu: sudo ubuntu-drivers install; others: your distribution's "
                 "nvidia-driver package or https://www.nvidia.com/drivers), then reboot and run nvidia-smi.",
             )
@@ -185,7 +187,8 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
         )
     elif "communicate with the NVIDIA driver" in failure_text:  # [17]
         findings.append(
-            Finding("DRIVER_NOT_LOADED", ERROR, f"nvidia-smi is installed but the driver is not running: {failure_text}.",
+            Finding("DRIVER_NOT_LOADED", ERROR, "nvidia-smi is installed but the driver is not running: "
+                                                f"{failure_text}.",
                     "Load the kernel module (sudo modprobe nvidia) or reinstall the driver and reboot; in a container, "
                     "start it with GPU access (docker run --gpus all).")
         )
@@ -202,6 +205,277 @@ def gpu_findings(facts: CudaFacts) -> list[Finding]:
     return findings
 
 
+def container_finding(facts: CudaFacts) -> Finding:
+    """A container that sees the host's NVIDIA PCI device in sysfs but was given no /dev/nvidia* node.
+
+    The GPU reaches a container only through the NVIDIA Container Toolkit (`docker run --gpus all`,
+    https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html) or, in
+    Kubernetes, the NVIDIA device plugin's resource (https://github.com/NVIDIA/k8s-device-plugin).
+    """
+    devices = ", ".join(device.address for device in facts.gpu.pci_devices)
+    return Finding(
+        "CONTAINER_NO_GPU_ACCESS",
+        ERROR,
+        f"This is a {facts.container} container without GPU access: the host's NVIDIA GPU ({devices}) shows on the "
+        "PCI bus, but no /dev/nvidia* device and no driver library were passed in, so CUDA finds no GPU. "
+        "Installing a driver inside the container does not help.",
+        "Start the container with the GPU passed through: docker run --gpus all … (the host needs the NVIDIA "
+        "Container Toolkit: sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker); "
+        "in Kubernetes request it in the pod spec: resources: limits: nvidia.com/gpu: 1 (NVIDIA device plugin).",
+    )
+
+
+# ------------------------------------------------------------------------------ GPU health and sharing
+# Sources: NVML API reference (https://docs.nvidia.com/deploy/nvml-api/), nvidia-smi's documentation
+# (https://docs.nvidia.com/deploy/nvidia-smi/), NVIDIA's Xid catalogue
+# (https://docs.nvidia.com/deploy/xid-errors/analyzing-xid-catalog.html),
+# the MIG user guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), TensorFlow's GPU guide
+# (https://www.tensorflow.org/guide/gpu, "Limiting GPU memory growth").
+
+
+def unusable_reason(gpu: Gpu) -> str | None:
+    """The code of what keeps CUDA from using this GPU now, or None when nothing known does."""
+    if gpu.lost:
+        return "GPU_LOST"
+    if gpu.error:
+        return "GPU_UNREADABLE"
+    health = gpu.health
+    if health is None:
+        return None
+    if health.mig_mode == "enabled" and health.mig_instances == 0:
+        return "MIG_NO_INSTANCES"
+    if health.compute_mode == "prohibited":
+        return "GPU_COMPUTE_PROHIBITED"
+    if health.compute_mode in ("exclusive_process", "exclusive_thread") and _compute_processes(health):
+        return "GPU_EXCLUSIVE_BUSY"
+    return None
+
+
+def usable_gpus(facts: CudaFacts) -> tuple[Gpu, ...]:
+    """The GPUs CUDA_VISIBLE_DEVICES shows that nothing known keeps from taking a CUDA context."""
+    visible = visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    return tuple(gpu for gpu in visible if unusable_reason(gpu) is None)
+
+
+def _compute_processes(health) -> tuple:
+    return tuple(p for p in health.processes or () if "C" in (p.type or "C"))
+
+
+def _tf_sees_none(facts: CudaFacts) -> bool:
+    tf = facts.tf
+    return tf is not None and tf.status == OK and tf.cuda_build is not False and not tf.gpus
+
+
+def _name(gpu: Gpu) -> str:
+    bus = f", {gpu.pci_bus_id}" if gpu.pci_bus_id else ""
+    return f"GPU {gpu.index} ({gpu.name or 'NVIDIA GPU'}{bus})"
+
+
+def _who(processes) -> str:
+    return ", ".join(
+        f"pid {p.pid} {p.name or '?'}" + (f" ({p.used_memory_mib} MiB)" if p.used_memory_mib is not None else "")
+        for p in processes
+    )
+
+
+def health_findings(facts: CudaFacts) -> list[Finding]:
+    """Per-GPU health and sharing: a lost GPU, MIG, compute modes, pending resets, ECC, memory held, throttling.
+
+    A cause that leaves no visible GPU usable, or that TensorFlow's empty GPU list points to, is an
+    error (it is why CUDA sees none); with another GPU still usable it is a warning (the node is degraded).
+    """
+    gpus = facts.gpu.gpus
+    visible = visible_gpus(gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    none_left = bool(visible) and not usable_gpus(facts)  # none visible at all: CUDA_VISIBLE_DEVICES says why
+    # With TensorFlow listing no GPU, an unusable GPU is the best-known explanation even beside a
+    # healthy one (a lost GPU can fail cuInit for the whole process).
+    blocking = ERROR if none_left or _tf_sees_none(facts) else WARNING
+    found: list[Finding] = []
+
+    def each(code):
+        return [gpu for gpu in gpus if unusable_reason(gpu) == code]
+
+    lost = each("GPU_LOST")
+    if lost:  # NVML_ERROR_GPU_IS_LOST; Xid 79 "GPU has fallen off the bus" in the Xid catalogue
+        names = "; ".join(f"{_name(gpu)}: {gpu.error or 'GPU is lost'}" for gpu in lost)
+        bus = lost[0].pci_bus_id or str(lost[0].index)
+        found.append(Finding(
+            "GPU_LOST", blocking,
+            f"{len(lost)} GPU(s) cannot be reached and are lost to CUDA until reset: {names}. A GPU that fell off the "
+            "PCI bus is logged by the kernel as Xid 79 ('GPU has fallen off the bus').",
+            "Find the kernel's reason: sudo dmesg -T | grep -i -E 'xid|fallen off the bus'; then stop the GPU's "
+            f"processes and reset it: sudo nvidia-smi -r -i {bus} (or reboot if the reset fails). If it falls off "
+            "again, check the GPU's power, cooling and seating.",
+        ))
+    unreadable = each("GPU_UNREADABLE")
+    if unreadable:
+        found.append(Finding(
+            "GPU_UNREADABLE", blocking,
+            "; ".join(f"{_name(gpu)} is listed but cannot be read: {gpu.error}" for gpu in unreadable) + ".",
+            "Check nvidia-smi and the kernel log (sudo dmesg -T | grep -i xid); a reset (sudo nvidia-smi -r) or a "
+            "reboot may be needed.",
+        ))
+    found += mig_findings(facts, each("MIG_NO_INSTANCES"), blocking)
+    prohibited = each("GPU_COMPUTE_PROHIBITED")
+    if prohibited:  # nvidia-smi -c: PROHIBITED lets no process create a CUDA context
+        found.append(Finding(
+            "GPU_COMPUTE_PROHIBITED", blocking,
+            f"{', '.join(_name(gpu) for gpu in prohibited)} is in PROHIBITED compute mode: no process may create a "
+            "CUDA context on it (CUDA_ERROR_DEVICES_UNAVAILABLE).",
+            f"Ask the administrator to allow compute: sudo nvidia-smi -i {prohibited[0].index} -c DEFAULT; or use "
+            "another GPU (export CUDA_VISIBLE_DEVICES=<index>).",
+        ))
+    busy = each("GPU_EXCLUSIVE_BUSY")
+    if busy:  # nvidia-smi -c EXCLUSIVE_PROCESS: one context per GPU; others get CUDA_ERROR_DEVICES_UNAVAILABLE
+        holders = "; ".join(
+            f"{_name(gpu)} is in {gpu.health.compute_mode.upper()} compute mode and held by "
+            f"{_who(_compute_processes(gpu.health))}"
+            for gpu in busy
+        )
+        pids = " ".join(str(p.pid) for gpu in busy for p in _compute_processes(gpu.health) if p.pid is not None)
+        found.append(Finding(
+            "GPU_EXCLUSIVE_BUSY", blocking,
+            f"{holders}. One process at a time may use it, so CUDA gives every other process "
+            "CUDA_ERROR_DEVICES_UNAVAILABLE ('all CUDA-capable devices are busy or unavailable').",
+            f"Wait for that job or stop it if it is yours (kill {pids or '<pid>'}); use another GPU (export "
+            "CUDA_VISIBLE_DEVICES=<index>); or ask the administrator for the shared mode: sudo nvidia-smi -i "
+            f"{busy[0].index} -c DEFAULT.",
+        ))
+    found += reset_findings(facts, visible, none_left)
+    found += sharing_findings(facts, visible)
+    return found
+
+
+def mig_findings(facts: CudaFacts, empty: list[Gpu], blocking: str) -> list[Finding]:
+    """MIG on without instances; a mode change waiting for a reset; CUDA_VISIBLE_DEVICES naming a MIG
+    GPU's parent or an unknown MIG device. (MIG user guide: "Getting Started with MIG", "CUDA Device Enumeration".)"""
+    found: list[Finding] = []
+    if empty:
+        first = empty[0].index
+        found.append(Finding(
+            "MIG_NO_INSTANCES", blocking,
+            f"{', '.join(_name(gpu) for gpu in empty)} is in MIG mode with no MIG instances: CUDA sees no device on a "
+            "MIG-enabled GPU until GPU and compute instances are created.",
+            f"Create instances (as root): nvidia-smi mig -i {first} -lgip lists the profiles, then nvidia-smi mig -i "
+            f"{first} -cgi <profile> -C creates a GPU instance with its compute instance; or turn MIG off: nvidia-smi "
+            f"-i {first} -mig 0 (then reset the GPU: nvidia-smi -r -i {first}).",
+        ))
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health and health.mig_mode and health.mig_pending and health.mig_mode != health.mig_pending:
+            found.append(Finding(
+                "MIG_MODE_PENDING", WARNING,
+                f"{_name(gpu)}'s MIG mode is {health.mig_mode} and becomes {health.mig_pending} only after a GPU "
+                "reset.",
+                f"Stop the GPU's processes and reset it: sudo nvidia-smi -r -i {gpu.index} (or reboot).",
+            ))
+            break
+    value = facts.env.get("CUDA_VISIBLE_DEVICES")
+    with_instances = [
+        gpu for gpu in facts.gpu.gpus if gpu.health and gpu.health.mig_mode == "enabled" and gpu.health.mig_instances
+    ]
+    if value and with_instances:
+        known = [uuid for gpu in with_instances for uuid in gpu.health.mig_uuids]
+        wrong = []
+        for entry in (part.strip() for part in value.split(",")):
+            parent = next((gpu for gpu in with_instances
+                           if entry.startswith("GPU-") and gpu.uuid and gpu.uuid.startswith(entry)), None)
+            if parent is not None:
+                wrong.append(f"{entry} is {_name(parent)} itself, not one of its MIG devices")
+            elif entry.startswith("MIG-") and known and not any(uuid.startswith(entry) for uuid in known):
+                wrong.append(f"{entry} is not a MIG device here")
+        if wrong:
+            use = ",".join(known) if known else "MIG-<uuid> (nvidia-smi -L lists them)"
+            found.append(Finding(
+                "CUDA_VISIBLE_DEVICES_MIG", ERROR,
+                f"CUDA_VISIBLE_DEVICES={value!r} does not name a MIG device: {'; '.join(wrong)}. On a MIG-enabled GPU, "
+                "CUDA runs only on MIG devices, named by their MIG-… UUIDs.",
+                f"export CUDA_VISIBLE_DEVICES={use.split(',')[0] if known else use}"
+                + (f"  (the MIG devices here: {', '.join(known)})" if len(known) > 1 else ""),
+            ))
+    return found
+
+
+def reset_findings(facts: CudaFacts, visible: tuple[Gpu, ...], none_left: bool) -> list[Finding]:
+    """Retired pages / remapped rows waiting for a reset, and uncorrectable ECC errors (nvidia-smi -q's
+    "Retired Pages" / "Remapped Rows" / "ECC Errors"; Xid 48, 63, 64, 94, 95 in the Xid catalogue). An error
+    when TensorFlow lists no GPU and nothing else explains it; a warning otherwise."""
+    found: list[Finding] = []
+    explains = _tf_sees_none(facts) and not none_left
+    severity = ERROR if explains else WARNING
+    pending = []
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health is None or gpu.lost:
+            continue
+        flags = (("remapped rows", health.remapped_rows_pending), ("retired pages", health.retired_pages_pending))
+        what = [label for label, flag in flags if flag]
+        if what:
+            pending.append(f"{_name(gpu)} has {' and '.join(what)} pending")
+    if pending:
+        found.append(Finding(
+            "GPU_RESET_PENDING", severity,
+            f"{'; '.join(pending)}: uncorrectable memory errors were found and the faulty memory is taken out of use "
+            "only after a GPU reset; until then CUDA can fail on it.",
+            "Stop the GPU's processes and reset it: sudo nvidia-smi -r -i <index> (or reboot); sudo dmesg -T | grep -i "
+            "xid shows the memory errors (Xid 48, 63, 64, 94, 95).",
+        ))
+    failing = []
+    for gpu in facts.gpu.gpus:
+        health = gpu.health
+        if health is None or gpu.lost:
+            continue
+        if health.ecc_uncorrectable_volatile:
+            failing.append(f"{_name(gpu)} logged {health.ecc_uncorrectable_volatile} uncorrectable ECC error(s) since "
+                           "the driver loaded")
+        if health.remapped_rows_failure:
+            failing.append(f"{_name(gpu)} failed to remap a memory row (the GPU needs service)")
+    if failing:
+        found.append(Finding(
+            "GPU_ECC_ERRORS", severity,
+            "; ".join(failing) + ".",
+            "See the counters: nvidia-smi -q -d ECC,ROW_REMAPPER,PAGE_RETIREMENT and the kernel log: sudo dmesg -T | "
+            "grep -i xid; reset the GPU (sudo nvidia-smi -r -i <index>); if errors return or row remapping failed, "
+            "have the GPU serviced.",
+        ))
+    return found
+
+
+def sharing_findings(facts: CudaFacts, visible: tuple[Gpu, ...]) -> list[Finding]:
+    """Memory other processes hold on the visible GPUs, and clocks slowed by heat or power."""
+    found: list[Finding] = []
+    held = []
+    for gpu in visible:
+        health = gpu.health
+        if health is None or unusable_reason(gpu):
+            continue
+        processes = [p for p in _compute_processes(health) if p.used_memory_mib]
+        used = sum(p.used_memory_mib for p in processes)
+        if processes and (used >= 1024 or (gpu.memory_mib and used >= gpu.memory_mib / 10)):
+            total = f" of {gpu.memory_mib} MiB" if gpu.memory_mib else ""
+            held.append(f"{_name(gpu)}: {used} MiB{total} held by {_who(processes)}")
+    if held:
+        growth = str(facts.env.get("TF_FORCE_GPU_ALLOW_GROWTH", "")).lower() == "true"
+        found.append(Finding(
+            "GPU_MEMORY_HELD", WARNING,
+            "Other processes hold GPU memory: " + "; ".join(held) + ". TensorFlow maps nearly all free GPU memory when "
+            "it starts, so jobs sharing a GPU run out of memory.",
+            ("" if growth else "export TF_FORCE_GPU_ALLOW_GROWTH=true so each TensorFlow process takes memory as it "
+                               "needs it; ")
+            + "stop processes you own (kill <pid>) or choose a free GPU (export CUDA_VISIBLE_DEVICES=<index>).",
+        ))
+    slowed = [f"{_name(gpu)}: {', '.join(gpu.health.throttle_reasons)}"
+              for gpu in visible if gpu.health and gpu.health.throttle_reasons]
+    if slowed:  # nvidia-smi -q "Clocks Event Reasons"; nvmlClocksEventReasons in the NVML API reference
+        found.append(Finding(
+            "GPU_THROTTLED", WARNING,
+            "GPU clocks are slowed by heat or power: " + "; ".join(slowed) + ". Training runs slower than the GPU can.",
+            "Check temperatures, cooling and power: nvidia-smi -q -d PERFORMANCE,TEMPERATURE,POWER (HW power brake: "
+            "the board's power supply signalled; thermal: the GPU is too hot).",
+        ))
+    return found
+
+
 def visibility_findings(facts: CudaFacts) -> list[Finding]:
     value = facts.env.get("CUDA_VISIBLE_DEVICES")
     if value is None or not facts.gpu.gpus:
@@ -212,7 +486,8 @@ def visibility_findings(facts: CudaFacts) -> list[Finding]:
         Finding(
             "CUDA_VISIBLE_DEVICES_HIDES_ALL",
             ERROR,
-            f"CUDA_VISIBLE_DEVICES={value!r} hides every GPU ({len(facts.gpu.gpus)} present), so CUDA and TensorFlow see none.",
+            f"CUDA_VISIBLE_DEVICES={value!r} hides every GPU ({len(facts.gpu.gpus)} present), so CUDA and TensorFlow "
+            "see none.",
             "unset CUDA_VISIBLE_DEVICES (or set it to the GPU indices to use, e.g. export CUDA_VISIBLE_DEVICES=0)",
         )
     ]
@@ -221,11 +496,12 @@ def visibility_findings(facts: CudaFacts) -> list[Finding]:
 # ------------------------------------------------------------------------------ TensorFlow
 
 
-def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
+def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping, explained: bool = False) -> list[Finding]:
+    """TensorFlow's view; `explained`: a GPU-level error already says why CUDA sees no usable GPU."""
     tf = facts.tf
     if tf is None:
         return []
-    install = pip_install(facts.python, "tensorflow[and-cuda]") if facts.platform.startswith("linux") else pip_install(facts.python, "tensorflow")
+    install = pip_install(facts.python, "tensorflow[and-cuda]" if facts.platform.startswith("linux") else "tensorflow")
     if tf.status == NOT_INSTALLED:
         return [Finding("TF_NOT_INSTALLED", ERROR, f"TensorFlow is not installed in {facts.python}.", install)]
     if tf.status == CRASHED:
@@ -236,11 +512,12 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
                 ERROR,
                 f"Importing TensorFlow killed the interpreter: {tf.problem}.",
                 (  # [8]
-                    "This CPU (or VM) lacks instructions the wheel uses; check: grep -o -w avx /proc/cpuinfo | head -1. "
-                    "Use a CPU/VM that exposes AVX, or a TensorFlow built without AVX."
+                    "This CPU (or VM) lacks instructions the wheel uses; check: grep -o -w avx /proc/cpuinfo | head "
+                    "-1. Use a CPU/VM that exposes AVX, or a TensorFlow built without AVX."
                     if sigill
                     else f"Reinstall TensorFlow in a fresh virtual environment ({install}) and check that no other "
-                    "package replaced its libraries; run python -X faulthandler -c 'import tensorflow' to see where it dies."
+                    "package replaced its libraries; run python -X faulthandler -c 'import tensorflow' to see where it "
+                    "dies."
                 ),
             )
         ] + log_findings(facts)
@@ -268,7 +545,8 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
                         "check-cuda --no-tf checks the driver without TensorFlow.")] + log_findings(facts)
     if tf.status != OK:
         return [Finding("TF_PROBE_FAILED", ERROR, f"Asking TensorFlow about its GPUs failed: {tf.problem}.",
-                        f"Run {facts.python} -c \"import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\" to see the error.")]
+                        f"Run {facts.python} -c \"import tensorflow as tf; "
+                        "print(tf.config.list_physical_devices('GPU'))\" to see the error.")]
 
     findings: list[Finding] = []
     row = tf_row(builds, tf.version)
@@ -276,8 +554,10 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
     if row and not in_python_range(row["python"], facts.python_version):
         findings.append(
             Finding("PYTHON_UNSUPPORTED", ERROR,
-                    f"TensorFlow {version} supports Python {row['python']}; this interpreter is {'.'.join(map(str, facts.python_version))}.",
-                    f"Use a Python in {row['python']} for TensorFlow {version}, or a TensorFlow release built for this Python.")
+                    f"TensorFlow {version} supports Python {row['python']}; this interpreter is "
+                    f"{'.'.join(map(str, facts.python_version))}.",
+                    f"Use a Python in {row['python']} for TensorFlow {version}, or a TensorFlow release built for "
+                    "this Python.")
         )
     if tf.cuda_build is False:
         findings.append(cpu_build_finding(facts, version))
@@ -289,11 +569,26 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Fin
         findings += driver_findings(driver.version, driver.cuda_version, str(build_cuda), version, drivers)
 
     caps = [str(cap) for cap in tf.build_info.get("cuda_compute_capabilities") or (row or {}).get("capabilities") or []]
-    for gpu in visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
-        findings += capability_findings(gpu, caps, version)
+    visible = visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    per_gpu = [capability_findings(gpu, caps, version) for gpu in visible]
+    too_low = [found[0] for found in per_gpu if found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW"]
+    if too_low and len(too_low) < len(per_gpu) and tf.gpus:
+        # TensorFlow skips GPUs below its minimum ("Ignoring visible gpu device") and uses the others. [12]
+        findings.append(Finding("GPUS_IGNORED", WARNING,
+                                f"TensorFlow {version} uses {len(per_gpu) - len(too_low)} of {len(per_gpu)} GPUs and "
+                                "ignores the rest: "
+                                + " ".join(f.message.split("; ")[0] + "." for f in too_low),
+                                "Nothing to do to train on the others; to hide the ignored ones set "
+                                "CUDA_VISIBLE_DEVICES to the usable GPUs' indices."))
+        per_gpu = [found for found in per_gpu if not (found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW")]
+    elif len(too_low) > 1:
+        findings.append(too_low[0]._replace(message=" ".join(f.message for f in too_low)))
+        per_gpu = [found for found in per_gpu if not (found and found[0].code == "COMPUTE_CAPABILITY_TOO_LOW")]
+    for found in per_gpu:
+        findings += found
 
     findings += wheel_findings(facts, tf, build_cuda, row)
-    if not tf.gpus:
+    if not tf.gpus and not explained:
         findings += no_gpu_listed_findings(facts, tf, row, version, findings)
     findings += log_findings(facts)
     return findings
@@ -307,14 +602,19 @@ def cpu_build_finding(facts: CudaFacts, version: str) -> Finding:
         fix = ("TensorFlow 2.10 was the last release with GPU support on native Windows: use WSL2 and "
                "pip install 'tensorflow[and-cuda]' inside it, or tensorflow<2.11 with CUDA 11.2 and cuDNN 8.1.")
     elif facts.machine in ("aarch64", "arm64"):
-        fix = "The PyPI tensorflow for Linux aarch64 is a CPU build; use NVIDIA's NGC TensorFlow container on ARM GPU hosts."
+        fix = ("The PyPI tensorflow for Linux aarch64 is a CPU build; use NVIDIA's NGC TensorFlow container on ARM GPU "
+               "hosts.")
     else:
-        cpu_dist = next((name for name in dists if name in ("tensorflow-cpu", "tensorflow-intel", "tensorflow-cpu-aws")), None)
-        fix = (f"{facts.python} -m pip uninstall -y {cpu_dist} && " if cpu_dist else "") + pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
-    return Finding("TF_CPU_BUILD", ERROR, f"This TensorFlow {version} is a CPU-only build (is_cuda_build is False): it cannot use a GPU.", fix)
+        cpu_builds = ("tensorflow-cpu", "tensorflow-intel", "tensorflow-cpu-aws")
+        cpu_dist = next((name for name in dists if name in cpu_builds), None)
+        uninstall = f"{facts.python} -m pip uninstall -y {cpu_dist} && " if cpu_dist else ""
+        fix = uninstall + pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
+    return Finding("TF_CPU_BUILD", ERROR, f"This TensorFlow {version} is a CPU-only build (is_cuda_build is "
+                                          "False): it cannot use a GPU.", fix)
 
 
-def driver_findings(driver: str | None, driver_cuda: str | None, build_cuda: str, tf_version: str, drivers: Mapping) -> list[Finding]:
+def driver_findings(driver: str | None, driver_cuda: str | None, build_cuda: str, tf_version: str,
+                    drivers: Mapping) -> list[Finding]:
     """The driver against the CUDA TensorFlow was built with: minor-version compatibility, then full support. [14]"""
     have = version_tuple(driver)
     if not have:
@@ -326,16 +626,18 @@ def driver_findings(driver: str | None, driver_cuda: str | None, build_cuda: str
     if floor and have < version_tuple(floor):
         return [
             Finding("DRIVER_TOO_OLD", ERROR,
-                    f"Driver {driver} is older than {floor}, the oldest that runs CUDA {major}.x software; TensorFlow {tf_version} was built with CUDA {build_cuda}.",
-                    f"Install an NVIDIA driver >= {full or floor} (for CUDA {major_minor}), e.g. sudo ubuntu-drivers install, then reboot.")
+                    f"Driver {driver} is older than {floor}, the oldest that runs CUDA {major}.x software; TensorFlow "
+                    f"{tf_version} was built with CUDA {build_cuda}.",
+                    f"Install an NVIDIA driver >= {full or floor} (for CUDA {major_minor}), e.g. sudo ubuntu-drivers "
+                    "install, then reboot.")
         ]
     if full and have < version_tuple(full):
         supports = f" (supports CUDA {driver_cuda})" if driver_cuda else ""
         return [
             Finding("DRIVER_OLDER_THAN_BUILD", WARNING,
-                    f"Driver {driver}{supports} is older than {full}, CUDA {major_minor}'s driver, which TensorFlow {tf_version} was built with. "
-                    "It runs through minor-version compatibility, but PTX and XLA code from the newer toolkit can fail "
-                    "with CUDA_ERROR_UNSUPPORTED_PTX_VERSION.",
+                    f"Driver {driver}{supports} is older than {full}, CUDA {major_minor}'s driver, which TensorFlow "
+                    f"{tf_version} was built with. It runs through minor-version compatibility, but PTX and XLA code "
+                    "from the newer toolkit can fail with CUDA_ERROR_UNSUPPORTED_PTX_VERSION.",
                     f"Upgrade the driver to >= {full}.")
         ]
     return []
@@ -344,7 +646,11 @@ def driver_findings(driver: str | None, driver_cuda: str | None, build_cuda: str
 def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Finding]:
     """Compute capability against the wheel's kernels: below the minimum, or only through PTX JIT. [12] [13]"""
     cc = version_tuple(gpu.compute_capability)
-    parsed = [(kind, (int(digits[:-1]), int(digits[-1]))) for kind, digits in (cap.split("_", 1) for cap in caps if "_" in cap) if digits.isdigit() and len(digits) >= 2]
+    parsed = [
+        (kind, (int(digits[:-1]), int(digits[-1])))
+        for kind, digits in (cap.split("_", 1) for cap in caps if "_" in cap)
+        if digits.isdigit() and len(digits) >= 2
+    ]
     if len(cc) < 2 or not parsed:
         return []
     cc = cc[:2]
@@ -353,8 +659,10 @@ def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Find
     if cc < minimum:
         return [
             Finding("COMPUTE_CAPABILITY_TOO_LOW", ERROR,
-                    f"{name} is older than TensorFlow {tf_version} supports (minimum {minimum[0]}.{minimum[1]}); TensorFlow ignores it.",
-                    "Use an older TensorFlow whose minimum fits this GPU (2.16 for 5.x, 2.14 for 3.5/3.7) or a newer GPU.")
+                    f"{name} is older than TensorFlow {tf_version} supports (minimum {minimum[0]}.{minimum[1]}); "
+                    "TensorFlow ignores it.",
+                    "Use an older TensorFlow whose minimum fits this GPU (2.16 for 5.x, 2.14 for 3.5/3.7) or a newer "
+                    "GPU.")
         ]
     sass = [target for kind, target in parsed if kind == "sm" and target[0] == cc[0] and target[1] <= cc[1]]
     if sass:
@@ -365,13 +673,16 @@ def capability_findings(gpu: Gpu, caps: list[str], tf_version: str) -> list[Find
         blackwell = cc[0] >= 10
         return [
             Finding("PTX_JIT", WARNING,
-                    f"TensorFlow {tf_version} has no compiled kernels for {name} (it has {listed}); the driver compiles them "
-                    "from PTX on first use: a slow first start (minutes), then cached."
-                    + (" On Blackwell GPUs (10.x/12.x) several reports show this JIT failing with CUDA_ERROR_INVALID_PTX." if blackwell else ""),
+                    f"TensorFlow {tf_version} has no compiled kernels for {name} (it has {listed}); the driver "
+                    "compiles them from PTX on first use: a slow first start (minutes), then cached."
+                    + (" On Blackwell GPUs (10.x/12.x) several reports show this JIT failing "
+                       "with CUDA_ERROR_INVALID_PTX." if blackwell else ""),
                     "Keep the CUDA JIT cache large enough: export CUDA_CACHE_MAXSIZE=4294967296"
-                    + ("; for Blackwell, NVIDIA's NGC TensorFlow container is built for these GPUs." if blackwell else ""))
+                    + ("; for Blackwell, NVIDIA's NGC TensorFlow container is built for these GPUs."
+                       if blackwell else ""))
         ]
-    return [Finding("COMPUTE_CAPABILITY_UNSUPPORTED", ERROR, f"TensorFlow {tf_version} has neither kernels nor PTX usable on {name} (it has {listed}).",
+    return [Finding("COMPUTE_CAPABILITY_UNSUPPORTED", ERROR, f"TensorFlow {tf_version} has neither kernels nor PTX "
+                                                             f"usable on {name} (it has {listed}).",
                     "Use a TensorFlow build that targets this GPU (NVIDIA's NGC container or a source build).")]
 
 
@@ -389,7 +700,8 @@ def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None, row: d
     wrong = []
     for name, version in sorted(facts.distributions.items()):
         for stem, (major, oldest) in want.items():
-            if not (name.startswith(stem) and name.rsplit("-", 1)[-1] in ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1])):
+            suffixes = ("cu11", "cu12", "cu13", stem.rsplit("-", 1)[-1])
+            if not (name.startswith(stem) and name.rsplit("-", 1)[-1] in suffixes):
                 continue
             if version.split(".")[0] != major:
                 wrong.append(f"{name} {version} (TensorFlow needs {major}.x)")
@@ -399,15 +711,19 @@ def wheel_findings(facts: CudaFacts, tf: TfFacts, build_cuda: str | None, row: d
         return []
     return [
         Finding("CUDA_WHEELS_MISMATCH", WARNING if tf.gpus else ERROR,
-                f"pip CUDA wheels do not match TensorFlow {tf.version}'s build (CUDA {build_cuda}, cuDNN {cudnn or '?'}): {'; '.join(wrong)}.",
-                pip_install(facts.python, f"tensorflow[and-cuda]=={tf.version}") + "  (use separate environments for frameworks that need other CUDA majors)")
+                f"pip CUDA wheels do not match TensorFlow {tf.version}'s build (CUDA {build_cuda}, cuDNN "
+                f"{cudnn or '?'}): {'; '.join(wrong)}.",
+                pip_install(facts.python, f"tensorflow[and-cuda]=={tf.version}") + "  (use separate environments for "
+                                                                                   "frameworks that need other CUDA "
+                                                                                   "majors)")
     ]
 
 
-def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, version: str, earlier: list[Finding]) -> list[Finding]:
+def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, version: str,
+                           earlier: list[Finding]) -> list[Finding]:
     """TensorFlow lists no GPU although it is a CUDA build: say which library, or show its own words."""
-    if not facts.gpu.working_driver or not visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")):
-        return []  # no GPU / no driver / hidden: already said by the GPU rules
+    if not facts.gpu.working_driver or not usable_gpus(facts):
+        return []  # no GPU / no driver / hidden / lost / held: already said by the GPU rules
     if any(f.code in ("COMPUTE_CAPABILITY_TOO_LOW", "DRIVER_TOO_OLD", "TF_CPU_BUILD") for f in earlier):
         return []
     failed = [check for check in tf.load_checks if not check.get("ok")]
@@ -415,26 +731,29 @@ def no_gpu_listed_findings(facts: CudaFacts, tf: TfFacts, row: dict | None, vers
     if version in (row or {}).get("broken_runpath_releases", ()) and (path_only or failed):  # [3]
         names = ", ".join(check["soname"] for check in (path_only or failed))
         return [Finding("TF_2_16_1_RUNPATH", ERROR,
-                        f"TensorFlow {version} cannot find the [and-cuda] libraries it needs although they are installed: {names}. "
-                        "Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib (tensorflow/tensorflow#63362).",
+                        f"TensorFlow {version} cannot find the [and-cuda] libraries it needs although they are "
+                        f"installed: {names}. Its libtensorflow_framework.so.2 only searches nvidia/cuda_runtime/lib "
+                        "(tensorflow/tensorflow#63362).",
                         pip_install(facts.python, "tensorflow[and-cuda]==2.16.2") + "  (or any release >= 2.17)")]
     driver_lib = next((check for check in failed if check.get("name") == "cuda"), None)
     if driver_lib:
         return [Finding("LIBCUDA_NOT_LOADABLE", ERROR,
                         f"TensorFlow cannot load the driver's CUDA library libcuda.so.1: {driver_lib.get('error')}.",
-                        "Install the driver's CUDA user-space library (libcuda1 / nvidia-compute-utils of the driver's version); "
-                        "in a container start it with --gpus all (NVIDIA Container Toolkit); on WSL2 add /usr/lib/wsl/lib to the loader path.")]
+                        "Install the driver's CUDA user-space library (libcuda1 / nvidia-compute-utils of the driver's "
+                        "version); in a container start it with --gpus all (NVIDIA Container Toolkit); on WSL2 add "
+                        "/usr/lib/wsl/lib to the loader path.")]
     if failed:
         names = ", ".join(f"{check['soname']} ({_dependency_hint(check)})" for check in failed)
         if row and row.get("and_cuda") and facts.platform.startswith("linux"):
             fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
         elif row:
-            fix = (f"Install CUDA {row['cuda']} and cuDNN {row['cudnn']} (TensorFlow {version} has no [and-cuda] extra) "
-                   "and add their lib directories to LD_LIBRARY_PATH")
+            fix = (f"Install CUDA {row['cuda']} and cuDNN {row['cudnn']} (TensorFlow {version} has no [and-cuda] "
+                   "extra) and add their lib directories to LD_LIBRARY_PATH")
         else:
             fix = pip_install(facts.python, f"tensorflow[and-cuda]=={version}")
         return [Finding("CUDA_LIBS_MISSING", ERROR,  # [1] [2] [4]
-                        f"TensorFlow {version} lists no GPU because these libraries its GPU check needs do not load: {names}.", fix)]
+                        f"TensorFlow {version} lists no GPU because these libraries its GPU check needs do not "
+                        f"load: {names}.", fix)]
     if any(f.severity == ERROR for f in earlier):
         return []
     shown = [line.text for line in tf.log if line.kind not in ("onednn", "cpu_features", "absl_preamble", "other")][:6]
@@ -457,16 +776,21 @@ def _dependency_hint(check: Mapping) -> str:
 
 # kind -> (code, severity, message, fix): lines whose meaning does not depend on other facts.
 _LOG_RULES: dict[str, tuple[str, str, str, str]] = {
-    "driver_mismatch": ("DRIVER_LIBRARY_MISMATCH", ERROR, "TensorFlow reports a driver/library version mismatch: {text}",
-                        "Reboot (or reload the nvidia kernel modules) so the kernel module and libraries match."),  # [6]
-    "cudnn_mismatch": ("CUDNN_VERSION_MISMATCH", ERROR, "TensorFlow loaded a cuDNN other than the one it was built with: {text}",
-                       "Make TensorFlow's cuDNN the one loaded: drop old cuDNN directories from LD_LIBRARY_PATH, reinstall its pin "
-                       "(pip install 'tensorflow[and-cuda]==<version>'), keep PyTorch in another environment."),  # [16]
-    "ptx_unsupported": ("DRIVER_TOO_OLD_FOR_PTX", ERROR, "The driver is older than the CUDA toolkit that made the code TensorFlow loads: {text}",
-                        "Upgrade the NVIDIA driver so nvidia-smi's 'CUDA Version' is at least the TensorFlow build's and the "
-                        "installed nvidia-cuda-nvcc / nvidia-nvjitlink wheels' versions."),  # [14]
+    "driver_mismatch": ("DRIVER_LIBRARY_MISMATCH", ERROR,  # [6]
+                        "TensorFlow reports a driver/library version mismatch: {text}",
+                        "Reboot (or reload the nvidia kernel modules) so the kernel module and libraries match."),
+    "cudnn_mismatch": ("CUDNN_VERSION_MISMATCH", ERROR, "TensorFlow loaded a cuDNN other than the one it was built "
+                                                        "with: {text}",
+                       "Make TensorFlow's cuDNN the one loaded: drop old cuDNN directories from LD_LIBRARY_PATH, "
+                       "reinstall its pin (pip install 'tensorflow[and-cuda]==<version>'), keep PyTorch in "
+                       "another environment."),  # [16]
+    "ptx_unsupported": ("DRIVER_TOO_OLD_FOR_PTX", ERROR, "The driver is older than the CUDA toolkit that made the "
+                                                         "code TensorFlow loads: {text}",
+                        "Upgrade the NVIDIA driver so nvidia-smi's 'CUDA Version' is at least the TensorFlow build's "
+                        "and the installed nvidia-cuda-nvcc / nvidia-nvjitlink wheels' versions."),  # [14]
     "libdevice_missing": ("XLA_LIBDEVICE_MISSING", WARNING, "XLA cannot find libdevice or ptxas: {text}",
-                          "pip install nvidia-cuda-nvcc-cu12 (part of [and-cuda]) or set XLA_FLAGS=--xla_gpu_cuda_data_dir=<CUDA dir with nvvm/libdevice>."),  # [15]
+                          "pip install nvidia-cuda-nvcc-cu12 (part of [and-cuda]) or set "
+                          "XLA_FLAGS=--xla_gpu_cuda_data_dir=<CUDA dir with nvvm/libdevice>."),  # [15]
     "numpy_abi": ("NUMPY_ABI_MISMATCH", ERROR, "TensorFlow and the installed NumPy are binary-incompatible: {text}",
                   "For TensorFlow <= 2.17: pip install 'numpy<2'; or upgrade TensorFlow to >= 2.18."),  # [7]
     "protobuf": ("PROTOBUF_MISMATCH", ERROR, "The installed protobuf does not fit this TensorFlow: {text}",
@@ -474,11 +798,15 @@ _LOG_RULES: dict[str, tuple[str, str, str, str]] = {
     "legacy_keras": ("LEGACY_KERAS_MISSING", ERROR, "{text}",
                      "pip install 'tf-keras~=<TensorFlow major.minor>' or unset TF_USE_LEGACY_KERAS."),  # [11]
     "out_of_memory": ("GPU_OUT_OF_MEMORY", WARNING, "TensorFlow could not get GPU memory: {text}",
-                      "export TF_FORCE_GPU_ALLOW_GROWTH=true, and stop other processes on the GPU (nvidia-smi lists them)."),  # [21]
-    "tensorrt_missing": ("TENSORRT_MISSING", INFO, "TensorRT is not installed; only TF-TRT is unavailable, GPU use is not affected.",
+                      "export TF_FORCE_GPU_ALLOW_GROWTH=true, and stop other processes on the GPU "
+                      "(nvidia-smi lists them)."),  # [21]
+    "tensorrt_missing": ("TENSORRT_MISSING", INFO, "TensorRT is not installed; only TF-TRT is unavailable, GPU use is "
+                                                   "not affected.",
                          "Nothing to do unless you use TF-TRT."),  # [5]
-    "numa": ("NUMA_NODE_UNKNOWN", INFO, "TensorFlow could not read the GPU's NUMA node and assumes node 0; harmless.", "Nothing to do."),  # [9]
-    "duplicate_factory": ("DUPLICATE_FACTORY", INFO, "TensorFlow logged a duplicate cuDNN/cuFFT/cuBLAS factory registration; harmless.",
+    "numa": ("NUMA_NODE_UNKNOWN", INFO,  # [9]
+             "TensorFlow could not read the GPU's NUMA node and assumes node 0; harmless.", "Nothing to do."),
+    "duplicate_factory": ("DUPLICATE_FACTORY", INFO, "TensorFlow logged a duplicate cuDNN/cuFFT/cuBLAS factory "
+                                                     "registration; harmless.",
                           "Nothing to do (TF_CPP_MIN_LOG_LEVEL=2 hides it)."),  # [20]
 }
 
@@ -511,15 +839,67 @@ def _short(text: str | None, limit: int = 300) -> str:
 # ------------------------------------------------------------------------------ everything
 
 
+# The verdict headlines the first error, so errors are ordered from the most specific explanation of
+# "CUDA sees no usable GPU" to the least: what keeps the GPU from this process (no passthrough, a driver
+# that does not answer, a lost GPU, CUDA_VISIBLE_DEVICES, MIG, compute modes, a pending reset) before
+# what TensorFlow's build and libraries say, and the generic symptoms last.
+FIRST = ("CONTAINER_NO_GPU_ACCESS", "DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT", "GPU_LOST", "GPU_UNREADABLE",
+         "CUDA_VISIBLE_DEVICES_HIDES_ALL", "CUDA_VISIBLE_DEVICES_MIG", "MIG_NO_INSTANCES", "GPU_COMPUTE_PROHIBITED",
+         "GPU_EXCLUSIVE_BUSY", "GPU_RESET_PENDING", "GPU_ECC_ERRORS")
+LAST = ("CUINIT_FAILED", "TF_NO_GPU_UNEXPLAINED")
+
+
+def _rank(code: str) -> int:
+    if code in FIRST:
+        return FIRST.index(code)
+    return len(FIRST) + 1 + LAST.index(code) if code in LAST else len(FIRST)
+
+
 def diagnose(facts: CudaFacts, builds: Mapping, drivers: Mapping) -> list[Finding]:
-    """Every finding for these facts, errors first, in a stable order."""
-    findings = gpu_findings(facts) + tf_findings(facts, builds, drivers) + toolkit_findings(facts)
+    """Every finding for these facts: errors first, the most specific cause first, otherwise in a stable order."""
+    gpu = gpu_findings(facts)
+    explained = any(f.severity == ERROR for f in gpu)
+    findings = gpu + tf_findings(facts, builds, drivers, explained) + toolkit_findings(facts)
     unique: list[Finding] = []
     for finding in findings:
         if all(f.code != finding.code for f in unique):
             unique.append(finding)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
-    return sorted(unique, key=lambda f: order.get(f.severity, 3))
+    return sorted(unique, key=lambda f: (order.get(f.severity, 3), _rank(f.code)))
+
+
+def headline(facts: CudaFacts, found: list[Finding], is_ready: bool) -> str:
+    """The verdict in one line: what is ready, or the first error (the most specific cause) in words."""
+    visible = visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES"))
+    if is_ready:
+        if facts.tf is not None:
+            count = len(facts.tf.gpus)
+            described = describe_gpus(visible[:count] if len(visible) >= count else visible) or f"{count} GPU(s)"
+            return f"GPU ready: TensorFlow {facts.tf.version} sees {described}"
+        driver = facts.gpu.driver
+        cuda = f" (supports CUDA {driver.cuda_version})" if driver.cuda_version else ""
+        return f"GPU ready: {describe_gpus(visible)}, driver {driver.version}{cuda}"
+    worst = next((f for f in found if f.severity == ERROR), None) or next(iter(found), None)
+    reason = worst.message if worst else "no GPU is usable"
+    first = reason.split(". ")[0].rstrip(".")
+    who = "TensorFlow cannot use a GPU" if facts.tf is not None else "no usable GPU"
+    return f"not ready: {who}: {first}"
+
+
+def describe_gpus(gpus) -> str:
+    """'1 × NVIDIA H200 (140 GiB, compute capability 9.0)'; mixed models are listed one by one."""
+    if not gpus:
+        return ""
+    groups: dict[tuple, int] = {}
+    for gpu in gpus:
+        key = (gpu.name or "NVIDIA GPU", gpu.memory_mib, gpu.compute_capability)
+        groups[key] = groups.get(key, 0) + 1
+    parts = []
+    for (name, memory, cc), count in groups.items():
+        details = [f"{memory // 1024} GiB" if memory else None, f"compute capability {cc}" if cc else None]
+        details = [d for d in details if d]
+        parts.append(f"{count} × {name}" + (f" ({', '.join(details)})" if details else ""))
+    return ", ".join(parts)
 
 
 def toolkit_findings(facts: CudaFacts) -> list[Finding]:
@@ -528,18 +908,24 @@ def toolkit_findings(facts: CudaFacts) -> list[Finding]:
         return []
     build = str(facts.tf.build_info.get("cuda_version") or "?")
     return [Finding("TOOLKIT_NOT_USED", INFO,
-                    f"A CUDA {toolkit.version} toolkit is installed ({toolkit.source}); pip TensorFlow does not use it: it loads "
-                    f"CUDA {build.split('.')[0]} libraries by name (from the [and-cuda] wheels or the loader path).",
+                    f"A CUDA {toolkit.version} toolkit is installed ({toolkit.source}); pip TensorFlow does not use "
+                    f"it: it loads CUDA {build.split('.')[0]} libraries by name (from the [and-cuda] wheels or the "
+                    "loader path).",
                     "Nothing to do; the toolkit is only needed to compile CUDA code yourself.")]
 
 
 def ready(facts: CudaFacts, findings: list[Finding]) -> bool:
-    """With TensorFlow: it lists at least one GPU. Without: a working driver shows a visible GPU."""
+    """With TensorFlow: it lists at least one GPU, and the GPU facts do not say every visible one is
+    unusable (TensorFlow lists a GPU another process holds exclusively, then fails on its first op).
+    Without: a working driver shows a visible GPU nothing known keeps from CUDA, and no GPU-level
+    finding is an error (a driver/library mismatch, a hung query, CUDA_VISIBLE_DEVICES naming a MIG
+    GPU's parent); what TensorFlow or the platform would make of the GPU is not asked with --no-tf."""
+    blocked = facts.gpu.working_driver and bool(facts.gpu.gpus) and not usable_gpus(facts)
     if facts.tf is not None:
-        return facts.tf.status == OK and bool(facts.tf.gpus)
-    hidden_or_broken = {"DRIVER_LIBRARY_MISMATCH", "GPU_QUERY_TIMED_OUT"}
+        return facts.tf.status == OK and bool(facts.tf.gpus) and not blocked
     return (
         facts.gpu.working_driver
+        and not blocked
         and bool(visible_gpus(facts.gpu.gpus, facts.env.get("CUDA_VISIBLE_DEVICES")))
-        and not any(f.code in hidden_or_broken for f in findings)
+        and not any(f.severity == ERROR and f.code in FIRST for f in findings)
     )

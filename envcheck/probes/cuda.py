@@ -13,9 +13,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
 from envcheck import runner
+from envcheck.model import Library, Toolkit  # noqa: F401 (the records live in the model; re-exported)
 
 # Library stems check-cuda reports (file names start with lib<stem>.so).
 LIBRARIES = (
@@ -35,31 +35,6 @@ LIBRARIES = (
 _LIB_NAME = re.compile(r"^lib(" + "|".join(re.escape(stem) for stem in LIBRARIES) + r")\.so(?:\.([\d.]+))?$")
 
 Runner = Callable[..., runner.CommandResult]
-
-
-class Toolkit(NamedTuple):
-    """A CUDA toolkit found on this machine, and where."""
-
-    version: str | None  # "13.0"
-    source: str  # "nvcc", "CUDA_HOME", "CUDA_PATH", "/usr/local/cuda-13.0"
-    path: str | None = None
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class Library(NamedTuple):
-    """A CUDA or driver library the loader could find, and where it came from."""
-
-    name: str  # stem: cudart, cudnn, ...
-    soname: str  # libcudart.so.12
-    path: str
-    origin: str  # "pip" / "ldconfig" / "LD_LIBRARY_PATH"
-    distribution: str | None = None  # nvidia-cudnn-cu12 for pip libraries
-    version: str | None = None  # that distribution's version
-
-    def to_dict(self) -> dict:
-        return self._asdict()
 
 
 # ----------------------------------------------------------------------------------- parsers

@@ -7,10 +7,16 @@ records (typing.NamedTuple). `probe()` tries the sources in order and says which
 Sources, in order:
 1. NVML through nvidia-ml-py, in a child process (`probes/inside/nvml_facts.py`) because NVML can
    hang; it alone gives the newest CUDA the driver supports without a second program.
-2. `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` (one line per GPU), then
-   `nvidia-smi -q -x` for the CUDA version the CSV form does not carry.
+2. `nvidia-smi --query-gpu=... --format=csv,noheader,nounits` (one line per GPU) and, alongside it,
+   `nvidia-smi -q -x` for the CUDA version and the health facts the CSV form does not carry.
 3. `/proc/driver/nvidia/version` and `/proc/driver/nvidia/gpus/*/information` (kernel module only).
 `/sys/bus/pci/devices/*` (vendor 0x10de) tells "a GPU without a working driver" from "no GPU".
+
+Health and sharing facts per GPU (`GpuHealth`): a lost GPU, MIG mode and instances, compute mode,
+the processes on it, ECC mode and uncorrectable errors, retired pages / remapped rows pending, the
+clock-event (throttle) reasons that matter, persistence mode. Field meanings follow the NVML API
+reference (https://docs.nvidia.com/deploy/nvml-api/) and nvidia-smi's documentation
+(https://docs.nvidia.com/deploy/nvidia-smi/).
 """
 
 from __future__ import annotations
@@ -19,9 +25,21 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from typing import NamedTuple  # frozen records without dataclasses' ~15 ms import (fast path)
 
 from envcheck import runner
+from envcheck.model import (  # noqa: F401 (the records live in the model; re-exported for the probe's callers)
+    NVML,
+    PROC,
+    SMI_CSV,
+    SMI_XML,
+    Driver,
+    Gpu,
+    GpuFacts,
+    GpuHealth,
+    GpuProcess,
+    PciDevice,
+    SourceFailure,
+)
 from envcheck.probes import read_text
 
 # What we ask nvidia-smi for; parse_nvidia_smi_csv reads the columns in this order.
@@ -41,77 +59,21 @@ QUERY_FIELDS = (
 DEFAULT_TIMEOUT = 20.0
 NVIDIA_VENDOR = "0x10de"
 
-NVML = "nvml"
-SMI_CSV = "nvidia-smi --query-gpu"
-SMI_XML = "nvidia-smi -q -x"
-PROC = "/proc/driver/nvidia"
 
 Runner = Callable[..., runner.CommandResult]
 
 
-class Gpu(NamedTuple):
-    """One GPU as a source reported it; a field the source cannot give is None."""
-
-    index: int
-    name: str | None = None
-    uuid: str | None = None
-    memory_mib: int | None = None
-    compute_capability: str | None = None  # "9.0"
-    pci_bus_id: str | None = None
-    mig: str | None = None  # "enabled" / "disabled" / None when unknown
-    error: str | None = None  # a GPU the source listed but could not read
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class Driver(NamedTuple):
-    """The NVIDIA driver: user-space version, newest CUDA it supports, kernel module version."""
-
-    version: str | None = None  # user-space driver (NVML / nvidia-smi), e.g. 580.159.04
-    cuda_version: str | None = None  # newest CUDA the driver supports, e.g. "13.0"
-    kernel_module: str | None = None  # /proc/driver/nvidia/version, e.g. 580.159.04
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class PciDevice(NamedTuple):
-    """An NVIDIA display/3D device on the PCI bus, with the kernel driver bound to it (if any)."""
-
-    address: str  # 0000:00:06.0
-    device_id: str | None = None  # 0x2335
-    pci_class: str | None = None  # 0x030200
-    kernel_driver: str | None = None  # nvidia, nouveau, vfio-pci, None when none is bound
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class SourceFailure(NamedTuple):
-    """A source that did not answer, and why, in words."""
-
-    source: str
-    status: str  # a runner status, or "failed" for an answer that says it failed
-    message: str
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class GpuFacts(NamedTuple):
-    """What the GPU sources said: the one that answered, its GPUs and driver, the failures before it."""
-
-    source: str | None  # which source answered; None when none did
-    gpus: tuple[Gpu, ...] = ()
-    driver: Driver = Driver()
-    failures: tuple[SourceFailure, ...] = ()
-    pci_devices: tuple[PciDevice, ...] = ()
-    seconds: float = 0.0
-
-    @property
-    def working_driver(self) -> bool:
-        return self.source in (NVML, SMI_CSV, SMI_XML) and bool(self.driver.version)
+# Clock-event ("throttle") reasons that slow a GPU for a reason worth fixing, by NVML bit
+# (nvmlClocksEventReasons in the NVML API reference; nvidia-smi -q "Clocks Event Reasons").
+# Idle, application clocks, the software power cap and sync boost are normal operation.
+THROTTLE_REASONS = {
+    0x8: "hw_slowdown",
+    0x20: "sw_thermal_slowdown",
+    0x40: "hw_thermal_slowdown",
+    0x80: "hw_power_brake_slowdown",
+}
+# nvmlComputeMode_t (NVML API reference); nvidia-smi -q writes the same names capitalised.
+COMPUTE_MODES = {0: "default", 1: "exclusive_thread", 2: "prohibited", 3: "exclusive_process"}
 
 
 # ----------------------------------------------------------------------------------- parsers
@@ -139,14 +101,69 @@ def parse_nvml_data(data: dict) -> tuple[Driver, tuple[Gpu, ...]] | str:
                 index=int(device.get("index", len(gpus))),
                 name=device.get("name"),
                 uuid=device.get("uuid"),
-                memory_mib=device["mem_total"] // (1024 * 1024) if device.get("mem_total") else None,
+                memory_mib=_mib(device.get("mem_total")),
                 compute_capability=f"{cc[0]}.{cc[1]}" if cc else None,
                 pci_bus_id=device.get("pci"),
-                mig=None if not mig else ("enabled" if mig[0] else "disabled"),
+                mig=None if not mig else _enabled(mig[0]),
                 error=device.get("error"),
+                health=parse_nvml_health(device),
             )
         )
     return driver, tuple(gpus)
+
+
+# NVML errors that mean the device cannot be used until it is reset: GPU_IS_LOST (15),
+# RESET_REQUIRED (16) (nvmlReturn_t, NVML API reference).
+_LOST_CODES = (15, 16)
+
+
+def parse_nvml_health(device: dict) -> GpuHealth:
+    """One device of nvml_facts.py's answer -> GpuHealth (NVML's raw values named)."""
+    if device.get("error"):
+        lost = device.get("error_code") in _LOST_CODES or _is_lost_text(device["error"])
+        return GpuHealth(lost=lost)
+    mig, ecc = device.get("mig") or (None, None), device.get("ecc") or (None, None)
+    uncorrected = device.get("ecc_uncorrected") or (None, None)
+    remapped = device.get("remapped_rows") or (None, None, None, None)
+    reasons = device.get("clocks_event_reasons")
+    processes = device.get("processes")
+    retired = device.get("retired_pending")
+    return GpuHealth(
+        mig_mode=_enabled(mig[0]),
+        mig_pending=_enabled(mig[1]),
+        mig_instances=len(device.get("mig_devices") or ()) if mig[0] else None,
+        mig_uuids=tuple(device.get("mig_devices") or ()),
+        compute_mode=COMPUTE_MODES.get(device.get("compute_mode")),
+        processes=None if processes is None else tuple(
+            GpuProcess(p.get("pid"), p.get("name"), _mib(p.get("used_memory")), "+".join(p.get("type") or "") or None)
+            for p in processes
+        ),
+        memory_used_mib=_mib(device.get("mem_used")),
+        ecc_mode=_enabled(ecc[0]),
+        ecc_pending=_enabled(ecc[1]),
+        ecc_uncorrectable_volatile=uncorrected[0],
+        ecc_uncorrectable_aggregate=uncorrected[1],
+        retired_pages_pending=None if retired is None else bool(retired),
+        remapped_rows_pending=None if remapped[2] is None else bool(remapped[2]),
+        remapped_rows_failure=None if remapped[3] is None else bool(remapped[3]),
+        throttle_reasons=None if reasons is None else tuple(
+            name for bit, name in THROTTLE_REASONS.items() if reasons & bit
+        ),
+        persistence_mode=_enabled(device.get("persistence")),
+    )
+
+
+def _mib(value: int | None) -> int | None:
+    return value // (1024 * 1024) if isinstance(value, int) else None
+
+
+def _enabled(value) -> str | None:
+    """NVML's nvmlEnableState_t (1/0) -> "enabled"/"disabled"; None stays None."""
+    return None if value is None else ("enabled" if value else "disabled")
+
+
+def _is_lost_text(text: str) -> bool:
+    return bool(re.search(r"GPU is lost|fallen off the bus|Unknown Error|reset", text, re.IGNORECASE))
 
 
 def cuda_from_int(value: int | None) -> str | None:
@@ -163,7 +180,13 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
     Units (``143771 MiB``) and ``[N/A]`` values are tolerated. Raises ValueError on lines that are
     not CSV rows of the expected width.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines, lost = [], []
+    for line in text.splitlines():
+        unreachable = re.search(_UNREACHABLE, line)
+        if unreachable:
+            lost.append((unreachable.group(1), unreachable.group(2).strip()))
+        elif line.strip():
+            lines.append(line)
     columns = list(fields)
     if lines and lines[0].split(",")[0].strip() == "index":
         columns = [re.sub(r"\s*\[.*\]$", "", part.strip()) for part in lines[0].split(",")]
@@ -173,7 +196,8 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
         parts = [part.strip() for part in line.split(",")]
         if len(parts) != len(columns):
             raise ValueError(f"expected {len(columns)} comma-separated values, got: {line.strip()[:120]!r}")
-        row = {name: (None if value in ("[N/A]", "N/A", "[Not Supported]") else value) for name, value in zip(columns, parts)}
+        row = {name: (None if value in ("[N/A]", "N/A", "[Not Supported]") else value)
+               for name, value in zip(columns, parts)}
         if row.get("index") is None or not row["index"].isdigit():
             raise ValueError(f"not a GPU row: {line.strip()[:120]!r}")
         driver_version = driver_version or row.get("driver_version")
@@ -187,7 +211,35 @@ def parse_nvidia_smi_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> t
                 pci_bus_id=row.get("pci.bus_id"),
             )
         )
-    return Driver(version=driver_version), tuple(gpus)
+    return Driver(version=driver_version), tuple(gpus) + lost_gpus(lost, {gpu.index for gpu in gpus})
+
+
+# What nvidia-smi prints for a GPU it cannot open (a GPU that fell off the bus, Xid 79), in place of
+# its row: "Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error" (the space
+# after "GPU" comes and goes between driver versions).
+# A pattern, not a compiled one: re compiles it on first use (only on GPU hosts), off the no-GPU fast path.
+_UNREACHABLE = (r"Unable to determine the device handle for GPU\s*"
+                r"([0-9A-Fa-f]+:[0-9A-Fa-f]+:[0-9A-Fa-f]+\.[0-9A-Fa-f]):?\s*(.*)")
+
+
+def parse_unreachable(text: str) -> tuple[Gpu, ...]:
+    """Every 'Unable to determine the device handle' line of nvidia-smi's output -> lost GPU records."""
+    found = [(match.group(1), match.group(2).strip()) for match in re.finditer(_UNREACHABLE, text)]
+    return lost_gpus(found, set())
+
+
+def lost_gpus(found: list[tuple[str, str]], taken: set[int]) -> tuple[Gpu, ...]:
+    """(bus id, error) pairs -> Gpu records marked lost, numbered after the indices already taken."""
+    gpus = []
+    index = 0
+    for bus, error in found:
+        while index in taken:
+            index += 1
+        taken.add(index)
+        gpus.append(Gpu(index=index, pci_bus_id=bus, error="nvidia-smi: unable to determine the device handle: "
+                                                           f"{error or 'Unknown Error'}",
+                        health=GpuHealth(lost=True)))
+    return tuple(gpus)
 
 
 def _leading_int(value: str | None) -> int | None:
@@ -203,7 +255,7 @@ def parse_nvidia_smi_xml(text: str) -> tuple[Driver, tuple[Gpu, ...]]:
     driver = Driver(version=_xml_text(root, "driver_version"), cuda_version=_xml_text(root, "cuda_version"))
     gpus = []
     for index, gpu in enumerate(root.findall("gpu")):
-        mig = _xml_text(gpu, "mig_mode/current_mig")
+        health = parse_xml_health(gpu)
         gpus.append(
             Gpu(
                 index=index,
@@ -211,10 +263,130 @@ def parse_nvidia_smi_xml(text: str) -> tuple[Driver, tuple[Gpu, ...]]:
                 uuid=_xml_text(gpu, "uuid"),
                 memory_mib=_leading_int(_xml_text(gpu, "fb_memory_usage/total")),
                 pci_bus_id=_xml_text(gpu, "pci/pci_bus_id") or gpu.get("id"),
-                mig=mig.lower() if mig and mig != "N/A" else None,
+                mig=health.mig_mode,
+                health=health,
             )
         )
     return driver, tuple(gpus)
+
+
+def parse_xml_health(gpu) -> GpuHealth:
+    """One <gpu> element of `nvidia-smi -q -x` -> GpuHealth. Tags as nvidia-smi 580 writes them, with
+    the older names where they differ (clocks_throttle_reasons before the clocks_event_reasons rename,
+    ECC's single_bit/double_bit counters before the sram/dram split)."""
+    mig_mode = _xml_state(gpu, "mig_mode/current_mig")
+    mig_devices = gpu.find("mig_devices")
+    processes = gpu.find("processes")
+    reasons = gpu.find("clocks_event_reasons")
+    if reasons is None:
+        reasons = gpu.find("clocks_throttle_reasons")
+    active = None
+    if reasons is not None:
+        active = tuple(
+            name for name in THROTTLE_REASONS.values()
+            if any(child.tag.endswith("_" + name) and (child.text or "").strip() == "Active" for child in reasons)
+        )
+    return GpuHealth(
+        mig_mode=mig_mode,
+        mig_pending=_xml_state(gpu, "mig_mode/pending_mig"),
+        mig_instances=(len(mig_devices.findall("mig_device"))
+                       if mig_devices is not None and mig_mode == "enabled" else None),
+        compute_mode=(_xml_text(gpu, "compute_mode") or "").lower() or None,
+        processes=None if processes is None else tuple(
+            GpuProcess(
+                pid=_leading_int(_xml_text(process, "pid")),
+                name=_xml_text(process, "process_name"),
+                used_memory_mib=_leading_int(_xml_text(process, "used_memory")),
+                type=_xml_text(process, "type"),
+            )
+            for process in processes.findall("process_info")
+        ),
+        memory_used_mib=_leading_int(_xml_text(gpu, "fb_memory_usage/used")),
+        ecc_mode=_xml_state(gpu, "ecc_mode/current_ecc"),
+        ecc_pending=_xml_state(gpu, "ecc_mode/pending_ecc"),
+        ecc_uncorrectable_volatile=_uncorrectable(gpu.find("ecc_errors/volatile")),
+        ecc_uncorrectable_aggregate=_uncorrectable(gpu.find("ecc_errors/aggregate")),
+        retired_pages_pending=_xml_yes(gpu, "retired_pages/pending_retirement"),
+        remapped_rows_pending=_xml_yes(gpu, "remapped_rows/remapped_row_pending"),
+        remapped_rows_failure=_xml_yes(gpu, "remapped_rows/remapped_row_failure"),
+        throttle_reasons=active,
+        persistence_mode=_xml_state(gpu, "persistence_mode"),
+    )
+
+
+def _xml_state(element, path: str) -> str | None:
+    """'Enabled' / 'Disabled' -> 'enabled' / 'disabled'; 'N/A' and absent -> None."""
+    value = (_xml_text(element, path) or "").lower()
+    return value if value in ("enabled", "disabled") else None
+
+
+def _xml_yes(element, path: str) -> bool | None:
+    value = _xml_text(element, path)
+    return {"Yes": True, "No": False}.get(value or "")
+
+
+def _uncorrectable(counters) -> int | None:
+    """Uncorrectable ECC errors in one <volatile>/<aggregate> block: the sram/dram *uncorrectable*
+    counters (driver 535+), else the older double_bit/total; None when every counter is N/A."""
+    if counters is None:
+        return None
+    values = [_leading_int(child.text) for child in counters if "uncorrectable" in child.tag]
+    if not values:
+        values = [_leading_int(_xml_text(counters, "double_bit/total"))]
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def with_health(gpus: tuple[Gpu, ...], detailed: tuple[Gpu, ...]) -> tuple[Gpu, ...]:
+    """The CSV's GPUs (they carry the compute capability) with the health facts of `-q -x`'s, matched
+    by PCI bus id, then UUID, then position."""
+    merged = []
+    for position, gpu in enumerate(gpus):
+        match = next((d for d in detailed if gpu.pci_bus_id and _same_bus(d.pci_bus_id, gpu.pci_bus_id)), None)
+        match = match or next((d for d in detailed if gpu.uuid and d.uuid == gpu.uuid), None)
+        if match is None and len(detailed) == len(gpus):
+            match = detailed[position]
+        if match is not None and gpu.health is None:
+            gpu = gpu._replace(health=match.health, mig=gpu.mig or match.mig)
+        merged.append(gpu)
+    return tuple(merged)
+
+
+_LIST_GPU = r"^GPU (\d+): .*\(UUID: (GPU-[0-9a-fA-F-]+)\)"
+_LIST_MIG = r"^\s+MIG .*\(UUID: (MIG-[^)\s]+)\)"  # MIG-<uuid>; older drivers: MIG-GPU-<uuid>/<gi>/<ci>
+
+
+def parse_nvidia_smi_list(text: str) -> dict[str, tuple[str, ...]]:
+    """`nvidia-smi -L` -> {GPU UUID: (its MIG devices' UUIDs, ...)}. MIG devices are the indented lines
+    ("  MIG 1g.18gb     Device  0: (UUID: MIG-...)") under their GPU's line."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        gpu = re.match(_LIST_GPU, line)
+        if gpu:
+            current = found.setdefault(gpu.group(2), [])
+            continue
+        mig = re.match(_LIST_MIG, line)
+        if mig and current is not None:
+            current.append(mig.group(1))
+    return {uuid: tuple(migs) for uuid, migs in found.items()}
+
+
+def with_mig_uuids(gpus: tuple[Gpu, ...], listing: dict[str, tuple[str, ...]]) -> tuple[Gpu, ...]:
+    """GPUs whose health gains the MIG device UUIDs `nvidia-smi -L` lists under them."""
+    return tuple(
+        gpu._replace(health=gpu.health._replace(mig_uuids=listing[gpu.uuid]))
+        if gpu.health and gpu.uuid in listing and listing[gpu.uuid] else gpu
+        for gpu in gpus
+    )
+
+
+def _same_bus(left: str | None, right: str | None) -> bool:
+    """PCI bus ids compare case-insensitively and without the domain's leading zeros (00000000:3B:00.0)."""
+    def norm(bus):
+        return (bus or "").lower().split(":", 1)[-1] if (bus or "").count(":") == 2 else (bus or "").lower()
+
+    return bool(left and right) and norm(left) == norm(right)
 
 
 def _xml_text(element, path: str) -> str | None:
@@ -239,7 +411,8 @@ def parse_proc_gpu_information(text: str, index: int) -> Gpu:
         key, sep, value = line.partition(":")
         if sep:
             values[key.strip()] = value.strip()
-    return Gpu(index=index, name=values.get("Model"), uuid=values.get("GPU UUID"), pci_bus_id=values.get("Bus Location"))
+    return Gpu(index=index, name=values.get("Model"), uuid=values.get("GPU UUID"),
+               pci_bus_id=values.get("Bus Location"))
 
 
 def parse_smi_version(text: str) -> str | None:
@@ -310,6 +483,12 @@ def _listdir(path: str) -> list[str]:
         return []
 
 
+def read_device_nodes(root: str = "/") -> tuple[str, ...]:
+    """The NVIDIA device nodes under <root>/dev (nvidia0, nvidiactl, nvidia-uvm, ...; dxg on WSL2), sorted."""
+    names = _listdir(os.path.join(root, "dev"))
+    return tuple(sorted(name for name in names if name.startswith("nvidia") or name == "dxg"))
+
+
 def nvml_plausible(root: str = "/") -> bool:
     """Whether loading NVML could answer: a driver is loaded (or WSL2's), or nvidia-smi exists.
 
@@ -318,8 +497,7 @@ def nvml_plausible(root: str = "/") -> bool:
     """
     return (
         os.path.exists(os.path.join(root, "proc/driver/nvidia/version"))
-        or os.path.exists(os.path.join(root, "dev/nvidiactl"))
-        or os.path.exists(os.path.join(root, "dev/dxg"))
+        or bool({"nvidiactl", "dxg"} & set(read_device_nodes(root)))
         or runner.which("nvidia-smi") is not None
     )
 
@@ -347,9 +525,11 @@ def probe(
     proc_version, proc_infos = read_proc(root)
     kernel_module = parse_proc_version(proc_version) if proc_version else None
 
+    nodes = read_device_nodes(root)
+
     def done(source, driver, gpus):
         driver = Driver(driver.version, driver.cuda_version, kernel_module)
-        return GpuFacts(source, tuple(gpus), driver, tuple(failures), pci, time.monotonic() - started)
+        return GpuFacts(source, tuple(gpus), driver, tuple(failures), pci, time.monotonic() - started, nodes)
 
     def from_nvml():
         if nvml is None or not nvml_plausible(root):
@@ -381,42 +561,64 @@ def probe(
 def _ask_smi(timeout: float, run: Runner, failures: list[SourceFailure]):
     """(source, driver, gpus) from nvidia-smi, or None; failures are appended as they happen.
 
-    `--query-gpu` has no CUDA version: `nvidia-smi --version` (run alongside, in a thread) has it on
-    current drivers, `-q -x` on older ones.
+    `--query-gpu` (the compute capability) and `-q -x` (the CUDA version and the health facts) run
+    side by side, the second in a thread. A GPU nvidia-smi cannot open ("Unable to determine the
+    device handle") is a lost GPU record, and the driver still answered: its version then comes
+    from the other GPUs' rows, `-q -x`, or `nvidia-smi --version`.
     """
     import threading  # only for the query's deadline
 
-    version: list[runner.CommandResult] = []
-    asking = threading.Thread(target=lambda: version.append(read_smi(("--version",), timeout, run)), daemon=True)
+    detail: list[runner.CommandResult] = []
+    asking = threading.Thread(target=lambda: detail.append(read_smi(XML_ARGS, timeout, run)), daemon=True)
     asking.start()
     csv = read_smi(CSV_ARGS, timeout, run)
     asking.join()
-    if not csv.ok:
+    xml_failures: list[SourceFailure] = []
+    xml = _parse_smi_xml(detail[0], xml_failures) if detail else None
+    unreachable = parse_unreachable(csv.stdout + "\n" + csv.stderr) if not csv.ok else ()
+    if not csv.ok and not unreachable:
         failures.append(_smi_failure(SMI_CSV, csv))
         # A failing program (missing, hung, no driver) fails -q -x the same way; only an old
-        # nvidia-smi that rejects a query field ("not a valid field") is worth a second form.
+        # nvidia-smi that rejects a query field ("not a valid field") is worth the second form.
         if csv.status == runner.EXITED and "field" in (csv.stdout + csv.stderr).lower():
-            return _ask_smi_xml(timeout, run, failures)
+            failures.extend(xml_failures)
+            return (SMI_XML, *xml) if xml else None
         return None
     try:
-        driver, gpus = parse_nvidia_smi_csv(csv.stdout)
+        driver, gpus = parse_nvidia_smi_csv(csv.stdout if csv.ok else csv.stdout + "\n" + csv.stderr)
     except ValueError as error:
         failures.append(SourceFailure(SMI_CSV, "unparsable", str(error)))
         return None
-    cuda_version = parse_smi_version(version[0].stdout) if version and version[0].ok else None
-    if not cuda_version:
-        xml = _ask_smi_xml(timeout, run, failures)
-        cuda_version = xml[1].cuda_version if xml else None
-    return SMI_CSV, Driver(driver.version, cuda_version), gpus
+    gpus = with_health(gpus, xml[1] if xml else ())
+    if any(g.health and g.health.mig_instances and not g.health.mig_uuids for g in gpus):
+        # -q -x counts MIG devices but does not name them; -L does (for CUDA_VISIBLE_DEVICES=MIG-...)
+        listing = read_smi(("-L",), timeout, run)
+        if listing.ok:
+            gpus = with_mig_uuids(gpus, parse_nvidia_smi_list(listing.stdout))
+    version_text = None
+    cuda_version = xml[0].cuda_version if xml else None
+    if not cuda_version or not (driver.version or (xml and xml[0].version)):
+        version = read_smi(("--version",), timeout, run)
+        version_text = version.stdout if version.ok else None
+        cuda_version = cuda_version or (parse_smi_version(version_text) if version_text else None)
+    driver_version = (driver.version or (xml[0].version if xml else None)
+                      or (parse_smi_driver(version_text) if version_text else None))
+    return SMI_CSV, Driver(driver_version, cuda_version), gpus
 
 
-def _ask_smi_xml(timeout: float, run: Runner, failures: list[SourceFailure]):
-    xml = read_smi(XML_ARGS, timeout, run)
+def parse_smi_driver(text: str) -> str | None:
+    """`nvidia-smi --version` -> the driver's version ("DRIVER version : 580.159.04"), or None."""
+    match = re.search(r"^DRIVER version\s*:\s*(\S+)", text, re.MULTILINE | re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _parse_smi_xml(xml: runner.CommandResult, failures: list[SourceFailure]):
+    """(driver, gpus) of a `-q -x` answer, or None with the reason appended to failures."""
     if not xml.ok:
         failures.append(_smi_failure(SMI_XML, xml))
         return None
     try:
-        return (SMI_XML, *parse_nvidia_smi_xml(xml.stdout))
+        return parse_nvidia_smi_xml(xml.stdout)
     except SyntaxError as error:  # ElementTree.ParseError
         failures.append(SourceFailure(SMI_XML, "unparsable", str(error)))
         return None
@@ -424,5 +626,6 @@ def _ask_smi_xml(timeout: float, run: Runner, failures: list[SourceFailure]):
 
 def _smi_failure(source: str, result: runner.CommandResult) -> SourceFailure:
     if result.status == runner.EXITED:
-        return SourceFailure(source, result.status, parse_smi_failure(result.stdout + "\n" + result.stderr) + f" (exit status {result.returncode})")
+        why = parse_smi_failure(result.stdout + "\n" + result.stderr)
+        return SourceFailure(source, result.status, f"{why} (exit status {result.returncode})")
     return SourceFailure(source, result.status, result.describe())

@@ -10,8 +10,22 @@ from __future__ import annotations
 import os
 import platform
 
-from envcheck.model import TF_CPU_FLAGS, Cpu, SystemFacts, gib  # noqa: F401 (records live in the model; re-exported)
+from envcheck.model import TF_CPU_FLAGS, gib  # noqa: F401 (they live in the model; re-exported)
 from envcheck.probes import read_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from envcheck.model import Cpu, SystemFacts
+
+
+def __getattr__(name: str):
+    """Cpu and SystemFacts, re-exported on first use: they are doctor's records (envcheck.model_doctor),
+    which check-cuda --no-tf, reading WSL, the OS name and the container here, never loads (PEP 562)."""
+    if name in ("Cpu", "SystemFacts"):
+        from envcheck import model  # the model loads doctor's records on first use
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, int, frozenset[str]]:
@@ -74,6 +88,8 @@ def is_wsl(proc_version: str | None) -> bool:
 
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
+    from envcheck.model import Cpu  # doctor's record, loaded on first use (see __getattr__)
+
     text = read_text(os.path.join(root, "proc/cpuinfo"))
     model, count, flags = parse_cpuinfo(text) if text else (None, 0, frozenset())
     return Cpu(
@@ -87,6 +103,8 @@ def read_cpu(root: str = "/") -> Cpu:
 def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
     """Everything above; `disk_path` is where free space matters (the environment's prefix)."""
     import psutil  # ~10 ms: only when system facts are asked for
+
+    from envcheck.model import SystemFacts  # doctor's record, loaded on first use (see __getattr__)
 
     cpu = read_cpu(root)
     try:
@@ -113,6 +131,50 @@ def read(root: str = "/", disk_path: str | None = None) -> SystemFacts:
         disk_path=path or None,
         os_name=os_name,
         kernel=platform.release() or None,
-        wsl=is_wsl(read_text(os.path.join(root, "proc/version"))),
+        wsl=read_wsl(root),
     )
 
+
+def read_wsl(root: str = "/") -> bool:
+    """Whether <root>/proc/version names WSL2's kernel; False where it cannot be read."""
+    return is_wsl(read_text(os.path.join(root, "proc/version")))
+
+
+# Files that name a container runtime: Docker's /.dockerenv, Podman's /run/.containerenv; else the
+# cgroup path (v1) or mount table (v2) of the container's processes.
+_CONTAINER_MARKS = (("kubepods", "kubernetes"), ("/kubelet/pods/", "kubernetes"), ("docker", "docker"),
+                    ("libpod", "podman"), ("containerd", "containerd"), ("lxc", "lxc"))
+
+
+def parse_container(dockerenv: bool, containerenv: bool, cgroup: str | None, mountinfo: str | None,
+                    kubernetes: bool = False) -> str | None:
+    """Which container runtime this process runs in ("docker", "podman", "kubernetes", ...), or None."""
+    text = (cgroup or "") + "\n" + "\n".join(_own_mounts(mountinfo or ""))
+    kind = next((name for mark, name in _CONTAINER_MARKS if mark in text), None)
+    if kubernetes or kind == "kubernetes":
+        return "kubernetes"
+    if dockerenv:
+        return "docker"
+    if containerenv:
+        return "podman"
+    return kind
+
+
+def _own_mounts(mountinfo: str) -> list[str]:
+    """The mountinfo lines of the root and /etc/hostname: inside a container they name its runtime's
+    storage; a host running containers has such paths only on other mount points."""
+    rows = [line.split() for line in mountinfo.splitlines()]
+    return [" ".join(row) for row in rows if len(row) > 4 and row[4] in ("/", "/etc/hostname")]
+
+
+def read_container(root: str = "/", environ=None) -> str | None:
+    """The container runtime from <root>/.dockerenv, <root>/run/.containerenv, <root>/proc/1/cgroup and
+    <root>/proc/self/mountinfo (and KUBERNETES_SERVICE_HOST in `environ`); None outside a container."""
+    environ = os.environ if environ is None else environ
+    return parse_container(
+        os.path.exists(os.path.join(root, ".dockerenv")),
+        os.path.exists(os.path.join(root, "run/.containerenv")),
+        read_text(os.path.join(root, "proc/1/cgroup")),
+        read_text(os.path.join(root, "proc/self/mountinfo")),
+        "KUBERNETES_SERVICE_HOST" in environ,
+    )

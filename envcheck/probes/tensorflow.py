@@ -12,9 +12,9 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
 
 from envcheck import runner
+from envcheck.model import LogLine, TfFacts  # noqa: F401 (the records live in the model; re-exported)
 
 DEFAULT_TIMEOUT = 90.0
 
@@ -26,18 +26,6 @@ TIMED_OUT = "timed-out"
 NO_ANSWER = "no-answer"  # exited or printed no JSON for another reason
 SKIPPED = "skipped"  # --no-tf
 GPU_FAILED = "gpu-listing-failed"  # imported, then listing the GPUs crashed, hung or raised (doctor's shared child)
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line TensorFlow logged, with the kind of message it is."""
-
-    kind: str
-    text: str  # the message without absl's "I0000 00:00:... file.cc:12]" prefix
-    source: str | None = None  # file.cc:12
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 # (kind, pattern) in the order they are tried; the first match names a line. Messages from
@@ -53,15 +41,18 @@ LOG_KINDS: tuple[tuple[str, str], ...] = (
         ("numa", r"NUMA node|NUMA support"),  # [9]
         ("protobuf", r"Descriptors cannot (?:not )?be created directly"),  # [10]
         ("legacy_keras", r"TF_USE_LEGACY_KERAS"),  # [11]
-        ("capability_too_low", r"Ignoring visible gpu device .*compute capability (\d+\.\d+)\. The minimum required Cuda capability is (\d+\.\d+)"),  # [12]
+        ("capability_too_low", r"Ignoring visible gpu device .*compute capability (\d+\.\d+)\. The minimum "
+                               r"required Cuda capability is (\d+\.\d+)"),  # [12]
         ("ptx_jit", r"not built with CUDA kernel binaries compatible with compute capability ([\d.a-z]+)"),  # [13]
-        ("ptx_unsupported", r"UNSUPPORTED_PTX_VERSION|compiled with an unsupported toolchain|older than the ptxas CUDA version"),  # [14]
+        ("ptx_unsupported", r"UNSUPPORTED_PTX_VERSION|compiled with an unsupported toolchain|older than the "
+                            r"ptxas CUDA version"),  # [14]
         ("libdevice_missing", r"[Ll]ibdevice|ptxas.*not found|Can't find ptxas"),  # [15]
         ("cudnn_mismatch", r"Loaded runtime CuDNN library: ([\d.]+) but source was compiled with: ([\d.]+)"),  # [16]
         ("cuinit_failed", r"failed call to cuInit: (.*)"),  # [17]
         ("duplicate_factory", r"Unable to register cu\w+ factory|already been registered"),  # [20]
         ("out_of_memory", r"CUDNN_STATUS_INTERNAL_ERROR|CUDA_ERROR_OUT_OF_MEMORY"),  # [21]
-        ("cpu_features", r"optimized to use available CPU instructions|rebuild TensorFlow with the appropriate compiler flags"),
+        ("cpu_features", r"optimized to use available CPU instructions|rebuild TensorFlow with the appropriate "
+                         r"compiler flags"),
         ("onednn", r"oneDNN custom operations are on"),
         ("absl_preamble", r"All log messages before absl::InitializeLog"),
 )
@@ -93,35 +84,6 @@ def classify_log(text: str) -> list[LogLine]:
         if line not in lines:  # TensorFlow prints several start-up lines twice
             lines.append(line)
     return lines
-
-
-@dataclass(frozen=True)
-class TfFacts:
-    """TensorFlow's own answer from the target interpreter, or what happened instead."""
-
-    status: str
-    problem: str | None = None  # what went wrong, in words, when status is not ok
-    signal: str | None = None  # SIGSEGV, SIGILL ... when it crashed
-    version: str | None = None
-    build_info: dict = field(default_factory=dict)
-    built_with_cuda: bool | None = None
-    gpus: tuple[dict, ...] = ()
-    loaded: tuple[str, ...] = ()
-    load_checks: tuple[dict, ...] = ()
-    log: tuple[LogLine, ...] = ()
-    import_s: float | None = None
-    seconds: float | None = None
-    file: str | None = None
-
-    @property
-    def cuda_build(self) -> bool | None:
-        value = self.build_info.get("is_cuda_build")
-        return self.built_with_cuda if value is None else bool(value)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["log"] = [line.to_dict() for line in self.log]
-        return data
 
 
 def read(python: str, timeout: float = DEFAULT_TIMEOUT, env: Mapping[str, str] | None = None) -> runner.TargetResult:
@@ -183,5 +145,5 @@ def from_stages(imported, gpus) -> TfFacts:
     if listed.ok:
         return parse(runner.TargetResult(listed.command, dict(imported.answer, **listed.data), None))
     command = listed.command
-    return replace(facts, status=GPU_FAILED, problem=gpus.problem, signal=command.signal_name,
-                   log=tuple(classify_log(command.stderr)), seconds=round(command.seconds, 3))
+    return facts._replace(status=GPU_FAILED, problem=gpus.problem, signal=command.signal_name,
+                          log=tuple(classify_log(command.stderr)), seconds=round(command.seconds, 3))

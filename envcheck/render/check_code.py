@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
+from envcheck import render
 from envcheck.render import SYMBOLS
 
-_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _VERSION_NAMES = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
 
 
@@ -79,7 +79,7 @@ def rich_lines(report) -> list:
         grid.add_column(no_wrap=True, justify="right")
         grid.add_column(overflow="fold")
         for finding in findings:
-            colour = _STYLES.get(finding.severity, "")
+            colour = render.style(finding.severity)  # the one marks table's style
             text = (f"[{colour}]{SYMBOLS.get(finding.severity, '?')} {finding.code}[/]  {escape(finding.message)}"
                     + (f"\n[bold]Fix:[/] {escape(finding.fix)}" if finding.fix else ""))
             grid.add_row(f"  {escape(_where(finding))}", text)

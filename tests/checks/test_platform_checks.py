@@ -30,29 +30,27 @@ def h200_path(tmp_path, monkeypatch):
 
 
 def _codes(report) -> list[str]:
-    return [f["code"] for f in report["findings"]]
+    return [f.code for f in report.findings]
 
 
 def test_check_cuda_on_native_windows_with_the_h200_says_wsl2(h200_path):
     report = cuda_check.check(_as("win32", "AMD64"), include_tf=False)
     # --no-tf answers "a GPU with a working driver is present", which holds; the finding says TensorFlow cannot use it
-    assert report["gpus"] and report["verdict"]["ready"] is True
-    windows = next(f for f in report["findings"] if f["code"] == "WINDOWS_NATIVE_NO_GPU")
-    assert (
-        windows["severity"] == "error" and "TensorFlow 2.21" in windows["message"] and "wsl --install" in windows["fix"]
-    )
+    assert report.gpus and report.ready is True
+    windows = next(f for f in report.findings if f.code == "WINDOWS_NATIVE_NO_GPU")
+    assert windows.severity == "error" and "TensorFlow 2.21" in windows.message and "wsl --install" in windows.fix
 
 
 def test_check_cuda_on_a_mac_says_no_cuda_and_not_the_generic_no_gpu(monkeypatch):
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable))  # no nvidia-smi: what a Mac has
     report = cuda_check.check(_as("darwin", "arm64"), include_tf=False)
     assert "MACOS_NO_CUDA" in _codes(report) and "NO_GPU" not in _codes(report)
-    assert report["verdict"]["ready"] is False
+    assert report.ready is False
 
 
 def test_check_cuda_on_plain_linux_is_unchanged(h200_path):
     report = cuda_check.check(_as("linux"), include_tf=False)
-    assert report["verdict"]["ready"] is True
+    assert report.ready is True
     assert not [c for c in _codes(report) if c.startswith(("WINDOWS_", "WSL_", "MACOS_"))]
 
 

@@ -33,7 +33,9 @@ from helpers import ROOT, assert_one_line_error, run_cli
 
 # Tests of "this machine has no GPU" need a machine without NVIDIA hardware or driver.
 NVIDIA_HERE = bool(gpu_probe.read_pci()) or gpu_probe.read_proc()[0] is not None
-gpu_less = pytest.mark.skipif(NVIDIA_HERE, reason="this machine has an NVIDIA GPU or driver; the test reproduces a GPU-less host")
+gpu_less = pytest.mark.skipif(
+    NVIDIA_HERE, reason="this machine has an NVIDIA GPU or driver; the test reproduces a GPU-less host"
+)
 
 
 def run_json(*args, env=None):
@@ -54,7 +56,11 @@ def test_h200_host_is_ready_without_tensorflow(tmp_path):
     result, report = run_json("--no-tf", env={"PATH": path_with(tmp_path / "bin")})
     assert result.returncode == 0, result.stdout
     assert report["schema"] == "envcheck.check-cuda/1"
-    assert report["verdict"] == {"ready": True, "summary": "GPU ready: 1 × NVIDIA H200 (140 GiB, compute capability 9.0), driver 580.159.04 (supports CUDA 13.0)"}
+    assert report["verdict"] == {
+        "ready": True,
+        "summary": "GPU ready: 1 × NVIDIA H200 (140 GiB, compute capability "
+        "9.0), driver 580.159.04 (supports CUDA 13.0)",
+    }
     assert report["driver"]["source"] == "nvidia-smi --query-gpu" and report["driver"]["cuda_version"] == "13.0"
     assert report["gpu_query_failures"] == []  # nvidia-smi answered first: no NVML child was started
     assert report["gpus"][0]["uuid"] == "GPU-8a961472-0a8a-c757-5451-e4b90cc14c58"
@@ -101,7 +107,9 @@ def test_nvidia_smi_that_hangs_is_given_up_at_the_timeout(tmp_path):
     assert "did not finish within 1 s" in report["findings"][0]["message"]
 
 
-@pytest.mark.parametrize("data", [b"this is not csv at all\n", b"\xff\xfe\x00garbage\x80\n"], ids=["garbage", "non-utf8"])
+@pytest.mark.parametrize(
+    "data", [b"this is not csv at all\n", b"\xff\xfe\x00garbage\x80\n"], ids=["garbage", "non-utf8"]
+)
 def test_nvidia_smi_printing_garbage_is_a_failure_not_a_crash(tmp_path, data):
     raw_nvidia_smi(tmp_path / "bin", data)
     result, report = run_json("--no-tf", env={"PATH": path_with(tmp_path / "bin")})
@@ -133,7 +141,10 @@ def test_tensorflow_stand_in_that_sees_the_h200_makes_it_ready(tmp_path):
     site = stand_in_package(tmp_path / "site", "tensorflow", TF_SEES_H200)
     result, report = run_json(env={"PATH": path_with(tmp_path / "bin"), "PYTHONPATH": str(site)})
     assert result.returncode == 0, result.stdout
-    assert report["verdict"]["summary"] == "GPU ready: TensorFlow 2.21.0 sees 1 × NVIDIA H200 (140 GiB, compute capability 9.0)"
+    assert (
+        report["verdict"]["summary"]
+        == "GPU ready: TensorFlow 2.21.0 sees 1 × NVIDIA H200 (140 GiB, compute capability 9.0)"
+    )
     assert "PTX_JIT" in codes(report)
 
 
@@ -226,12 +237,16 @@ def test_no_tf_fast_path_imports_no_heavy_module(tmp_path):
     fake_nvidia_smi(tmp_path / "bin")
     code = (
         "import sys; from envcheck.cli import run_command; run_command('check-cuda', ['--no-tf', '-q']); "
-        "heavy = sorted(m for m in ('rich', 'pynvml', 'numpy', 'tensorflow', 'packaging', 'psutil', 'tomllib', 'tomli', 'envcheck.probes.tensorflow') if m in sys.modules); "
-        "print(heavy)"
+        "heavy = sorted(m for m in ('rich', 'pynvml', 'numpy', 'tensorflow', 'packaging', 'psutil', 'tomllib', "
+        "'tomli', 'envcheck.probes.tensorflow') if m in sys.modules); print(heavy)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-        env={"PATH": path_with(tmp_path / "bin")}, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": path_with(tmp_path / "bin")},
+        timeout=60,
     )
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 

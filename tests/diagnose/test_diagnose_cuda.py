@@ -6,7 +6,6 @@ import log) changed only where a failure needs it; the tables are envcheck's own
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -23,8 +22,16 @@ BUILDS = data.load("tensorflow_builds.toml")
 DRIVERS = data.load("cuda_drivers.toml")
 BUILD_221 = json.loads((CPU_HOST / "tf-probe.json").read_text())["build_info"]
 # The libraries TensorFlow 2.21's GPU check loads, with their sonames, as tf_facts.py checks them.
-SONAMES = {"cuda": "libcuda.so.1", "cudart": "libcudart.so.12", "cublas": "libcublas.so.12", "cublasLt": "libcublasLt.so.12",
-           "cufft": "libcufft.so.11", "cusolver": "libcusolver.so.11", "cusparse": "libcusparse.so.12", "cudnn": "libcudnn.so.9"}
+SONAMES = {
+    "cuda": "libcuda.so.1",
+    "cudart": "libcudart.so.12",
+    "cublas": "libcublas.so.12",
+    "cublasLt": "libcublasLt.so.12",
+    "cufft": "libcufft.so.11",
+    "cusolver": "libcusolver.so.11",
+    "cusparse": "libcusparse.so.12",
+    "cudnn": "libcudnn.so.9",
+}
 
 
 def h200(driver: str = "580.159.04", cc: str = "9.0", pci=()) -> gpu_probe.GpuFacts:
@@ -33,14 +40,25 @@ def h200(driver: str = "580.159.04", cc: str = "9.0", pci=()) -> gpu_probe.GpuFa
     return gpu_probe.GpuFacts(gpu_probe.NVML, gpus, nvml_driver._replace(version=driver, kernel_module=driver), (), pci)
 
 
-NO_GPU = gpu_probe.GpuFacts(None, failures=(gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),))
+NO_GPU = gpu_probe.GpuFacts(
+    None, failures=(gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),)
+)
 
 
 def tf(version="2.21.0", gpus=1, log="", load_failures=(), build=None, status=tfp.OK, **changes) -> tfp.TfFacts:
-    checks = tuple(
-        {"name": name, "soname": soname, "ok": name not in dict(load_failures), "error": dict(load_failures).get(name)}
-        for name, soname in SONAMES.items()
-    ) if not gpus else ()
+    checks = (
+        tuple(
+            {
+                "name": name,
+                "soname": soname,
+                "ok": name not in dict(load_failures),
+                "error": dict(load_failures).get(name),
+            }
+            for name, soname in SONAMES.items()
+        )
+        if not gpus
+        else ()
+    )
     return tfp.TfFacts(
         status,
         version=version,
@@ -108,7 +126,9 @@ def test_gpu_on_the_pci_bus_without_a_driver():
 
 
 def test_driver_library_version_mismatch_from_nvidia_smi():  # [6]
-    failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "exited", "Failed to initialize NVML: Driver/library version mismatch (exit status 18)")
+    failure = gpu_probe.SourceFailure(
+        gpu_probe.SMI_CSV, "exited", "Failed to initialize NVML: Driver/library version mismatch (exit status 18)"
+    )
     gpu = gpu_probe.GpuFacts(gpu_probe.PROC, (), gpu_probe.Driver(kernel_module="580.159.04"), (failure,))
     found = run(facts(gpu=gpu))
     assert codes(found) == ["DRIVER_LIBRARY_MISMATCH"]
@@ -116,13 +136,17 @@ def test_driver_library_version_mismatch_from_nvidia_smi():  # [6]
 
 
 def test_nvidia_smi_that_cannot_talk_to_the_driver():  # [17]
-    failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "exited", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.")
+    failure = gpu_probe.SourceFailure(
+        gpu_probe.SMI_CSV, "exited", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
+    )
     found = run(facts(gpu=gpu_probe.GpuFacts(None, failures=(failure,))))
     assert codes(found) == ["DRIVER_NOT_LOADED"]
 
 
 def test_gpu_query_that_timed_out():
-    failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "timed-out", "nvidia-smi did not finish within 20 s and was stopped")
+    failure = gpu_probe.SourceFailure(
+        gpu_probe.SMI_CSV, "timed-out", "nvidia-smi did not finish within 20 s and was stopped"
+    )
     found = run(facts(gpu=gpu_probe.GpuFacts(None, failures=(failure,))))
     assert codes(found) == ["GPU_QUERY_TIMED_OUT"]
 
@@ -158,19 +182,29 @@ def test_tensorflow_not_installed():
 
 
 def test_import_killed_by_sigill_points_at_avx():  # [8]
-    crashed = tfp.TfFacts(tfp.CRASHED, "python crashed (SIGILL: illegal instruction, often a CPU without AVX)", "SIGILL")
+    crashed = tfp.TfFacts(
+        tfp.CRASHED, "python crashed (SIGILL: illegal instruction, often a CPU without AVX)", "SIGILL"
+    )
     found = run(facts(tf_facts=crashed))
     assert codes(found) == ["TF_IMPORT_CRASHED"] and "avx" in found[0].fix
 
 
 def test_import_failing_on_numpy_2():  # [7]
-    failed = tfp.TfFacts(tfp.IMPORT_FAILED, "ImportError: ...", log=tuple(tfp.classify_log("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0")))
+    failed = tfp.TfFacts(
+        tfp.IMPORT_FAILED,
+        "ImportError: ...",
+        log=tuple(tfp.classify_log("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.0")),
+    )
     found = run(facts(tf_facts=failed))
     assert codes(found) == ["TF_IMPORT_FAILED", "NUMPY_ABI_MISMATCH"] and "numpy<2" in found[0].fix
 
 
 def test_protobuf_too_new():  # [10]
-    failed = tfp.TfFacts(tfp.IMPORT_FAILED, "TypeError: Descriptors cannot be created directly.", log=tuple(tfp.classify_log("TypeError: Descriptors cannot be created directly.")))
+    failed = tfp.TfFacts(
+        tfp.IMPORT_FAILED,
+        "TypeError: Descriptors cannot be created directly.",
+        log=tuple(tfp.classify_log("TypeError: Descriptors cannot be created directly.")),
+    )
     assert "PROTOBUF_MISMATCH" in codes(run(facts(tf_facts=failed)))
 
 
@@ -205,7 +239,10 @@ def test_python_outside_the_range_tensorflow_supports():
 
 def test_missing_cuda_libraries_name_each_with_its_dlerror_and_the_exact_install():  # [1] [2]
     error = "libcudnn.so.9: cannot open shared object file: No such file or directory"
-    f = facts(gpu=h200(cc="8.0"), tf_facts=tf(gpus=0, load_failures=[("cudnn", error)], log="Cannot dlopen some GPU libraries."))
+    f = facts(
+        gpu=h200(cc="8.0"),
+        tf_facts=tf(gpus=0, load_failures=[("cudnn", error)], log="Cannot dlopen some GPU libraries."),
+    )
     found = run(f)
     assert codes(found) == ["CUDA_LIBS_MISSING"]
     assert f"libcudnn.so.9 ({error})" in found[0].message
@@ -219,18 +256,45 @@ def test_missing_dependency_of_a_cuda_library_is_named():  # [2] nvJitLink examp
 
 
 def test_old_tensorflow_without_and_cuda_extra_needs_system_cuda():  # [4]
-    build = dict(BUILD_221, cuda_version="11.2", cudnn_version="8", cuda_compute_capabilities=["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"])
-    found = run(facts(gpu=h200(cc="7.5"), python_version=(3, 10, 12), tf_facts=tf(version="2.11.0", gpus=0, build=build, load_failures=[("cudart", "libcudart.so.11.0: cannot open shared object file")])))
+    build = dict(
+        BUILD_221,
+        cuda_version="11.2",
+        cudnn_version="8",
+        cuda_compute_capabilities=["sm_35", "sm_50", "sm_60", "sm_70", "sm_75", "compute_80"],
+    )
+    found = run(
+        facts(
+            gpu=h200(cc="7.5"),
+            python_version=(3, 10, 12),
+            tf_facts=tf(
+                version="2.11.0",
+                gpus=0,
+                build=build,
+                load_failures=[("cudart", "libcudart.so.11.0: cannot open shared object file")],
+            ),
+        )
+    )
     assert codes(found) == ["CUDA_LIBS_MISSING"] and "CUDA 11.2 and cuDNN 8.1" in found[0].fix
 
 
+# TensorFlow 2.16's build: CUDA 12.3, cuDNN 8 (tensorflow_builds.toml)
+BUILD_216 = dict(BUILD_221, cuda_version="12.3", cudnn_version="8",
+                 cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
+
+
 def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
-    build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
-    on_pip_path_only = dataclasses.replace(
-        tf(version="2.16.1", gpus=0, build=build),
-        load_checks=({"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
-                     {"name": "cudnn", "soname": "libcudnn.so.8", "ok": True, "by_name": False,
-                      "via": "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8"}),
+    build = BUILD_216
+    on_pip_path_only = tf(version="2.16.1", gpus=0, build=build)._replace(
+        load_checks=(
+            {"name": "cudart", "soname": "libcudart.so.12", "ok": True, "by_name": True},
+            {
+                "name": "cudnn",
+                "soname": "libcudnn.so.8",
+                "ok": True,
+                "by_name": False,
+                "via": "/venv/site-packages/nvidia/cudnn/lib/libcudnn.so.8",
+            },
+        ),
     )
     found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=on_pip_path_only))
     assert codes(found) == ["TF_2_16_1_RUNPATH"] and "libcudnn.so.8" in found[0].message
@@ -238,18 +302,37 @@ def test_tensorflow_2_16_1_cannot_see_its_and_cuda_wheels():  # [3]
 
 
 def test_tensorflow_2_16_2_with_the_same_libraries_is_not_the_runpath_bug():
-    build = dict(BUILD_221, cuda_version="12.3", cudnn_version="8", cuda_compute_capabilities=["sm_50", "sm_60", "sm_70", "sm_80", "compute_90"])
-    found = run(facts(gpu=h200(cc="8.0"), python_version=(3, 11, 9), tf_facts=tf(version="2.16.2", gpus=0, build=build, load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")])))
+    build = BUILD_216
+    found = run(
+        facts(
+            gpu=h200(cc="8.0"),
+            python_version=(3, 11, 9),
+            tf_facts=tf(
+                version="2.16.2",
+                gpus=0,
+                build=build,
+                load_failures=[("cudnn", "libcudnn.so.8: cannot open shared object file")],
+            ),
+        )
+    )
     assert codes(found) == ["CUDA_LIBS_MISSING"]
 
 
 def test_driver_cuda_library_missing_in_a_container():
-    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(gpus=0, load_failures=[("cuda", "libcuda.so.1: cannot open shared object file")])))
+    found = run(
+        facts(
+            gpu=h200(cc="8.0"),
+            tf_facts=tf(gpus=0, load_failures=[("cuda", "libcuda.so.1: cannot open shared object file")]),
+        )
+    )
     assert codes(found)[0] == "LIBCUDA_NOT_LOADABLE" and "--gpus all" in found[0].fix
 
 
 def test_gpu_older_than_the_wheel_supports():  # [12]
-    log = "Ignoring visible gpu device (device: 0, name: Quadro M4000) with Cuda compute capability 5.2. The minimum required Cuda capability is 6.0."
+    log = (
+        "Ignoring visible gpu device (device: 0, name: Quadro M4000) with Cuda compute capability 5.2. "
+        "The minimum required Cuda capability is 6.0."
+    )
     found = run(facts(gpu=h200(cc="5.2"), tf_facts=tf(gpus=0, log=log)))
     assert codes(found) == ["COMPUTE_CAPABILITY_TOO_LOW"] and "minimum 6.0" in found[0].message
 
@@ -271,9 +354,15 @@ def test_xla_cannot_find_libdevice():  # [15]
 
 
 def test_cuinit_error_with_a_gpu_present_and_none_listed():  # [17]
-    log = "E0000 00:00:1.0 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: CUDA_ERROR_NO_DEVICE"
+    log = (
+        "E0000 00:00:1.0 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: "
+        "Failed call to cuInit: CUDA_ERROR_NO_DEVICE"
+    )
     found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(gpus=0, log=log)))
-    assert "CUINIT_FAILED" in codes(found) and "CUDA_ERROR_NO_DEVICE" in next(f for f in found if f.code == "CUINIT_FAILED").message
+    assert (
+        "CUINIT_FAILED" in codes(found)
+        and "CUDA_ERROR_NO_DEVICE" in next(f for f in found if f.code == "CUINIT_FAILED").message
+    )
 
 
 def test_out_of_memory_on_first_convolution():  # [21]
@@ -286,8 +375,15 @@ def test_out_of_memory_on_first_convolution():  # [21]
     "line, code",
     [
         ("W0000 00:00:1.0 py_utils.cc:38] TF-TRT Warning: Could not find TensorRT", "TENSORRT_MISSING"),  # [5]
-        ("I0000 00:00:1.0 cuda_executor.cc:1] successful NUMA node read from SysFS had negative value (-1)", "NUMA_NODE_UNKNOWN"),  # [9]
-        ("E0000 00:00:1.0 cuda_dnn.cc:8] Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has already been registered", "DUPLICATE_FACTORY"),  # [20]
+        (
+            "I0000 00:00:1.0 cuda_executor.cc:1] successful NUMA node read from SysFS had negative value (-1)",
+            "NUMA_NODE_UNKNOWN",
+        ),  # [9]
+        (
+            "E0000 00:00:1.0 cuda_dnn.cc:8] Unable to register cuDNN factory: Attempting "
+            "to register factory for plugin cuDNN when one has already been registered",
+            "DUPLICATE_FACTORY",
+        ),  # [20]
     ],
 )
 def test_harmless_log_lines_are_information_only(line, code):
@@ -296,17 +392,33 @@ def test_harmless_log_lines_are_information_only(line, code):
 
 
 def test_pip_cudnn_wheel_of_another_major_than_the_build():  # [16]
-    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "8.9.7.29", "nvidia-cuda-runtime-cu12": "12.5.82"}))
+    found = run(
+        facts(
+            gpu=h200(cc="8.0"),
+            tf_facts=tf(),
+            distributions={"nvidia-cudnn-cu12": "8.9.7.29", "nvidia-cuda-runtime-cu12": "12.5.82"},
+        )
+    )
     assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "nvidia-cudnn-cu12 8.9.7.29" in found[0].message
 
 
-def test_pip_cudnn_wheel_older_than_the_one_tensorflow_was_built_with():  # [16] "9.1.0 but source was compiled with: 9.3.0"
+# [16] "9.1.0 but source was compiled with: 9.3.0"
+def test_pip_cudnn_wheel_older_than_the_one_tensorflow_was_built_with():
     found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.1.0.70"}))
     assert codes(found) == ["CUDA_WHEELS_MISMATCH"] and "built with 9.3" in found[0].message
 
 
 def test_pip_wheels_of_the_build_pass():
-    assert run(facts(gpu=h200(cc="8.0"), tf_facts=tf(), distributions={"nvidia-cudnn-cu12": "9.3.0.75", "nvidia-cuda-runtime-cu12": "12.5.82"})) == []
+    assert (
+        run(
+            facts(
+                gpu=h200(cc="8.0"),
+                tf_facts=tf(),
+                distributions={"nvidia-cudnn-cu12": "9.3.0.75", "nvidia-cuda-runtime-cu12": "12.5.82"},
+            )
+        )
+        == []
+    )
 
 
 def test_everything_right_but_no_gpu_listed_shows_tensorflows_own_words():
@@ -324,7 +436,12 @@ def test_toolkit_is_reported_as_not_used_by_pip_tensorflow():
 
 
 def test_every_finding_has_a_fix_and_errors_come_first():
-    found = run(facts(gpu=h200(driver="470.82.01", cc="5.2"), tf_facts=tf(gpus=0, log="W0000 00:00:1.0 py_utils.cc:38] TF-TRT Warning: Could not find TensorRT")))
+    found = run(
+        facts(
+            gpu=h200(driver="470.82.01", cc="5.2"),
+            tf_facts=tf(gpus=0, log="W0000 00:00:1.0 py_utils.cc:38] TF-TRT Warning: Could not find TensorRT"),
+        )
+    )
     assert all(f.fix for f in found)
     severities = [f.severity for f in found]
     assert severities == sorted(severities, key=[ERROR, WARNING, INFO].index)
@@ -332,13 +449,19 @@ def test_every_finding_has_a_fix_and_errors_come_first():
 
 def test_status_names_repeated_in_the_rules_match_the_tensorflow_probe():
     assert (rules.OK, rules.NOT_INSTALLED, rules.IMPORT_FAILED, rules.CRASHED, rules.TIMED_OUT) == (
-        tfp.OK, tfp.NOT_INSTALLED, tfp.IMPORT_FAILED, tfp.CRASHED, tfp.TIMED_OUT,
+        tfp.OK,
+        tfp.NOT_INSTALLED,
+        tfp.IMPORT_FAILED,
+        tfp.CRASHED,
+        tfp.TIMED_OUT,
     )
 
 
 def test_kernel_module_loaded_but_no_nvidia_smi_or_nvml():
     failure = gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found")
-    gpu = gpu_probe.GpuFacts(gpu_probe.PROC, (gpu_probe.Gpu(0, "NVIDIA H200"),), gpu_probe.Driver(kernel_module="580.159.04"), (failure,))
+    gpu = gpu_probe.GpuFacts(
+        gpu_probe.PROC, (gpu_probe.Gpu(0, "NVIDIA H200"),), gpu_probe.Driver(kernel_module="580.159.04"), (failure,)
+    )
     found = run(facts(gpu=gpu))
     assert codes(found) == ["DRIVER_LIBRARIES_MISSING"] and "580.159.04" in found[0].message
 
@@ -349,7 +472,9 @@ def test_a_gpu_the_driver_lists_but_cannot_read():
 
 
 def test_gpu_newer_than_every_kernel_and_without_ptx():
-    found = run(facts(gpu=h200(cc="8.0"), tf_facts=tf(build=dict(BUILD_221, cuda_compute_capabilities=["sm_60", "sm_70"]))))
+    found = run(
+        facts(gpu=h200(cc="8.0"), tf_facts=tf(build=dict(BUILD_221, cuda_compute_capabilities=["sm_60", "sm_70"])))
+    )
     assert codes(found) == ["COMPUTE_CAPABILITY_UNSUPPORTED"]
 
 

@@ -55,9 +55,8 @@ def test_pip_libraries_of_the_h200_host_with_their_wheel_versions(tmp_path):
     assert libraries["libcudnn.so.9"].version == "9.19.0.56"
     assert libraries["libcudart.so.13"].origin == "pip"
     assert "libcudnn_ops.so.9" not in libraries  # cuDNN's sub-libraries are loaded by cuDNN itself
-    assert {"cudart", "cublas", "cublasLt", "cufft", "curand", "cusolver", "cusparse", "cudnn", "nccl", "nvJitLink"} <= {
-        lib.name for lib in libraries.values()
-    }
+    wheel_stems = "cudart cublas cublasLt cufft curand cusolver cusparse cudnn nccl nvJitLink".split()
+    assert set(wheel_stems) <= {lib.name for lib in libraries.values()}
 
 
 def test_ld_library_path_directories_are_listed_and_missing_ones_skipped(tmp_path):
@@ -73,7 +72,10 @@ def test_toolkits_from_cuda_home_version_json_and_usr_local_without_running_nvcc
     (home / "version.json").write_text('{"cuda": {"name": "CUDA SDK", "version": "12.5.1"}}')
     (tmp_path / "usr/local/cuda-11.8").mkdir()
     found = cuda.toolkits({"PATH": "/nonexistent", "CUDA_HOME": str(home)}, run=None, root=str(tmp_path))
-    assert [(t.version, t.source) for t in found] == [("12.5", "CUDA_HOME"), ("11.8", str(tmp_path / "usr/local/cuda-11.8"))]
+    assert [(t.version, t.source) for t in found] == [
+        ("12.5", "CUDA_HOME"),
+        ("11.8", str(tmp_path / "usr/local/cuda-11.8")),
+    ]
 
 
 def test_toolkit_nvcc_version_comes_from_running_it(tmp_path):

@@ -20,14 +20,21 @@ def test_nvml_answer_of_the_h200_host_parses_to_one_hopper_gpu():
     driver, gpus = gpu.parse_nvml_json((H200 / "pynvml.json").read_text())
     assert driver.version == "580.159.04"
     assert driver.cuda_version == "13.0"
-    assert gpus == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", "disabled"),)
+    assert tuple(g._replace(health=None) for g in gpus) == (
+        gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", "disabled"),
+    )
 
 
 def test_nvml_error_answer_is_returned_as_text():
-    assert gpu.parse_nvml_json('{"error": "NVML Shared Library Not Found", "error_code": 12}') == "NVML Shared Library Not Found"
+    assert (
+        gpu.parse_nvml_json('{"error": "NVML Shared Library Not Found", "error_code": 12}')
+        == "NVML Shared Library Not Found"
+    )
 
 
-@pytest.mark.parametrize("value, expected", [(13000, "13.0"), (12040, "12.4"), (11020, "11.2"), (None, None), (0, None)])
+@pytest.mark.parametrize(
+    "value, expected", [(13000, "13.0"), (12040, "12.4"), (11020, "11.2"), (None, None), (0, None)]
+)
 def test_cuda_driver_version_integer_is_major_thousands_minor_tens(value, expected):
     assert gpu.cuda_from_int(value) == expected
 
@@ -81,7 +88,7 @@ def _fake_root(tmp_path, with_proc=True, pci=()):
 def test_proc_driver_version_and_gpu_information_of_the_h200_host(tmp_path):
     version, infos = gpu.read_proc(_fake_root(tmp_path))
     assert gpu.parse_proc_version(version) == "580.159.04"
-    (bus, text), = infos.items()
+    ((bus, text),) = infos.items()
     assert gpu.parse_proc_gpu_information(text, 0) == gpu.Gpu(0, "NVIDIA H200", H200_UUID, pci_bus_id="0000:00:06.0")
 
 
@@ -89,7 +96,11 @@ def test_pci_scan_keeps_nvidia_display_devices_and_skips_their_audio_functions(t
     root = _fake_root(
         tmp_path,
         with_proc=False,
-        pci=[("0000:00:06.0", "0x10de", "0x030200"), ("0000:00:06.1", "0x10de", "0x040300"), ("0000:00:01.0", "0x8086", "0x030000")],
+        pci=[
+            ("0000:00:06.0", "0x10de", "0x030200"),
+            ("0000:00:06.1", "0x10de", "0x040300"),
+            ("0000:00:01.0", "0x8086", "0x030000"),
+        ],
     )
     devices = gpu.read_pci(root)
     assert [(d.address, d.pci_class, d.kernel_driver) for d in devices] == [("0000:00:06.0", "0x030200", None)]
@@ -115,8 +126,12 @@ def _ok(path):
 
 
 def test_probe_falls_back_to_nvidia_smi_when_nvml_cannot_load(tmp_path):
-    nvml = lambda timeout: runner.TargetResult(runner.CommandResult(("python",), runner.OK), {"error": "NVML Shared Library Not Found"}, None)
-    run = _runner_answering({"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")})
+    nvml = lambda timeout: runner.TargetResult(
+        runner.CommandResult(("python",), runner.OK), {"error": "NVML Shared Library Not Found"}, None
+    )
+    run = _runner_answering(
+        {"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")}
+    )
     facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=nvml)
     assert facts.source == gpu.SMI_CSV and facts.working_driver
     assert facts.driver == gpu.Driver("580.159.04", "13.0", "580.159.04")
@@ -131,14 +146,35 @@ def test_nvidia_smi_version_carries_the_cuda_version_of_the_h200_driver():
 def test_probe_preferring_nvidia_smi_takes_the_cuda_version_from_its_version_form(tmp_path):
     started = []
     nvml = lambda timeout: started.append(timeout)
-    run = _runner_answering({"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "--version": _ok(H200 / "nvidia-smi-version.txt")})
+    run = _runner_answering(
+        {"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "--version": _ok(H200 / "nvidia-smi-version.txt")}
+    )
     facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=nvml, prefer=gpu.SMI_CSV)
     assert (facts.source, facts.driver.cuda_version, facts.failures, started) == (gpu.SMI_CSV, "13.0", (), [])
-    assert not any("-x" in call for call in run.calls)
+    assert ("nvidia-smi", "--version") in run.calls  # -q -x did not answer: --version has the CUDA version
+
+
+def test_probe_preferring_nvidia_smi_reads_health_and_cuda_version_from_the_xml_form_alongside(tmp_path):
+    run = _runner_answering(
+        {"--query-gpu": _ok(H200 / "nvidia-smi-query.txt"), "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")}
+    )
+    facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=None, prefer=gpu.SMI_CSV)
+    assert (facts.source, facts.driver.cuda_version, facts.failures) == (gpu.SMI_CSV, "13.0", ())
+    assert ("nvidia-smi", "--version") not in run.calls
+    health = facts.gpus[0].health
+    assert facts.gpus[0].compute_capability == "9.0"  # from the CSV
+    assert (health.compute_mode, health.persistence_mode, health.ecc_mode, health.mig_mode) == (
+        "default",
+        "enabled",
+        "enabled",
+        "disabled",
+    )
 
 
 def test_old_nvidia_smi_without_the_compute_cap_field_falls_back_to_the_xml_form(tmp_path):
-    rejected = lambda argv: runner.CommandResult(tuple(argv), runner.EXITED, 2, 'Field "compute_cap" is not a valid field to query.\n', "")
+    rejected = lambda argv: runner.CommandResult(
+        tuple(argv), runner.EXITED, 2, 'Field "compute_cap" is not a valid field to query.\n', ""
+    )
     run = _runner_answering({"--query-gpu": rejected, "-q -x": _ok(H200 / "nvidia-smi-q-x.txt")})
     facts = gpu.probe(root=_fake_root(tmp_path), run=run, nvml=None, prefer=gpu.SMI_CSV)
     assert facts.source == gpu.SMI_XML and facts.driver.cuda_version == "13.0" and facts.gpus[0].name == "NVIDIA H200"
@@ -167,7 +203,9 @@ def _nvml_with(tmp_path, body):
 def test_nvml_stand_in_answering_like_the_h200_is_the_source(tmp_path):
     facts = gpu.probe(root=_fake_root(tmp_path), run=_runner_answering({}), nvml=_nvml_with(tmp_path, PYNVML_H200))
     assert facts.source == gpu.NVML
-    assert facts.gpus == (gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", None),)
+    assert tuple(g._replace(health=None) for g in facts.gpus) == (
+        gpu.Gpu(0, "NVIDIA H200", H200_UUID, 143771, "9.0", "00000000:00:06.0", None),
+    )
     assert facts.driver == gpu.Driver("580.159.04", "13.0", "580.159.04")
 
 
@@ -178,7 +216,9 @@ def test_nvml_driver_library_mismatch_is_reported_as_nvml_said_it(tmp_path):
 
 
 def test_nvml_that_hangs_is_stopped_at_the_timeout(tmp_path):
-    facts = gpu.probe(timeout=1.0, root=_fake_root(tmp_path), run=_runner_answering({}), nvml=_nvml_with(tmp_path, PYNVML_HANG))
+    facts = gpu.probe(
+        timeout=1.0, root=_fake_root(tmp_path), run=_runner_answering({}), nvml=_nvml_with(tmp_path, PYNVML_HANG)
+    )
     assert facts.failures[0].source == gpu.NVML and facts.failures[0].status == runner.TIMED_OUT
 
 

@@ -25,9 +25,10 @@ def test_cpu_host_import_log_is_classified_and_deduplicated():
 
 def test_absl_and_dated_log_prefixes_are_both_stripped():
     text = (
-        "I0000 00:00:1795840868.518258    6303 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n"
-        "2024-03-09 19:15:45.018171: W tensorflow/core/common_runtime/gpu/gpu_device.cc:2251] Cannot dlopen some GPU libraries. "
-        "Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU.\n"
+        "I0000 00:00:1795840868.518258    6303 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU "
+        "will not be used.\n2024-03-09 19:15:45.018171: W tensorflow/core/common_runtime/gpu/gpu_device.cc:2251] "
+        "Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed "
+        "properly if you would like to use GPU.\n"
     )
     lines = tfp.classify_log(text)
     assert [(line.kind, line.source) for line in lines] == [
@@ -59,7 +60,9 @@ def test_child_killed_by_sigsegv_is_a_crash_with_the_signal_named():
 
 def test_not_installed_and_import_errors_are_told_apart():
     missing = tfp.parse(_result(runner.OK, json.dumps({"installed": False, "import_error": None})))
-    broken = tfp.parse(_result(runner.OK, json.dumps({"installed": True, "import_error": "AttributeError: _ARRAY_API not found"})))
+    broken = tfp.parse(
+        _result(runner.OK, json.dumps({"installed": True, "import_error": "AttributeError: _ARRAY_API not found"}))
+    )
     assert missing.status == tfp.NOT_INSTALLED
     assert broken.status == tfp.IMPORT_FAILED and [line.kind for line in broken.log] == ["numpy_abi"]
 
@@ -82,8 +85,12 @@ def test_load_checks_name_each_missing_library_and_find_one_only_on_the_pip_path
     cudnn_dir = tmp_path / "site-packages" / "nvidia" / "cudnn" / "lib"
     cudnn_dir.mkdir(parents=True)
     shutil.copy(libz, cudnn_dir / "libcudnn.so.9")  # a loadable library where [and-cuda] puts cuDNN
-    checks = {c["name"]: c for c in _tf_facts_script().check_loads(
-        {"cuda_version": "12.5.1", "cudnn_version": "9"}, str(tmp_path / "site-packages" / "tensorflow"))}
+    checks = {
+        c["name"]: c
+        for c in _tf_facts_script().check_loads(
+            {"cuda_version": "12.5.1", "cudnn_version": "9"}, str(tmp_path / "site-packages" / "tensorflow")
+        )
+    }
     assert list(checks) == ["cuda", "cudart", "cublas", "cublasLt", "cufft", "cusolver", "cusparse", "cudnn"]
     assert checks["cudnn"]["ok"] and checks["cudnn"]["by_name"] is False
     assert checks["cudnn"]["via"] == str(cudnn_dir / "libcudnn.so.9")
