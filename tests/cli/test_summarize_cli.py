@@ -46,6 +46,7 @@ def test_a_class_folder_gives_one_row_per_host_and_counts_each_finding_once_per_
     node = hosts["gpu-node01"]
     assert (node["gpu"], node["driver"], node["cuda"], node["python"]) == ("1 × NVIDIA H200", "580.159.04", "13.0",
                                                                         sys.version.split()[0])
+    assert node["gpu_health"] == "ok"  # check-cuda's gpus[0].health from the captured H200: nothing wrong
     assert hosts[w.MISMATCH]["codes"] == ["DRIVER_LIBRARY_MISMATCH"] and hosts[w.MISMATCH]["gpu"] is None
     assert hosts[w.CPU_LAPTOP]["codes"] == ["NO_GPU"] and hosts[w.CPU_LAPTOP]["gpu"] == "none"
     # doctor and report (a stand-in TensorFlow that sees the H200): versions from every area
