@@ -261,3 +261,16 @@ def test_a_cp949_console_prints_hangul_with_ascii_marks(args, tmp_path):
     assert "✓" not in out and "✗" not in out
     if args[0] in ("check-code", "check-cuda"):
         assert out.startswith("[x] ")
+
+
+# ---------------------------------------------------------------------------- summarize
+
+
+def test_summarize_speaks_korean_and_keeps_its_json(cuda_runs, tmp_path):
+    (tmp_path / "kim.json").write_text(cuda_runs["en"][1][0].stdout, encoding="utf-8")
+    (tmp_path / "lee.json").write_text('{"schema": "not-envcheck"}', encoding="utf-8")
+    ko_text, en_text = _run(KO, "summarize", str(tmp_path)), _run(EN, "summarize", str(tmp_path))
+    (_, ko), (_, en) = _json(KO, "summarize", str(tmp_path)), _json(EN, "summarize", str(tmp_path))
+    assert ko_text.returncode == en_text.returncode == 1
+    assert _keys(ko) == _keys(en) and list(ko["findings"]) == list(en["findings"])
+    assert _korean(ko_text.stdout.splitlines()[0]) and not _korean(en_text.stdout)
