@@ -183,3 +183,13 @@ def test_no_function_that_translates_rebinds_the_underscore():
             if "_" in _bound_in_scope(function) and any(call.func.id == "_" for call in _marked_calls(function)):
                 bad.append(f"{path.relative_to(ROOT)}:{function.lineno}")
     assert not bad, "rename the throwaway `_` in:\n" + "\n".join(bad)
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """pybabel does not look inside f-strings on every Python: `f"{_('Fix:')} ..."` would never be extracted."""
+    bad = []
+    for path in sorted((ROOT / "envcheck").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and any(True for _call in _marked_calls(node)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, "translate before the f-string (label = _('Fix:')):\n" + "\n".join(bad)

@@ -5,6 +5,7 @@ A FAIL is a <failure> with the fix in its text; SKIP and NOT CHECKED are <skippe
 
 from __future__ import annotations
 
+from envcheck.i18n import _
 from envcheck.model import FAIL, NOT_CHECKED, PASS, SKIP
 
 
@@ -36,12 +37,14 @@ def junit_xml(report) -> bytes:
             ET.SubElement(case, "system-out").text = outcome.detail
         elif outcome.status == FAIL:
             failure = ET.SubElement(case, "failure", message=outcome.detail, type=outcome.finding_code)
-            failure.text = f"{outcome.detail}\nFix: {outcome.fix}" if outcome.fix else outcome.detail
+            label = _("Fix:")
+            failure.text = f"{outcome.detail}\n{label} {outcome.fix}" if outcome.fix else outcome.detail
         else:
             ET.SubElement(
                 case,
                 "skipped",
-                message=f"{'not checked' if outcome.status == NOT_CHECKED else 'skipped'}: {outcome.detail}",
+                message=(_("not checked: {detail}") if outcome.status == NOT_CHECKED else _("skipped: {detail}"))
+                .format(detail=outcome.detail),
             )
     ET.indent(suites)  # Python 3.9+
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
