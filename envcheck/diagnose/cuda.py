@@ -309,7 +309,8 @@ def health_findings(facts: CudaFacts) -> list[Finding]:
 
     lost = each("GPU_LOST")
     if lost:  # NVML_ERROR_GPU_IS_LOST; Xid 79 "GPU has fallen off the bus" in the Xid catalogue
-        names = "; ".join(f"{_name(gpu)}: {gpu.error or _('GPU is lost')}" for gpu in lost)
+        gone = _("GPU is lost")
+        names = "; ".join(f"{_name(gpu)}: {gpu.error or gone}" for gpu in lost)
         bus = lost[0].pci_bus_id or str(lost[0].index)
         found.append(Finding(
             "GPU_LOST", blocking,
