@@ -21,6 +21,16 @@ EPILOG = N_(
     "Exit codes: 0 the answer is yes, 1 it is no (the output says why), "
     "2 bad usage or input, 3 envcheck itself failed, 130 interrupted."
 )
+# argparse's own words (Python's argparse has no Korean catalogue): marked here so the catalogue carries
+# them, and handed to argparse when the real parser is built in another language (Options.argparse).
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("options"), N_("positional arguments"), N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"), N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"), N_("expected one argument"), N_("expected at most one argument"),
+    N_("expected at least one argument"), N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("not allowed with argument %s"), N_("ignored explicit argument %r"),
+)
 _FAST_ACTIONS = {None, "store", "store_true", "store_false", "append", "count"}
 _FAST_TYPES = {None, str, int, float}
 
@@ -128,9 +138,12 @@ class Options:
         """The real parser, built from the recorded calls."""
         import argparse  # help, errors and anything unusual only: ~15 ms
 
+        from envcheck import i18n
         from envcheck.i18n import _
         from envcheck.i18n import gettext as translate  # the options' help, in the reader's language
 
+        if i18n.current() != i18n.ENGLISH:  # argparse's own words too: it looks its `_` up when it speaks
+            argparse._ = translate
         class Parser(argparse.ArgumentParser):
             def error(self, message: str):  # one line and exit 2, never a usage dump
                 raise UsageError(_("{message} (see --help)").format(message=message))
