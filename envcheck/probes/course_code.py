@@ -50,7 +50,8 @@ class Source(NamedTuple):
 def find_sources(paths) -> list[Found]:
     """Every .py and .ipynb file under `paths` (files named directly are taken whatever their suffix).
 
-    Raises UsageError for a path that does not exist. Hidden folders, virtual environments and
+    Raises UsageError for a path that does not exist, or that is neither a folder nor a regular file
+    (a FIFO, a device). Hidden folders, virtual environments and
     caches are skipped; symbolic links to folders are not followed (no loops).
     """
     found: list[Found] = []
@@ -59,6 +60,8 @@ def find_sources(paths) -> list[Found]:
         if not os.path.exists(root):
             raise UsageError(f"{root}: no such file or directory")
         if not os.path.isdir(root):
+            if not os.path.isfile(root):  # a FIFO or device named by the user: refused, as every user input is
+                raise UsageError(f"{root}: not a regular file or folder")
             _add(found, seen, Found(root, root, os.path.basename(root)))
             continue
         for directory, dirs, files in os.walk(root):

@@ -80,6 +80,15 @@ def test_a_path_that_does_not_exist_is_bad_usage(tmp_path):
         course_code.find_sources([str(tmp_path / "missing")])
 
 
+@pytest.mark.parametrize("name", ["fifo", "/dev/zero"])
+def test_a_fifo_or_device_named_on_the_command_line_is_bad_usage(tmp_path, name):
+    path = name if name.startswith("/") else str(tmp_path / name)
+    if not name.startswith("/"):
+        os.mkfifo(path)
+    with pytest.raises(UsageError, match="not a regular file or folder"):
+        course_code.find_sources([path])
+
+
 def test_unreadable_files_are_problems_not_errors(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{not json")
