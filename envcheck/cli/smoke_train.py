@@ -21,6 +21,7 @@ from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.i18n import N_, _
 from envcheck.i18n import gettext as translate
+from envcheck.probes import system
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         result = smoke.run(python, **options)
 
     if fmt == "json":
-        render.write_json(result.to_dict())
+        render.write_json(result.to_dict(), host=system.host_name())
     elif fmt == render.RICH:
         from envcheck.render.smoke import rich_view  # terminal only: rich
 

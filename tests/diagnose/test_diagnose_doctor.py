@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from envcheck import data
+from envcheck import data, target
+from envcheck.checks.cuda import CudaReport
 from envcheck.diagnose import doctor as rules
-from envcheck.model import Finding, PythonFacts, SmokeReport
+from envcheck.model import NVML, Finding, Gpu, GpuFacts, PythonFacts, SmokeReport, TfFacts
 from envcheck.probes.requirements import Broken, Installed
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
@@ -51,24 +52,30 @@ def test_tensorflow_import_failing_on_numpy_abi_uses_check_cudas_finding_once():
                              "pip install 'numpy<2'"),
                      Finding("NUMPY_ABI_MISMATCH", "error", "binary-incompatible", "pip install 'numpy<2'"),
                      Finding("NO_GPU", "warning", "no GPU", "nothing")]
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": failed}, "python", cuda_findings)
+    tf = rules.tensorflow_area(TF_215, None, TfFacts("import-failed", problem=failed), "python", cuda_findings)
     assert [f.code for f in tf.findings] == ["TF_IMPORT_FAILED", "NUMPY_ABI_MISMATCH"]
-    gpu = rules.gpu_area({"gpus": [], "verdict": {"ready": False}, "findings": [f.to_dict() for f in cuda_findings]})
+    gpu = rules.gpu_area(_cuda_report((), False, "", cuda_findings))
     assert [f.code for f in gpu.findings] == ["NO_GPU"]
 
 
 def test_tensorflow_import_failing_without_check_cuda_findings_still_names_the_numpy_fix():
     problem = "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.3"
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": problem}, "py")
+    tf = rules.tensorflow_area(TF_215, None, TfFacts("import-failed", problem=problem), "py")
     (finding,) = tf.findings
     assert finding.code == "TF_IMPORT_FAILED" and "py -m pip install 'numpy<2'" in finding.fix
 
 
+def _cuda_report(gpus, ready: bool, summary: str, findings) -> CudaReport:
+    """A check-cuda report with these GPUs, verdict and findings (the rest empty)."""
+    return CudaReport(ready, summary, target.current(), GpuFacts(NVML if gpus else None, tuple(gpus)),
+                      tuple(True for _ in gpus), (), (), None, {}, {}, {}, tuple(findings), {})
+
+
 def test_gpu_errors_are_doctor_warnings_only_when_there_is_no_gpu():
-    report = {"gpus": [{"index": 0, "name": "NVIDIA H200"}], "verdict": {"ready": False, "summary": "driver too old"},
-              "findings": [{"code": "DRIVER_TOO_OLD", "severity": "error", "message": "m", "fix": "f"}]}
+    findings = [Finding("DRIVER_TOO_OLD", "error", "m", "f")]
+    report = _cuda_report([Gpu(0, "NVIDIA H200")], False, "driver too old", findings)
     assert rules.gpu_area(report).status == "error"
-    assert rules.gpu_area(dict(report, gpus=[])).status == "warning"
+    assert rules.gpu_area(report._replace(gpu=GpuFacts(None))).status == "warning"
 
 
 def test_smoke_failure_carries_smoke_trains_own_fix():
