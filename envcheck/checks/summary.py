@@ -17,7 +17,7 @@ def summarize(paths: list[str], stdin=None) -> rules.Summary:
     """The Summary of every input `paths` names; UsageError when a path does not exist or none holds JSON."""
     found = handins.collect(paths, stdin)
     if not found:
-        where = "standard input" if paths == [handins.STDIN] else ", ".join(paths)
+        where = _("standard input") if paths == [handins.STDIN] else ", ".join(paths)
         raise UsageError(_("no envcheck JSON found in {where} (files ending in .json, or documents on standard input)")
                          .format(where=where))
     hosts, alternatives = [], []
@@ -25,7 +25,7 @@ def summarize(paths: list[str], stdin=None) -> rules.Summary:
         if handin.problem is not None:
             hosts.append(rules.unreadable(handin.name, handin.source, handin.problem))
         else:
-            label = rules.carried_host_name(handin.document) or handin.name
+            label = rules.label_for(handin.document, handin.name, handin.anonymous)
             hosts.append(rules.host(label, handin.source, handin.document))
         alternatives.append(_alternative(handin))
     return rules.summarize(rules.unique_labels(hosts, alternatives))
@@ -40,7 +40,7 @@ def _alternative(handin: handins.Handin) -> str | None:
     """The label for a host whose first label is shared: a node's id, else the path without .json."""
     node_id = rules.node_id(handin.document)
     if node_id:
-        return f"{rules.carried_host_name(handin.document) or handin.name} ({node_id[:8]})"
+        return f"{rules.label_for(handin.document, handin.name, handin.anonymous)} ({node_id[:8]})"
     return handin.longer_name
 
 
