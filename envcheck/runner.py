@@ -368,6 +368,21 @@ def stop_all(grace: float = 5.0) -> None:
             pass  # stuck in the kernel (uninterruptible I/O): nothing more a signal can do
 
 
+def kill_all_now() -> None:
+    """Kill every tracked child tree without taking the lock: for the Ctrl-C watchdog, whose main thread
+    may be stuck holding it. A set changing while it is copied is retried; a child already gone is skipped."""
+    for _ in range(3):
+        try:
+            running = list(_live)
+            break
+        except RuntimeError:  # "Set changed size during iteration": another thread was adding one
+            continue
+    else:
+        running = []
+    for process in running:
+        kill_tree(process)
+
+
 class TargetResult(NamedTuple):
     """What a target-side script answered: its JSON object, or why there is none."""
 
