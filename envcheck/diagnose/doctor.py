@@ -418,11 +418,16 @@ def gpu_area(report: dict) -> Area:
     a CPU machine is a fine place to learn; `envcheck verify` with a GPU profile is where a GPU is required."""
     gpus = report.get("gpus") or []
     findings = [f for f in findings_from(report.get("findings")) if f.code not in NOT_GPU_OWNED]
+    # What check-cuda names as the reason no GPU is listed (a GPU on the PCI bus that a container or a
+    # missing driver hides, a driver that does not answer): the summary must say that, not "no NVIDIA GPU".
+    cause = next((f for f in findings if f.severity == ERROR), None)
     if not gpus:
         findings = [Finding(f.code, WARNING, f.message, f.fix) if f.severity == ERROR else f for f in findings]
     verdict = report.get("verdict") or {}
     summary = verdict.get("summary") or ("ready" if verdict.get("ready") else "not ready")
-    if not gpus:
+    if not gpus and cause is not None:
+        summary = cause.message.split(". ")[0].rstrip(".") + "; TensorFlow will use the CPU"
+    elif not gpus:
         summary = "no NVIDIA GPU; TensorFlow will use the CPU"
     facts = {key: report.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}
     return Area("gpu", "GPU", summary, findings, facts)
