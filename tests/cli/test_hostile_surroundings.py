@@ -135,6 +135,10 @@ CASES = {
         "--requirements /dev/zero: not a regular file (a character device)",
     ),
     "verify --requirements a FIFO": Case(("verify", "--requirements", "{p}/fifo"), 2, "not a regular file (a FIFO)"),
+    "doctor --code a FIFO": Case(("doctor", "--code", "{p}/fifo"), 2, "--code {p}/fifo: not a regular file or folder"),
+    "verify --profile with [code] naming a FIFO": Case(
+        ("verify", "--profile", "{p}/code-fifo.toml"), 2, "[code] paths: fifo is not a regular file or folder"
+    ),
     "report --from /dev/zero": Case(
         ("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"
     ),
@@ -220,6 +224,7 @@ def place(tmp_path_factory) -> Path:
     (p / "comments.toml").write_text("# a profile someone meant to fill in\n[profile]\nname = 'todo'\n")
     (p / "binary.toml").write_bytes(b"\xff\xfe[\x00p\x00]\x00")
     (p / "numpy-gpu.toml").write_text('[smoke]\nrequired = true\ndevice = "gpu"\nbackend = "numpy"\n')
+    (p / "code-fifo.toml").write_text('[code]\npaths = ["fifo"]\n')
     (p / "notjson.json").write_text("{not json")
     (p / "other.json").write_text('{"schema": "envcheck.doctor/1"}')
     for name, stream in (("flood-out", ""), ("flood-err", " >&2")):
