@@ -19,6 +19,9 @@ def _fail(requirement: str, detail: str, fix: str | None) -> Outcome:
     return Outcome(requirement, FAIL, detail, fix)
 
 
+PYTHON_CHOICES = ("3.13", "3.12", "3.11", "3.10", "3.9", "3.14", "3.15")
+
+
 def python_title(spec: str) -> str:
     return f"python {spec}"
 
@@ -30,10 +33,12 @@ def python_rule(spec: str, version: str) -> Outcome:
     title = python_title(spec)
     if SpecifierSet(spec).contains(version, prereleases=True):
         return _pass(title, f"Python {version}")
+    # A version to type in the fix: the newest the profile accepts, TensorFlow 2.21's 3.10-3.13 first.
+    wanted = next((v for v in PYTHON_CHOICES if SpecifierSet(spec).contains(f"{v}.0", prereleases=True)), "<version>")
     return _fail(
         title,
         f"Python {version} is not in {spec}.",
-        f"Create the environment with a Python in {spec}, e.g. `uv venv --python <version> .venv`, "
+        f"Create the environment with a Python in {spec}, e.g. `uv venv --python {wanted} .venv`, "
         "then rerun scripts/setup-venv.sh.",
     )
 

@@ -109,3 +109,11 @@ def test_constraints_apply_only_to_what_the_requirements_need():
     assert (
         rules.constraint_rule(Requirement("nvidia-cudnn-cu12<9"), INSTALLED, LINUX_311, needed, "py").status == "skip"
     )
+
+
+def test_a_python_outside_the_profile_gets_a_create_command_with_a_real_version():
+    """The fix is a command to type: a version the profile accepts, not a `<version>` placeholder."""
+    for spec, version in ((">=3.12", "3.13"), (">=3.10,<3.12", "3.11"), ("==3.9.*", "3.9")):
+        outcome = rules.python_rule(spec, "3.8.10")
+        assert not outcome.passed and "<" not in outcome.fix.split("`")[1], outcome.fix
+        assert f"uv venv --python {version} .venv" in outcome.fix
