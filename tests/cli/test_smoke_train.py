@@ -92,6 +92,8 @@ def test_step_activation_cannot_be_trained_and_says_why():
     assert "FAIL" in activation and "derivative is 0" in activation and "backpropagation" in activation
     assert lines[-1].startswith("result") and "FAIL" in lines[-1] and "activation" in lines[-1]
     assert lines[-2].startswith("fix") and "--activation relu" in lines[-2]
+    # the step function is the cause (gradient flow fails because of it): its fix, not the one for deep networks
+    assert "differentiable activation" in lines[-2] and "deep networks" not in lines[-2], lines[-2]
 
 
 def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
