@@ -234,7 +234,9 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
                "(or use --backend numpy to check NumPy alone)")
     elif missing == "numpy":
         failure = f"NumPy is not installed for {python.executable}"
-        fix = f"install it with: {pip_install(python.executable, 'numpy')}"
+        # the tensorflow backend needs both: installing NumPy alone would only move the failure to TensorFlow
+        needed = ("numpy", "tensorflow") if typed["backend"] == "tensorflow" else ("numpy",)
+        fix = f"install it with: {pip_install(python.executable, *needed)}"
     elif data.get("error"):
         failure = f"the training child failed {_phase_words(phase)}: {data['error']}"
         checks.append(SmokeCheck("run", False, failure))

@@ -174,6 +174,15 @@ def test_numpy_backend_without_numpy_names_the_install_command(bare_venv):
     assert data["fix"].endswith("-m pip install numpy")
 
 
+def test_neither_numpy_nor_tensorflow_installed_gets_one_fix_that_brings_both(bare_venv):
+    """Installing only NumPy would fail the next run on TensorFlow: the fix installs what the backend needs."""
+    venv, _ = bare_venv
+    result, data = _json("--python", str(venv))
+    assert result.returncode == 1
+    assert data["failure"].startswith("NumPy is not installed for ")
+    assert data["fix"].endswith("-m pip install numpy tensorflow"), data["fix"]
+
+
 def test_tensorflow_that_fails_to_import_names_the_error(tmp_path):
     env = _stand_in(tmp_path, """
         raise ImportError("libcudart.so.12: cannot open shared object file: No such file or directory")
