@@ -6,6 +6,7 @@ The facts come from checks/verify.py: the target's Python version, its installed
 
 from __future__ import annotations
 
+import shlex
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
 from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
@@ -323,8 +324,12 @@ def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
     detail = f"{'learned' if report.passed else 'failed'} on {report.device or device}"
     if report.passed:
         return _pass(smoke_title(smoke), detail)
+    # smoke-train's own fix knows the cause (a missing package, for the inspected interpreter); else the command
+    # that shows it, pointed at the same interpreter (without --python it would train in envcheck's own one)
+    executable = (report.python or {}).get("executable")
+    target = f" --python {shlex.quote(executable)}" if executable else ""
     return _fail(
         smoke_title(smoke),
         f"Smoke training failed: {report.failure or 'see the smoke-train output'}",
-        f"Run `smoke-train --device {device} --backend {backend}` to see which check fails.",
+        report.fix or f"Run `smoke-train --device {device} --backend {backend}{target}` to see which check fails.",
     )
