@@ -49,3 +49,11 @@ def pytest_sessionfinish(session, exitstatus):
         sys.stderr.write("skips not allowed in CI (ENVCHECK_STRICT_SKIPS=1):\n  " + "\n  ".join(unexpected) + "\n")
         if session.exitstatus == 0:
             session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def summary_worlds(tmp_path_factory) -> dict:
+    """label -> a real envcheck JSON file from one of summarize's test worlds (see summary_worlds.py)."""
+    import summary_worlds as worlds  # only the summarize and fleet tests need these runs
+
+    return worlds.make(tmp_path_factory.mktemp("worlds"))

@@ -48,6 +48,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "envcheck.cli.check_code",
         "will a course's code (scripts, notebooks) find every module and API it uses in this environment",
     ),
+    "summarize": (
+        "envcheck.cli.summarize",
+        "many hosts' envcheck JSON in one view: who is ready, findings with counts, drift",
+    ),
+    "fleet": (
+        "envcheck.cli.fleet",
+        "run a check on every node of a Ray cluster, then summarize the answers",
+    ),
 }
 
 
@@ -175,3 +183,5 @@ main_report = _entry("report")
 main_verify = _entry("verify")
 main_smoke_train = _entry("smoke-train")
 main_check_code = _entry("check-code")
+main_summarize = _entry("summarize")
+main_fleet = _entry("fleet")

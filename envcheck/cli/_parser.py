@@ -197,3 +197,7 @@ def add_format_option(parser, formats: tuple[str, ...] = ("text", "json"), defau
         help=f"output format (default: {default}, on a terminal too)" if default else
         "output format (default: a table on a terminal, plain text lines when piped)",
     )
+
+
+def add_output_option(parser, what: str = "the output") -> None:
+    parser.add_argument("-o", "--output", metavar="FILE", help=f"write {what} to FILE instead of stdout")

@@ -21,10 +21,13 @@ from envcheck.errors import OutputError
 RICH = "rich"  # a terminal: tables, colour unless NO_COLOR
 
 
-def output_format(requested: str | None) -> str:
-    """The format to print in: what --format asked for, else rich on a terminal and text when piped."""
+def output_format(requested: str | None, to_file: bool = False) -> str:
+    """The format to print in: what --format asked for, else rich on a terminal and text when piped
+    (or written to a file)."""
     if requested:
         return requested
+    if to_file:
+        return "text"
     return RICH if _isatty(sys.stdout) else "text"
 
 
@@ -272,3 +275,24 @@ def finding_markup(finding, indent: str = "  ", ascii: bool = False) -> str:
     if finding.fix:
         text += f"\n{indent}    [bold]Fix:[/] {escape(finding.fix)}"
     return text
+
+
+def deliver(prog: str, shown, output: str | None = None) -> None:
+    """Write a rendered answer to FILE when --output names one (saying so on stderr), else to stdout.
+
+    `shown` is a string, or a rich renderable (printed on the terminal's console). An unwritable FILE
+    is bad usage (exit 2), in one line.
+    """
+    if output:
+        from envcheck.errors import UsageError  # only when writing to a file can fail this way
+
+        try:
+            with open(output, "w", encoding="utf-8") as stream:
+                stream.write(shown)
+        except OSError as error:
+            raise UsageError(f"--output {output}: cannot write: {error.strerror or error}") from None
+        say(prog, f"wrote {output}")
+    elif isinstance(shown, str):
+        write(shown)
+    else:
+        console().print(shown)
