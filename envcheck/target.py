@@ -166,6 +166,8 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
         return inside
     if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
         raise UsageError(f"--python {spec}: is not executable")
+    if not os.path.isfile(spec):  # a FIFO or device: reading it to look for `#!` would block
+        raise UsageError(f"--python {spec}: not a regular file, so not an interpreter")
     return spec
 
 
