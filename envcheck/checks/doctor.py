@@ -196,16 +196,14 @@ def _tf_child(g: Gather):
                                  train=g.options.get("tf_train", True))
 
 
-def _cuda(g: Gather) -> dict:
+def _cuda(g: Gather) -> cuda.CudaReport:
     child = g.get("tf_child")
     tf_source = None
     if child is not None:
         def tf_source():
             return tf_probe.from_stages(child.result("import"), child.result("gpu"))
 
-    # doctor's and verify's rules read check-cuda's JSON form (what `check-cuda --format json` prints)
-    report = cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
-    return report.to_dict()
+    return cuda.check(g.python, include_tf=True, tf_timeout=g.options.get("tf_timeout", 90.0), tf_source=tf_source)
 
 
 def _tf_python_range(g: Gather):
@@ -260,8 +258,7 @@ def tensorflow_area(g: Gather) -> Area:
     if tf is None:
         return rules.tensorflow_area(None, installed.get("keras"), None, g.python.executable)
     report = g.get("cuda")
-    return rules.tensorflow_area(tf, installed.get("keras"), report.get("tensorflow"), g.python.executable,
-                                 rules.findings_from(report.get("findings")))
+    return rules.tensorflow_area(tf, installed.get("keras"), report.tf, g.python.executable, report.findings)
 
 
 def gpu_area(g: Gather) -> Area:

@@ -11,6 +11,7 @@ from envcheck import render, target
 from envcheck.checks import cuda
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.probes import system
 from envcheck.probes.gpu import DEFAULT_TIMEOUT
 
 
@@ -40,7 +41,7 @@ def run(args) -> int:
     if not args.quiet:
         fmt = render.output_format(args.format)
         if fmt == "json":
-            render.write_json(report.to_dict())
+            render.write_json(report.to_dict(), host=system.host_name())
         else:
             from envcheck.render import check_cuda as renderer  # the renderer in use only
 

@@ -14,6 +14,7 @@ import sys
 
 from envcheck import render, target
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.probes import system
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     result = _run(args, live=args.format is None)
     fmt = render.output_format(args.format)
     if fmt == "json":
-        render.write_json(result.to_dict())
+        render.write_json(result.to_dict(), host=system.host_name())
     elif fmt == render.RICH:
         out = render.console()
         for line in render_doctor.rich_lines(result, args.verbose, render.ascii_marks()):

@@ -19,6 +19,7 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.checks import smoke
 from envcheck.cli._parser import add_format_option, add_python_option
+from envcheck.probes import system
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         result = smoke.run(python, **options)
 
     if fmt == "json":
-        render.write_json(result.to_dict())
+        render.write_json(result.to_dict(), host=system.host_name())
     elif fmt == render.RICH:
         from envcheck.render.smoke import rich_view  # terminal only: rich
 

@@ -12,6 +12,7 @@ import argparse
 from envcheck import exitcodes, render, target
 from envcheck.cli._parser import add_format_option, add_python_option
 from envcheck.errors import UsageError
+from envcheck.probes import system
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         render.write_file(args.junit_xml, junit_xml(report), "--junit-xml")
     fmt = render.output_format(args.format)
     if fmt == "json":
-        render.write_json(report.to_dict())
+        render.write_json(report.to_dict(), host=system.host_name())
     elif fmt == render.RICH:
         from envcheck.render.verify import table  # only the renderer in use
 

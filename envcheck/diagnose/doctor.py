@@ -19,6 +19,7 @@ from envcheck.model import (
     PythonFacts,
     SmokeReport,
     SystemFacts,
+    TfFacts,
     gib,
     pip_install,
 )
@@ -335,11 +336,6 @@ def smoke_area(report: SmokeReport) -> Area:
                 [Finding("SMOKE_TRAIN_FAILED", ERROR, f"Training a tiny network failed: {detail}", fix)], facts)
 
 
-def findings_from(dicts) -> list[Finding]:
-    """Findings that crossed a process or module boundary as dicts (check-cuda's JSON)."""
-    return [Finding(d["code"], d["severity"], d["message"], d.get("fix")) for d in dicts or []]
-
-
 # check-cuda's findings about importing TensorFlow belong to doctor's TensorFlow line, and the
 # Python-range one to its Python line (as a warning there when TensorFlow imports); the GPU line
 # keeps the rest, so one problem is counted once.
@@ -359,12 +355,13 @@ NOT_GPU_OWNED = TF_OWNED | {"PYTHON_UNSUPPORTED"}
 
 
 def tensorflow_area(
-    tf: Installed | None, keras: Installed | None, tf_facts: dict | None, python: str, cuda_findings: list[Finding] = ()
+    tf: Installed | None, keras: Installed | None, tf_facts: TfFacts | None, python: str, cuda_findings=()
 ) -> Area:
-    """tf: the installed TensorFlow distribution; tf_facts: check-cuda's `tensorflow` section (its child's
-    import); cuda_findings: check-cuda's findings, of which the TF_OWNED ones are shown here."""
+    """tf: the installed TensorFlow distribution; tf_facts: check-cuda's TfFacts (its child's import);
+    cuda_findings: check-cuda's findings, of which the TF_OWNED ones are shown here."""
     owned = [f for f in cuda_findings if f.code in TF_OWNED]
-    facts = {"installed": tf.version if tf else None, "keras": keras.version if keras else None, "probe": tf_facts}
+    facts = {"installed": tf.version if tf else None, "keras": keras.version if keras else None,
+             "probe": tf_facts.to_dict() if tf_facts else None}
     if tf is None:
         return Area(
             "tensorflow",
@@ -380,13 +377,12 @@ def tensorflow_area(
             ],
             facts,
         )
-    tf_facts = tf_facts or {}
     # check-cuda's TfFacts: status ("ok" or a runner status), problem in words, version, import_s.
     # "gpu-listing-failed": imported, then listing its GPUs failed (the GPU line says so, not this one)
-    listing_failed = tf_facts.get("status") == "gpu-listing-failed"
-    error = None if listing_failed else tf_facts.get("problem") or tf_facts.get("import_error") or tf_facts.get("error")
-    imported = (not error and tf_facts.get("status", "ok") in ("ok", "gpu-listing-failed")
-                and bool(tf_facts.get("version")))
+    status = tf_facts.status if tf_facts else None
+    listing_failed = status == "gpu-listing-failed"
+    error = None if listing_failed or tf_facts is None else tf_facts.problem
+    imported = not error and status in ("ok", "gpu-listing-failed") and bool(tf_facts.version)
     keras_text = f", Keras {keras.version}" if keras else ""
     if not imported:
         why = error or "check-cuda did not import TensorFlow"
@@ -400,8 +396,8 @@ def tensorflow_area(
             owned or [Finding("TF_IMPORT_FAILED", ERROR, f"`import tensorflow` failed: {why}", fix)],
             facts,
         )
-    version = tf_facts.get("version") or tf.version
-    seconds = tf_facts.get("import_s")
+    version = tf_facts.version or tf.version
+    seconds = tf_facts.import_s
     timing = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
     findings = owned
     if keras is None:
@@ -413,21 +409,21 @@ def tensorflow_area(
     return Area("tensorflow", "TensorFlow", f"{version} imports{timing}{keras_text}", findings, facts)
 
 
-def gpu_area(report: dict) -> Area:
-    """check-cuda's report (envcheck.check-cuda/1). Without any NVIDIA GPU, its errors are doctor warnings:
+def gpu_area(report) -> Area:
+    """check-cuda's CudaReport (checks.cuda). Without any NVIDIA GPU, its errors are doctor warnings:
     a CPU machine is a fine place to learn; `envcheck verify` with a GPU profile is where a GPU is required."""
-    gpus = report.get("gpus") or []
-    findings = [f for f in findings_from(report.get("findings")) if f.code not in NOT_GPU_OWNED]
+    gpus = report.gpus
+    findings = [f for f in report.findings if f.code not in NOT_GPU_OWNED]
     # What check-cuda names as the reason no GPU is listed (a GPU on the PCI bus that a container or a
     # missing driver hides, a driver that does not answer): the summary must say that, not "no NVIDIA GPU".
     cause = next((f for f in findings if f.severity == ERROR), None)
     if not gpus:
-        findings = [Finding(f.code, WARNING, f.message, f.fix) if f.severity == ERROR else f for f in findings]
-    verdict = report.get("verdict") or {}
-    summary = verdict.get("summary") or ("ready" if verdict.get("ready") else "not ready")
+        findings = [f._replace(severity=WARNING) if f.severity == ERROR else f for f in findings]
+    summary = report.summary or ("ready" if report.ready else "not ready")
     if not gpus and cause is not None:
         summary = cause.message.split(". ")[0].rstrip(".") + "; TensorFlow will use the CPU"
     elif not gpus:
         summary = "no NVIDIA GPU; TensorFlow will use the CPU"
-    facts = {key: report.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}
+    data = report.to_dict()  # the facts doctor shows are JSON: check-cuda's own JSON view, in part
+    facts = {key: data.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}
     return Area("gpu", "GPU", summary, findings, facts)

@@ -244,35 +244,32 @@ GPU_REQUIRED_FIXES = {
 }
 
 
-def gpu_rule(gpu: dict, report: dict) -> Outcome:
-    """check-cuda's verdict (its report as a dict) plus memory and compute capability of the GPUs it found."""
+def gpu_rule(gpu: dict, report) -> Outcome:
+    """check-cuda's verdict (its CudaReport) plus memory and compute capability of the GPUs it found."""
     from packaging.version import Version  # compute capabilities compare as versions: 10.0 > 9.0
 
     min_gib = gpu.get("min_memory_gib")
     min_cc = gpu.get("min_compute_capability")
     title = gpu_title(gpu)
-    gpus = report.get("gpus") or []
-    verdict = report.get("verdict") or {}
-    detail = verdict.get("summary") or f"{len(gpus)} GPU(s)"
-    problems = [f for f in report.get("findings") or [] if f.get("severity") != "info" and f.get("fix")]
-    code, fix = (problems[0].get("code"), problems[0].get("fix")) if problems else (None, None)
+    gpus = report.gpus
+    detail = report.summary or f"{len(gpus)} GPU(s)"
+    problems = [f for f in report.findings if f.severity != "info" and f.fix]
+    code, fix = (problems[0].code, problems[0].fix) if problems else (None, None)
     if not gpu.get("required", False):
         return _pass(title, detail + " (optional: not required by this profile)")
-    if not verdict.get("ready"):
+    if not report.ready:
         return _fail(title, detail, GPU_REQUIRED_FIXES.get(code, fix) or "Run `check-cuda` for what to fix.")
     fitting = [
         gpu_
         for gpu_ in gpus
-        if (min_gib is None or (gpu_.get("memory_mib") or 0) >= min_gib * 1024)
-        and (
-            min_cc is None
-            or (gpu_.get("compute_capability") and Version(str(gpu_["compute_capability"])) >= Version(str(min_cc)))
-        )
+        if (min_gib is None or (gpu_.memory_mib or 0) >= min_gib * 1024)
+        and (min_cc is None
+             or (gpu_.compute_capability and Version(str(gpu_.compute_capability)) >= Version(str(min_cc))))
     ]
     if not fitting:
         seen = (
             "; ".join(
-                f"{x.get('name')} {(x.get('memory_mib') or 0) / 1024:.0f} GiB cc {x.get('compute_capability')}"
+                f"{x.name} {(x.memory_mib or 0) / 1024:.0f} GiB cc {x.compute_capability}"
                 for x in gpus
             )
             or "none"

@@ -86,6 +86,11 @@ def is_wsl(proc_version: str | None) -> bool:
     return bool(proc_version) and "microsoft" in proc_version.lower()
 
 
+def host_name() -> str | None:
+    """This machine's network name (uname's nodename; the computer name on Windows), or None if unknown."""
+    return platform.node() or None
+
+
 def read_cpu(root: str = "/") -> Cpu:
     """CPU facts from <root>/proc/cpuinfo; model from platform when cpuinfo is missing (macOS, Windows)."""
     from envcheck.model import Cpu  # doctor's record, loaded on first use (see __getattr__)

@@ -103,8 +103,13 @@ def to_json(data, ascii: bool = False) -> str:
     return json.dumps(data, indent=2, ensure_ascii=ascii, default=_json_default) + "\n"
 
 
-def write_json(data) -> None:
-    """JSON on stdout: UTF-8 where stdout is UTF-8, else ASCII-only, so it stays valid whatever reads it."""
+def write_json(data, host: str | None = None) -> None:
+    """JSON on stdout: UTF-8 where stdout is UTF-8, else ASCII-only, so it stays valid whatever reads it.
+
+    `host`: the machine's name, added as "host" so many machines' answers piped into one
+    `envcheck summarize -` (srun, parallel ssh) are told apart by name."""
+    if host:
+        data = {**data, "host": host}
     _write(to_json(data, ascii=not is_utf8(sys.stdout)))
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from envcheck import data
+from envcheck import data, target
+from envcheck.checks.cuda import CudaReport
 from envcheck.diagnose import doctor as rules
-from envcheck.model import Finding, PythonFacts, SmokeReport
+from envcheck.model import NVML, Finding, Gpu, GpuFacts, PythonFacts, SmokeReport, TfFacts
 from envcheck.probes.requirements import Broken, Installed
 
 TF_215 = Installed("tensorflow", "tensorflow", "2.15.1", ("numpy<2.0.0,>=1.23.5",), ">=3.9")
@@ -51,24 +52,30 @@ def test_tensorflow_import_failing_on_numpy_abi_uses_check_cudas_finding_once():
                              "pip install 'numpy<2'"),
                      Finding("NUMPY_ABI_MISMATCH", "error", "binary-incompatible", "pip install 'numpy<2'"),
                      Finding("NO_GPU", "warning", "no GPU", "nothing")]
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": failed}, "python", cuda_findings)
+    tf = rules.tensorflow_area(TF_215, None, TfFacts("import-failed", problem=failed), "python", cuda_findings)
     assert [f.code for f in tf.findings] == ["TF_IMPORT_FAILED", "NUMPY_ABI_MISMATCH"]
-    gpu = rules.gpu_area({"gpus": [], "verdict": {"ready": False}, "findings": [f.to_dict() for f in cuda_findings]})
+    gpu = rules.gpu_area(_cuda_report((), False, "", cuda_findings))
     assert [f.code for f in gpu.findings] == ["NO_GPU"]
 
 
 def test_tensorflow_import_failing_without_check_cuda_findings_still_names_the_numpy_fix():
     problem = "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.1.3"
-    tf = rules.tensorflow_area(TF_215, None, {"status": "import-failed", "problem": problem}, "py")
+    tf = rules.tensorflow_area(TF_215, None, TfFacts("import-failed", problem=problem), "py")
     (finding,) = tf.findings
     assert finding.code == "TF_IMPORT_FAILED" and "py -m pip install 'numpy<2'" in finding.fix
 
 
+def _cuda_report(gpus, ready: bool, summary: str, findings) -> CudaReport:
+    """A check-cuda report with these GPUs, verdict and findings (the rest empty)."""
+    return CudaReport(ready, summary, target.current(), GpuFacts(NVML if gpus else None, tuple(gpus)),
+                      tuple(True for _ in gpus), (), (), None, {}, {}, {}, tuple(findings), {})
+
+
 def test_gpu_errors_are_doctor_warnings_only_when_there_is_no_gpu():
-    report = {"gpus": [{"index": 0, "name": "NVIDIA H200"}], "verdict": {"ready": False, "summary": "driver too old"},
-              "findings": [{"code": "DRIVER_TOO_OLD", "severity": "error", "message": "m", "fix": "f"}]}
+    findings = [Finding("DRIVER_TOO_OLD", "error", "m", "f")]
+    report = _cuda_report([Gpu(0, "NVIDIA H200")], False, "driver too old", findings)
     assert rules.gpu_area(report).status == "error"
-    assert rules.gpu_area(dict(report, gpus=[])).status == "warning"
+    assert rules.gpu_area(report._replace(gpu=GpuFacts(None))).status == "warning"
 
 
 def test_smoke_failure_carries_smoke_trains_own_fix():
@@ -78,17 +85,15 @@ def test_smoke_failure_carries_smoke_trains_own_fix():
     assert area.findings[0].message.endswith("gradients are NaN") and area.findings[0].fix == "pin tensorflow==2.21.0"
 
 
-def _cuda_report(gpu_facts, container=None) -> dict:
-    """check-cuda's JSON for these GPU facts, through check-cuda's own rules (no TensorFlow)."""
+def _cuda_report_for(gpu_facts, container=None) -> CudaReport:
+    """check-cuda's report for these GPU facts, its findings and verdict from check-cuda's own rules."""
     from envcheck.diagnose import cuda
 
     facts = cuda.CudaFacts(gpu=gpu_facts, tf=None, python="/venv/bin/python", python_version=(3, 12, 3),
                            container=container)
     found = cuda.diagnose(facts, {}, {})
     ready = cuda.ready(facts, found)
-    return {"gpus": [], "pci_devices": [{"address": d.address} for d in gpu_facts.pci_devices],
-            "verdict": {"ready": ready, "summary": cuda.headline(facts, found, ready)},
-            "findings": [f.to_dict() for f in found]}
+    return _cuda_report((), ready, cuda.headline(facts, found, ready), found)
 
 
 def test_a_gpu_hidden_by_a_container_or_a_missing_driver_is_not_called_no_gpu():
@@ -98,13 +103,14 @@ def test_a_gpu_hidden_by_a_container_or_a_missing_driver_is_not_called_no_gpu():
     pci = (gpu_probe.PciDevice("0000:00:06.0", "0x2335", "0x030200", None),)
     missing = (gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),)
     hidden = gpu_probe.GpuFacts(None, pci_devices=pci, failures=missing)
-    for report, code, words in ((_cuda_report(hidden, container="docker"), "CONTAINER_NO_GPU_ACCESS",
-                                 "docker container without GPU access"),
-                                (_cuda_report(hidden), "GPU_NO_DRIVER", "on the PCI bus but no working NVIDIA driver")):
+    cases = ((_cuda_report_for(hidden, container="docker"), "CONTAINER_NO_GPU_ACCESS",
+              "docker container without GPU access"),
+             (_cuda_report_for(hidden), "GPU_NO_DRIVER", "on the PCI bus but no working NVIDIA driver"))
+    for report, code, words in cases:
         area = rules.gpu_area(report)
         assert [f.code for f in area.findings] == [code]
         assert "no NVIDIA GPU" not in area.summary and words in area.summary, area.summary
         assert "0000:00:06.0" in area.summary
-    nothing = rules.gpu_area(_cuda_report(gpu_probe.GpuFacts(None, failures=missing)))
+    nothing = rules.gpu_area(_cuda_report_for(gpu_probe.GpuFacts(None, failures=missing)))
     assert nothing.summary == "no NVIDIA GPU; TensorFlow will use the CPU"
     assert [f.code for f in nothing.findings] == ["NO_GPU"]
