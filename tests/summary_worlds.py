@@ -9,6 +9,8 @@ smoke-train, and verify against a profile the environment does not meet.
 
 from __future__ import annotations
 
+import json
+import platform
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,7 +67,8 @@ def make(root: Path) -> dict[str, Path]:
         result = run_cli(*args, "--format", "json", env=env, timeout=300)
         assert result.stdout.startswith("{"), (label, result.returncode, result.stderr)
         path = out / f"{label}.json"
-        path.write_text(result.stdout)
+        # each world stands for a machine of its own: its JSON names that machine, not the test's host
+        path.write_text(result.stdout.replace(f'"host": {json.dumps(platform.node())}', f'"host": "{label}"'))
         return label, path
 
     with ThreadPoolExecutor(4) as pool:

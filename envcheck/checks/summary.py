@@ -23,7 +23,7 @@ def summarize(paths: list[str], stdin=None) -> rules.Summary:
         if handin.problem is not None:
             hosts.append(rules.unreadable(handin.name, handin.source, handin.problem))
         else:
-            label = rules.carried_host_name(handin.document) or handin.name
+            label = rules.label_for(handin.document, handin.name, handin.anonymous)
             hosts.append(rules.host(label, handin.source, handin.document))
         alternatives.append(_alternative(handin))
     return rules.summarize(rules.unique_labels(hosts, alternatives))
@@ -38,7 +38,7 @@ def _alternative(handin: handins.Handin) -> str | None:
     """The label for a host whose first label is shared: a node's id, else the path without .json."""
     node_id = rules.node_id(handin.document)
     if node_id:
-        return f"{rules.carried_host_name(handin.document) or handin.name} ({node_id[:8]})"
+        return f"{rules.label_for(handin.document, handin.name, handin.anonymous)} ({node_id[:8]})"
     return handin.longer_name
 
 

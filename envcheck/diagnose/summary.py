@@ -149,12 +149,21 @@ def no_answer(label: str, source: str, problem: str, node: dict | None = None) -
 
 
 def carried_host_name(document) -> str | None:
-    """The host name a document carries (fleet adds {"host": {"name": …}}), or None."""
+    """The host name a document carries (fleet adds {"host": {"name": …}}; a command's own JSON names its
+    machine as {"host": "node07"}), or None."""
     if not isinstance(document, dict):
         return None
     carried = document.get("host")
     name = carried.get("name") if isinstance(carried, dict) else carried
     return name if isinstance(name, str) and name.strip() else None
+
+
+def label_for(document, given: str, anonymous: bool) -> str:
+    """A host's label: the node fleet ran on, else the name the user gave (a file's stem such as a
+    student's name, a pod), else the machine's own name, else the position on standard input."""
+    if isinstance(document, dict) and isinstance(document.get("host"), dict):
+        return carried_host_name(document) or given
+    return (carried_host_name(document) if anonymous else None) or given
 
 
 def node_id(document) -> str | None:

@@ -19,6 +19,7 @@ from envcheck.probes import files
 
 STDIN = "-"
 _SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace between documents
+_LITERAL_START = re.compile(r"(?:t(?:ru?)?|f(?:a(?:ls?)?)?|n(?:ul?)?)\s*\Z")  # true/false/null cut short at the end
 _POD_PREFIX = re.compile(r"\[pod/([^/\]\s]+)/[^\]\s]*\] ?")  # kubectl logs --prefix: [pod/NAME/CONTAINER]
 MAX_STDIN_BYTES = 1024 * 1024 * 1024  # 1 GiB: ~70,000 doctor reports; more is not a class or a cluster
 
@@ -32,6 +33,7 @@ class Handin(NamedTuple):
     problem: str | None = None  # why the input could not be read, in words
     longer_name: str | None = None  # for a file: its path under the folder named (sans .json), to tell apart
     # hand-ins that share a stem (kim-minji/envcheck-report, park-jun/envcheck-report)
+    anonymous: bool = False  # the name is only a position on standard input ("stdin:3"), not one a user gave
 
 
 def collect(paths: list[str], stdin=None) -> list[Handin]:
@@ -138,14 +140,15 @@ def _documents(text: str, source: str, name: str | None) -> list[Handin]:
         try:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
-            found.append(Handin(label, where, None, _decode_problem(error, end)))
+            found.append(Handin(label, where, None, _decode_problem(error, text, end)))
             position = _next_object(text, position)
             continue
-        found.append(Handin(label, where, document))
+        found.append(Handin(label, where, document, anonymous=not name))
 
 
-def _decode_problem(error, end: int) -> str:
-    if error.pos >= end or error.msg.startswith("Unterminated string"):
+def _decode_problem(error, text: str, end: int) -> str:
+    cut_in_a_literal = _LITERAL_START.match(text, error.pos) is not None  # "remapped": fa|
+    if error.pos >= end or error.msg.startswith("Unterminated string") or cut_in_a_literal:
         return "truncated JSON (the document ends early)"
     return f"not JSON ({error.msg} at line {error.lineno} column {error.colno})"
 

@@ -153,10 +153,18 @@ def test_standard_input_takes_documents_back_to_back_and_json_lines(summary_worl
                             check=False, capture_output=True, text=True, timeout=60)
     report = json.loads(result.stdout)
     statuses = [(h["label"], h["status"]) for h in report["hosts"]]
-    assert statuses == [("stdin:1", "ready"), ("stdin:2", "not-ready"), ("stdin:3", "unreadable"),
-                        ("stdin:4", "not-ready"), ("stdin:5", "ready"), ("stdin:6", "unreadable")]
+    # a document names its machine ("host"); what cannot be read keeps its place on standard input
+    assert statuses == [(w.READY_GPU[0], "ready"), (w.MISMATCH, "not-ready"), ("stdin:3", "unreadable"),
+                        (w.CPU_LAPTOP, "not-ready"), (w.SMOKE, "ready"), ("stdin:6", "unreadable")]
     assert report["hosts"][2]["source"].startswith("<stdin>:") and "not JSON" in report["hosts"][2]["problem"]
     assert "truncated" in report["hosts"][5]["problem"] and result.returncode == 1
+
+
+def test_a_hand_in_keeps_the_name_its_file_was_given_over_the_machines_own(summary_worlds, tmp_path):
+    """A teaching assistant's files are named after students; the laptop's host name is not who handed it in."""
+    (tmp_path / "kim-minji.json").write_text(summary_worlds[w.CPU_LAPTOP].read_text())
+    _, report = summarize_json(str(tmp_path / "kim-minji.json"))
+    assert [h["label"] for h in report["hosts"]] == ["kim-minji"]
 
 
 def test_kubectl_logs_prefix_names_each_host_after_its_pod(summary_worlds):
