@@ -156,6 +156,8 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         resolved = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(item))
         if not os.path.exists(resolved):
             fail("code", "paths", f"[code] paths: {item} does not exist (paths are relative to the profile)")
+        if not (os.path.isdir(resolved) or os.path.isfile(resolved)):  # a FIFO or device: refused, as check-code does
+            fail("code", "paths", f"[code] paths: {item} is not a regular file or folder")
         code.append(resolved)
     if not (python or packages or gpu or data.get("system") or smoke.get("required") or code):
         raise ProfileError(f"{path}: no requirements: add at least one of [python] version, [packages], [gpu], "

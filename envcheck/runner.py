@@ -37,6 +37,9 @@ WINDOWS_CRASHES = {
     0xC0000409: "SIGABRT",  # STATUS_STACK_BUFFER_OVERRUN (fail-fast, what abort paths end in)
 }
 
+# The longest wait the platform's thread locks accept (threading.TIMEOUT_MAX: about 49 days on Windows,
+# 292 years elsewhere), halved for the deadline arithmetic: a longer --timeout (1e300, inf) means no limit.
+LONGEST_WAIT = threading.TIMEOUT_MAX / 2
 INSIDE_DIR = os.path.join(os.path.dirname(__file__), "probes", "inside")
 
 
@@ -130,6 +133,7 @@ def run(
     """
     argv = tuple(str(part) for part in argv)
     started = time.monotonic()
+    timeout = min(timeout, LONGEST_WAIT)
     if not _starting():
         return CommandResult(argv, INTERRUPTED, timeout=timeout)
     process = None
@@ -444,7 +448,7 @@ class Stream:
         import queue  # only where a child is streamed
 
         self.argv = tuple(str(part) for part in argv)
-        self.timeout = timeout
+        self.timeout = timeout = min(timeout, LONGEST_WAIT)
         self.max_output = max_output
         self.started = time.monotonic()
         self.deadline = self.started + timeout

@@ -154,16 +154,34 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
             raise UsageError(f"--python {spec}: no such interpreter on PATH")
         return found
     if not os.path.exists(spec):
+        _refuse_broken_link(spec, spec, os.path.dirname(os.path.dirname(spec)))
         raise UsageError(f"--python {spec}: no such file")
     if os.path.isdir(spec):
         inside = environment_interpreter(spec, platform)
         if inside is None:
+            for candidate in venv_interpreters(platform):
+                _refuse_broken_link(spec, os.path.join(spec, candidate), spec)
             expected = "Scripts\\python.exe" if platform == "win32" else "bin/python"
             raise UsageError(f"--python {spec}: is a directory and not a virtual environment (no {expected} inside)")
         return inside
     if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
         raise UsageError(f"--python {spec}: is not executable")
+    if not os.path.isfile(spec):  # a FIFO or device: reading it to look for `#!` would block
+        raise UsageError(f"--python {spec}: not a regular file, so not an interpreter")
     return spec
+
+
+def _refuse_broken_link(spec: str, path: str, venv: str) -> None:
+    """UsageError when `path` is a link to an interpreter that is gone: an environment whose base Python was
+    removed or upgraded away (pyenv uninstall, brew upgrade). It is a venv, but one that must be recreated."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return
+    if not os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+        raise UsageError(f"--python {spec}: a broken link to {os.readlink(path)}")
+    raise UsageError(
+        f"--python {spec}: {path} is a broken link to {os.readlink(path)} (the Python this environment was made "
+        f"with is gone); recreate it with: python3 -m venv --clear {venv}, then reinstall its packages"
+    )
 
 
 def version_request(text: str) -> tuple[str, str] | None:

@@ -173,7 +173,8 @@ def _phase_words(phase: str | None) -> str:
     return f"during '{phase}'"
 
 
-# What to do when a check fails for a reason the person can act on (the rest say it in their detail).
+# What to do when a check fails for a reason the person can act on (the rest say it in their detail), the
+# cause first: where several fail, the first here is the one to act on.
 _FIXES = {
     "device": "run check-cuda to see why TensorFlow cannot use a GPU here",
     "activation": "train with a differentiable activation: --activation relu (or sigmoid, tanh)",
@@ -233,14 +234,17 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
                "(or use --backend numpy to check NumPy alone)")
     elif missing == "numpy":
         failure = f"NumPy is not installed for {python.executable}"
-        fix = f"install it with: {pip_install(python.executable, 'numpy')}"
+        # the tensorflow backend needs both: installing NumPy alone would only move the failure to TensorFlow
+        needed = ("numpy", "tensorflow") if typed["backend"] == "tensorflow" else ("numpy",)
+        fix = f"install it with: {pip_install(python.executable, *needed)}"
     elif data.get("error"):
         failure = f"the training child failed {_phase_words(phase)}: {data['error']}"
         checks.append(SmokeCheck("run", False, failure))
     failed = [c for c in checks if not c.passed]
     if failed and failure is None:
         failure = "; ".join(f"{c.name}: {c.detail}" for c in failed)
-        fix = next((_FIXES[c.name] for c in failed if c.name in _FIXES), None)
+        names = {c.name for c in failed}  # _FIXES is in order of cause: a step activation is why gradients vanish
+        fix = next((text for name, text in _FIXES.items() if name in names), None)
     passed = bool(checks) and not failed and failure is None
     return SmokeReport(passed=passed, failure=failure, fix=fix, checks=tuple(checks), timings=timings,
                        details=details, **typed)

@@ -48,7 +48,8 @@ def _run(args: argparse.Namespace, live: bool = True):
 
 
 def _code_spec(paths: list[str], area_spec):
-    """The course-code area; a path that does not exist is bad usage (exit 2) before anything runs."""
+    """The course-code area; a path that does not exist or is a FIFO or device is bad usage (exit 2) before anything
+    runs."""
     import functools  # all four only with --code
     import os
 
@@ -58,6 +59,8 @@ def _code_spec(paths: list[str], area_spec):
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"--code {path}: no such file or directory")
+        if not (os.path.isdir(path) or os.path.isfile(path)):  # a FIFO or device: refused, as check-code does
+            raise UsageError(f"--code {path}: not a regular file or folder")
     return area_spec("code", "Course code", functools.partial(code.area, paths))
 
 

@@ -6,6 +6,7 @@ The facts come from checks/verify.py: the target's Python version, its installed
 
 from __future__ import annotations
 
+import shlex
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
 from envcheck.model import FAIL, PASS, SKIP, Outcome, SmokeReport, gib, pip_install
@@ -19,6 +20,9 @@ def _fail(requirement: str, detail: str, fix: str | None) -> Outcome:
     return Outcome(requirement, FAIL, detail, fix)
 
 
+PYTHON_CHOICES = ("3.13", "3.12", "3.11", "3.10", "3.9", "3.14", "3.15")
+
+
 def python_title(spec: str) -> str:
     return f"python {spec}"
 
@@ -30,10 +34,12 @@ def python_rule(spec: str, version: str) -> Outcome:
     title = python_title(spec)
     if SpecifierSet(spec).contains(version, prereleases=True):
         return _pass(title, f"Python {version}")
+    # A version to type in the fix: the newest the profile accepts, TensorFlow 2.21's 3.10-3.13 first.
+    wanted = next((v for v in PYTHON_CHOICES if SpecifierSet(spec).contains(f"{v}.0", prereleases=True)), "<version>")
     return _fail(
         title,
         f"Python {version} is not in {spec}.",
-        f"Create the environment with a Python in {spec}, e.g. `uv venv --python <version> .venv`, "
+        f"Create the environment with a Python in {spec}, e.g. `uv venv --python {wanted} .venv`, "
         "then rerun scripts/setup-venv.sh.",
     )
 
@@ -315,8 +321,12 @@ def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
     detail = f"{'learned' if report.passed else 'failed'} on {report.device or device}"
     if report.passed:
         return _pass(smoke_title(smoke), detail)
+    # smoke-train's own fix knows the cause (a missing package, for the inspected interpreter); else the command
+    # that shows it, pointed at the same interpreter (without --python it would train in envcheck's own one)
+    executable = (report.python or {}).get("executable")
+    target = f" --python {shlex.quote(executable)}" if executable else ""
     return _fail(
         smoke_title(smoke),
         f"Smoke training failed: {report.failure or 'see the smoke-train output'}",
-        f"Run `smoke-train --device {device} --backend {backend}` to see which check fails.",
+        report.fix or f"Run `smoke-train --device {device} --backend {backend}{target}` to see which check fails.",
     )
