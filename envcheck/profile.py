@@ -168,6 +168,8 @@ def parse(text: str, path: str = "<profile>") -> Profile:
         if not os.path.exists(resolved):
             fail("code", "paths", _("[code] paths: {path} does not exist (paths are relative to the profile)").format(
                 path=item))
+        if not (os.path.isdir(resolved) or os.path.isfile(resolved)):  # a FIFO or device: refused, as check-code does
+            fail("code", "paths", _("[code] paths: {path} is not a regular file or folder").format(path=item))
         code.append(resolved)
     if not (python or packages or gpu or data.get("system") or smoke.get("required") or code):
         raise ProfileError(_("{path}: no requirements: add at least one of [python] version, [packages], [gpu], "

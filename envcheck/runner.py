@@ -40,6 +40,9 @@ WINDOWS_CRASHES = {
     0xC0000409: "SIGABRT",  # STATUS_STACK_BUFFER_OVERRUN (fail-fast, what abort paths end in)
 }
 
+# The longest wait the platform's thread locks accept (threading.TIMEOUT_MAX: about 49 days on Windows,
+# 292 years elsewhere), halved for the deadline arithmetic: a longer --timeout (1e300, inf) means no limit.
+LONGEST_WAIT = threading.TIMEOUT_MAX / 2
 INSIDE_DIR = os.path.join(os.path.dirname(__file__), "probes", "inside")
 
 
@@ -139,6 +142,7 @@ def run(
     """
     argv = tuple(str(part) for part in argv)
     started = time.monotonic()
+    timeout = min(timeout, LONGEST_WAIT)
     if not _starting():
         return CommandResult(argv, INTERRUPTED, timeout=timeout)
     process = None
@@ -377,6 +381,21 @@ def stop_all(grace: float = 5.0) -> None:
             pass  # stuck in the kernel (uninterruptible I/O): nothing more a signal can do
 
 
+def kill_all_now() -> None:
+    """Kill every tracked child tree without taking the lock: for the Ctrl-C watchdog, whose main thread
+    may be stuck holding it. A set changing while it is copied is retried; a child already gone is skipped."""
+    for _attempt in range(3):
+        try:
+            running = list(_live)
+            break
+        except RuntimeError:  # "Set changed size during iteration": another thread was adding one
+            continue
+    else:
+        running = []
+    for process in running:
+        kill_tree(process)
+
+
 class TargetResult(NamedTuple):
     """What a target-side script answered: its JSON object, or why there is none."""
 
@@ -438,7 +457,7 @@ class Stream:
         import queue  # only where a child is streamed
 
         self.argv = tuple(str(part) for part in argv)
-        self.timeout = timeout
+        self.timeout = timeout = min(timeout, LONGEST_WAIT)
         self.max_output = max_output
         self.started = time.monotonic()
         self.deadline = self.started + timeout

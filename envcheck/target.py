@@ -156,17 +156,35 @@ def find_executable(spec: str, platform: str = sys.platform, which=None, run=Non
             raise UsageError(_("--python {spec}: no such interpreter on PATH").format(spec=spec))
         return found
     if not os.path.exists(spec):
+        _refuse_broken_link(spec, spec, os.path.dirname(os.path.dirname(spec)))
         raise UsageError(_("--python {spec}: no such file").format(spec=spec))
     if os.path.isdir(spec):
         inside = environment_interpreter(spec, platform)
         if inside is None:
+            for candidate in venv_interpreters(platform):
+                _refuse_broken_link(spec, os.path.join(spec, candidate), spec)
             expected = "Scripts\\python.exe" if platform == "win32" else "bin/python"
             raise UsageError(_("--python {spec}: is a directory and not a virtual environment (no {expected} inside)")
                              .format(spec=spec, expected=expected))
         return inside
     if platform != "win32" and not os.access(spec, os.X_OK):  # Windows has no execute bit to check
         raise UsageError(_("--python {spec}: is not executable").format(spec=spec))
+    if not os.path.isfile(spec):  # a FIFO or device: reading it to look for `#!` would block
+        raise UsageError(_("--python {spec}: not a regular file, so not an interpreter").format(spec=spec))
     return spec
+
+
+def _refuse_broken_link(spec: str, path: str, venv: str) -> None:
+    """UsageError when `path` is a link to an interpreter that is gone: an environment whose base Python was
+    removed or upgraded away (pyenv uninstall, brew upgrade). It is a venv, but one that must be recreated."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return
+    if not os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+        raise UsageError(f"--python {spec}: a broken link to {os.readlink(path)}")
+    raise UsageError(
+        f"--python {spec}: {path} is a broken link to {os.readlink(path)} (the Python this environment was made "
+        f"with is gone); recreate it with: python3 -m venv --clear {venv}, then reinstall its packages"
+    )
 
 
 def version_request(text: str) -> tuple[str, str] | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,8 +60,39 @@ def python_command(spec: str | None, platform: str = sys.platform, environ=None)
         return [spec]
     found = shutil.which(spec)
     if not found:
-        raise Failure(f"no '{spec}' on PATH: install Python 3.10-3.13 first, or pass --python")
+        raise Failure(f"no '{spec}' on PATH: install Python 3.10-3.13 first, or pass --python", 2)
     return [found]
+
+
+def venv_version(venv: str) -> str | None:
+    """The environment's Python as "3.11", from its pyvenv.cfg (`version` from venv, `version_info` from
+    virtualenv and uv); None when the file or the key is missing."""
+    try:
+        with open(os.path.join(venv, "pyvenv.cfg"), encoding="utf-8") as stream:
+            lines = stream.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info") and re.match(r"\d+\.\d+", value.strip()):
+            return ".".join(value.strip().split(".")[:2])
+    return None
+
+
+def check_reuse(venv: str, spec: str, platform: str = sys.platform) -> None:
+    """An existing environment is reused only when it has the Python that --python asks for: a rerun with
+    --python 3.12 over a 3.11 .venv would otherwise quietly keep 3.11."""
+    have = venv_version(venv)
+    command = python_command(spec, platform)
+    try:
+        done = subprocess.run([*command, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return  # not a runnable interpreter: creating an environment with it would say so; reusing does not need it
+    wanted = done.stdout.strip()
+    if have and re.fullmatch(r"\d+\.\d+", wanted) and wanted != have:
+        raise Failure(f"{venv} has Python {have}, not the {wanted} that --python {spec} runs: remove {venv} "
+                      f"and rerun, or give the new environment another folder with --venv DIR", 2)
 
 
 def tensorflow_requirements(mode: str, platform: str = sys.platform) -> list[str]:
@@ -103,6 +135,8 @@ def main(argv: list[str]) -> int:
 
     requirements = tensorflow_requirements(options["mode"], platform) if options["mode"] != "auto" else None
     if os.path.isfile(vpy):
+        if options["python"]:
+            check_reuse(venv, options["python"], platform)
         say(PROGRAM, f"reusing the virtual environment in {venv}")
     else:
         step(*python_command(options["python"], platform), "-m", "venv", venv)

@@ -6,6 +6,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from envcheck import runner
 
 FLOOD = (
@@ -67,3 +69,13 @@ def test_stop_all_kills_running_children_and_starts_no_more(monkeypatch):
     later = runner.run(["sleep", "60"], timeout=120)
     assert later.status == runner.INTERRUPTED and "interrupted" in later.describe()
     assert not runner._live
+
+
+@pytest.mark.parametrize("timeout", [1e300, float("inf")])
+def test_a_timeout_too_large_for_the_platforms_clock_means_no_limit_not_a_crash(timeout):
+    """`--timeout 1e300` (or inf) overflowed the thread waits (OverflowError: exit 3): it is simply no limit."""
+    done = runner.run([sys.executable, "-c", "print('answer')"], timeout=timeout)
+    assert done.status == runner.OK and done.stdout.strip() == "answer"
+    with runner.stream([sys.executable, "-c", "print('line')"], timeout=timeout) as child:
+        assert child.next_line().strip() == "line"
+        assert child.finish().status == runner.OK

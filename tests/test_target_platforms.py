@@ -135,3 +135,17 @@ def test_ldconfig_is_not_run_where_there_is_no_loader_cache():
         platform="linux",
     )
     assert ran[0] == ["ldconfig", "-p"]
+
+
+def test_a_venv_whose_python_is_gone_says_so_not_that_it_is_no_venv(tmp_path):
+    """The Python a venv was made from was removed (pyenv uninstall, brew upgrade): bin/python dangles."""
+    venv = tmp_path / "old-venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /gone/bin\nversion = 3.10.4\n")
+    os.symlink("/gone/bin/python3.10", venv / "bin" / "python")
+    for spec in (str(venv), str(venv / "bin" / "python")):
+        with pytest.raises(UsageError) as raised:
+            target.find_executable(spec, "linux")
+        message = str(raised.value)
+        assert "not a virtual environment" not in message and "no such file" not in message, message
+        assert "broken link to /gone/bin/python3.10" in message and f"python3 -m venv --clear {venv}" in message

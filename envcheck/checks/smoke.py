@@ -179,7 +179,8 @@ def _phase_words(phase: str | None) -> str:
     return _("during '{phase}'").format(phase=phase)
 
 
-# What to do when a check fails for a reason the person can act on (the rest say it in their detail).
+# What to do when a check fails for a reason the person can act on (the rest say it in their detail), the
+# cause first: where several fail, the first here is the one to act on.
 _FIXES = {
     "device": N_("run check-cuda to see why TensorFlow cannot use a GPU here"),
     "activation": N_("train with a differentiable activation: --activation relu (or sigmoid, tanh)"),
@@ -244,7 +245,9 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
             command=pip_install(python.executable, "tensorflow"))
     elif missing == "numpy":
         failure = _("NumPy is not installed for {executable}").format(executable=python.executable)
-        fix = _("install it with: {command}").format(command=pip_install(python.executable, "numpy"))
+        # the tensorflow backend needs both: installing NumPy alone would only move the failure to TensorFlow
+        needed = ("numpy", "tensorflow") if typed["backend"] == "tensorflow" else ("numpy",)
+        fix = _("install it with: {command}").format(command=pip_install(python.executable, *needed))
     elif data.get("error"):
         failure = _("the training child failed {phase}: {problem}").format(
             phase=_phase_words(phase), problem=data["error"])
@@ -252,7 +255,8 @@ def interpret(result: runner.TargetResult, python: TargetPython, options: dict, 
     failed = [c for c in checks if not c.passed]
     if failed and failure is None:
         failure = "; ".join(f"{c.name}: {c.detail}" for c in failed)
-        fix = next((translate(_FIXES[c.name]) for c in failed if c.name in _FIXES), None)
+        names = {c.name for c in failed}  # _FIXES is in order of cause: a step activation is why gradients vanish
+        fix = next((translate(text) for name, text in _FIXES.items() if name in names), None)
     passed = bool(checks) and not failed and failure is None
     return SmokeReport(passed=passed, failure=failure, fix=fix, checks=tuple(checks), timings=timings,
                        details=details, **typed)

@@ -211,6 +211,9 @@ def verify(
     if not isinstance(python, TargetPython):
         python = target.resolve(python)
     entries = read_files(list(files), extras)
+    if files and not entries and profile is None:  # "0 of 0 met", exit 0, would pass a CI that checked nothing
+        raise UsageError(_("{files}: no requirements in it, so nothing to check: list the packages the course "
+                           "needs").format(files=", ".join(files)))
     area_specs = specs(profile) if profile else []
     if entries:
         area_specs.append(

@@ -71,6 +71,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     render.protect(sys.stdout)  # a console that is not UTF-8 escapes what it cannot print, never crashes
     render.protect(sys.stderr)
+    _arm_ctrl_c_watchdog(prog)
     try:
         import importlib  # only once a command runs: --help of envcheck itself needs none
 
@@ -96,6 +97,7 @@ def run_command(name: str, argv: list[str] | None = None, prog: str | None = Non
     except KeyboardInterrupt:
         _stop_children()
         _say(prog, _("interrupted"))
+        _interrupt_said.append(True)
         return exitcodes.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
@@ -149,6 +151,41 @@ def _print_overview() -> None:
 
 def _say(prog: str, message: str) -> None:
     sys.stderr.write(f"{prog}: {message}\n")
+
+
+FORCED_EXIT_AFTER = 10.0  # seconds from Ctrl-C to a forced exit, should envcheck still be running
+_interrupt_said: list = []  # set once "interrupted" is on stderr, so a forced exit does not say it twice
+
+
+def _arm_ctrl_c_watchdog(prog: str) -> None:
+    """Ctrl-C raises KeyboardInterrupt as always, and also starts a timer: if envcheck has not exited
+    FORCED_EXIT_AFTER seconds later (a wait that KeyboardInterrupt could not end), the timer kills every
+    child tree and exits 130 itself. Ctrl-C must never turn into a hang. Main thread only."""
+    import _signal  # the C module behind `signal`, whose import pulls in enum (~3 ms on the fast paths)
+    import threading  # already imported by the interpreter's start-up; no cost
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler:
+        return  # someone embedding envcheck chose their own handling
+
+    def on_ctrl_c(signum, frame):
+        timer = threading.Timer(FORCED_EXIT_AFTER, _forced_exit, args=(prog,))
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+    _signal.signal(_signal.SIGINT, on_ctrl_c)
+
+
+def _forced_exit(prog: str) -> None:
+    """The watchdog's end: no lock the stuck main thread may hold is taken (os.write, not sys.stderr)."""
+    runner = sys.modules.get("envcheck.runner")
+    if runner is not None:
+        runner.kill_all_now()
+    if not _interrupt_said:
+        os.write(2, f"{prog}: interrupted\n".encode())
+    os._exit(exitcodes.INTERRUPTED)
 
 
 def _stop_children() -> None:

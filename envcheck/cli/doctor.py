@@ -50,7 +50,8 @@ def _run(args: argparse.Namespace, live: bool = True):
 
 
 def _code_spec(paths: list[str], area_spec):
-    """The course-code area; a path that does not exist is bad usage (exit 2) before anything runs."""
+    """The course-code area; a path that does not exist or is a FIFO or device is bad usage (exit 2) before anything
+    runs."""
     import functools  # all four only with --code
     import os
 
@@ -60,6 +61,8 @@ def _code_spec(paths: list[str], area_spec):
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(_("--code {path}: no such file or directory").format(path=path))
+        if not (os.path.isdir(path) or os.path.isfile(path)):  # a FIFO or device: refused, as check-code does
+            raise UsageError(_("--code {path}: not a regular file or folder").format(path=path))
     return area_spec("code", N_("Course code"), functools.partial(code.area, paths))
 
 

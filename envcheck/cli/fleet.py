@@ -17,7 +17,7 @@ import argparse
 from envcheck import render
 from envcheck.cli._parser import add_format_option, add_output_option
 from envcheck.errors import UsageError
-from envcheck.i18n import _
+from envcheck.i18n import N_, _
 from envcheck.render.summary import FORMATS
 
 CHECKS = ("check-cuda", "doctor", "smoke-train", "verify")
@@ -25,11 +25,11 @@ CHECKS = ("check-cuda", "doctor", "smoke-train", "verify")
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray", required=True, metavar="ADDRESS",
-                        help="the Ray cluster to connect to, as ray.init takes it: auto, HOST:PORT or ray://HOST:10001")
+                        help=N_("the Ray cluster to connect to, as ray.init takes it: auto, HOST:PORT or ray://HOST:10001"))
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
-                        help="seconds each node's check may take; a slower node is 'no answer' (default: 300)")
+                        help=N_("seconds each node's check may take; a slower node is 'no answer' (default: 300)"))
     parser.add_argument("--save", metavar="DIR",
-                        help="also keep each node's JSON as DIR/<host>.json (summarize DIR reads them)")
+                        help=N_("also keep each node's JSON as DIR/<host>.json (summarize DIR reads them)"))
     add_format_option(parser, FORMATS)
     add_output_option(parser, "the summary")
     parser.add_argument("--check", nargs="...", metavar="CHECK [OPTION ...]",

@@ -13,12 +13,13 @@ import argparse
 
 from envcheck import render
 from envcheck.cli._parser import add_format_option, add_output_option
+from envcheck.i18n import N_
 from envcheck.render.summary import FORMATS
 
 
 def build_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="envcheck JSON files, folders of them, or - for standard input (default: -)")
+                        help=N_("envcheck JSON files, folders of them, or - for standard input (default: -)"))
     add_format_option(parser, FORMATS)
     add_output_option(parser, "the summary")
 

@@ -529,7 +529,10 @@ def tf_findings(facts: CudaFacts, builds: Mapping, drivers: Mapping, explained: 
     tf = facts.tf
     if tf is None:
         return []
-    install = pip_install(facts.python, "tensorflow[and-cuda]" if facts.platform.startswith("linux") else "tensorflow")
+    # the CUDA wheels only where there is NVIDIA hardware to use them (gigabytes otherwise wasted)
+    nvidia = bool(facts.gpu.gpus or facts.gpu.pci_devices or facts.gpu.working_driver)
+    install = pip_install(facts.python, "tensorflow[and-cuda]" if facts.platform.startswith("linux") and nvidia
+                          else "tensorflow")
     if tf.status == NOT_INSTALLED:
         return [Finding("TF_NOT_INSTALLED", ERROR, _("TensorFlow is not installed in {python}.").format(
             python=facts.python), install)]

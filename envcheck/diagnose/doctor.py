@@ -439,10 +439,15 @@ def gpu_area(report) -> Area:
     a CPU machine is a fine place to learn; `envcheck verify` with a GPU profile is where a GPU is required."""
     gpus = report.gpus
     findings = [f for f in report.findings if f.code not in NOT_GPU_OWNED]
+    # What check-cuda names as the reason no GPU is listed (a GPU on the PCI bus that a container or a
+    # missing driver hides, a driver that does not answer): the summary must say that, not "no NVIDIA GPU".
+    cause = next((f for f in findings if f.severity == ERROR), None)
     if not gpus:
         findings = [f._replace(severity=WARNING) if f.severity == ERROR else f for f in findings]
     summary = report.summary or (_("ready") if report.ready else _("not ready"))
-    if not gpus:
+    if not gpus and cause is not None:  # the first sentence, in every language
+        summary = _("{cause}; TensorFlow will use the CPU").format(cause=cause.message.split(". ")[0].rstrip("."))
+    elif not gpus:
         summary = _("no NVIDIA GPU; TensorFlow will use the CPU")
     data = report.to_dict()  # the facts doctor shows are JSON: check-cuda's own JSON view, in part
     facts = {key: data.get(key) for key in ("gpus", "driver", "toolkit", "libraries", "verdict")}

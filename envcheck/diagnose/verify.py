@@ -6,6 +6,7 @@ The facts come from checks/verify.py: the target's Python version, its installed
 
 from __future__ import annotations
 
+import shlex
 from typing import NamedTuple, Optional  # Optional: a runtime alias on Python 3.9
 
 from envcheck.i18n import N_, _
@@ -21,6 +22,9 @@ def _fail(requirement: str, detail: str, fix: str | None) -> Outcome:
     return Outcome(requirement, FAIL, detail, fix)
 
 
+PYTHON_CHOICES = ("3.13", "3.12", "3.11", "3.10", "3.9", "3.14", "3.15")
+
+
 def python_title(spec: str) -> str:
     return f"python {spec}"
 
@@ -32,11 +36,13 @@ def python_rule(spec: str, version: str) -> Outcome:
     title = python_title(spec)
     if SpecifierSet(spec).contains(version, prereleases=True):
         return _pass(title, f"Python {version}")
+    # A version to type in the fix: the newest the profile accepts, TensorFlow 2.21's 3.10-3.13 first.
+    wanted = next((v for v in PYTHON_CHOICES if SpecifierSet(spec).contains(f"{v}.0", prereleases=True)), "<version>")
     return _fail(
         title,
         _("Python {version} is not in {spec}.").format(version=version, spec=spec),
         _("Create the environment with a Python in {spec}, e.g. `{command}`, then rerun {script}.").format(
-            spec=spec, command="uv venv --python <version> .venv", script="scripts/setup-venv.sh"),
+            spec=spec, command=f"uv venv --python {wanted} .venv", script="scripts/setup-venv.sh"),
     )
 
 
@@ -329,9 +335,13 @@ def smoke_rule(smoke: dict, report: SmokeReport) -> Outcome:
     where = report.device or device
     if report.passed:
         return _pass(smoke_title(smoke), _("learned on {device}").format(device=where))
+    # smoke-train's own fix knows the cause (a missing package, for the inspected interpreter); else the command
+    # that shows it, pointed at the same interpreter (without --python it would train in envcheck's own one)
+    executable = (report.python or {}).get("executable")
+    target = f" --python {shlex.quote(executable)}" if executable else ""
     return _fail(
         smoke_title(smoke),
         _("Smoke training failed: {failure}").format(failure=report.failure or _("see the smoke-train output")),
-        _("Run `{command}` to see which check fails.").format(
-            command=f"smoke-train --device {device} --backend {backend}"),
+        report.fix or _("Run `{command}` to see which check fails.").format(
+            command=f"smoke-train --device {device} --backend {backend}{target}"),
     )

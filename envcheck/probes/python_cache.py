@@ -126,14 +126,29 @@ def load(executable: str, fields: list[str], folder: str | None = None) -> dict 
     if folder is None:
         return None
     try:
-        with open(_file(folder, executable), "rb") as stream:
-            parts = os.fsdecode(stream.read()).split("\0")
+        data = _read_regular(_file(folder, executable))
     except (OSError, ValueError):
         return None
+    if data is None:
+        return None
+    parts = os.fsdecode(data).split("\0")
     try:
         return _parse(parts, fields)
     except (IndexError, ValueError):
         return None  # corrupt or written by another format: a miss
+
+
+def _read_regular(path: str, limit: int = 16 * 1024 * 1024) -> bytes | None:
+    """The file's bytes, or None when it is not a regular file or is larger than `limit`: a FIFO where the entry
+    was would block the open, a link to /dev/zero would never end (O_NONBLOCK: the open of a FIFO returns)."""
+    import stat  # only on a cache read
+
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # no O_NONBLOCK on Windows: no FIFOs
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return stream.read(limit + 1)
 
 
 def _parse(parts: list[str], fields: list[str]) -> dict | None:

@@ -24,6 +24,7 @@ SAMPLES = {
     "device": "gpu",
     "backend": "tensorflow",
     "report.backend or 'tensorflow'": "numpy",
+    "target": " --python /usr/bin/python3",
 }
 
 
@@ -119,7 +120,7 @@ def parse(command: str):
 
 def test_the_scan_finds_the_fixes_it_is_meant_to_check():
     commands = {command for _, command in fix_commands()}
-    assert "smoke-train --device {device} --backend {backend}" in commands
+    assert "smoke-train --device {device} --backend {backend}{target}" in commands
     assert "check-cuda" in commands
 
 

@@ -128,6 +128,10 @@ CASES = {
         ("verify", "--profile", "{p}/numpy-gpu.toml"), 2, 'needs backend = "tensorflow"'
     ),
     "verify --profile missing": Case(("verify", "--profile", "{p}/missing.toml"), 2, "no such file"),
+    "verify --requirements empty": Case(("verify", "--requirements", "{p}/empty.txt"), 2, "no requirements"),
+    "verify --requirements with only comments and options": Case(
+        ("verify", "-r", "{p}/options-only.txt"), 2, "{p}/options-only.txt: no requirements"
+    ),
     "verify without --profile": Case(("verify",), 2, "give --profile FILE, --requirements FILE, or both"),
     "verify --requirements /dev/zero": Case(
         ("verify", "--requirements", "/dev/zero"),
@@ -135,6 +139,10 @@ CASES = {
         "--requirements /dev/zero: not a regular file (a character device)",
     ),
     "verify --requirements a FIFO": Case(("verify", "--requirements", "{p}/fifo"), 2, "not a regular file (a FIFO)"),
+    "doctor --code a FIFO": Case(("doctor", "--code", "{p}/fifo"), 2, "--code {p}/fifo: not a regular file or folder"),
+    "verify --profile with [code] naming a FIFO": Case(
+        ("verify", "--profile", "{p}/code-fifo.toml"), 2, "[code] paths: fifo is not a regular file or folder"
+    ),
     "report --from /dev/zero": Case(
         ("report", "--from", "/dev/zero"), 2, "--from /dev/zero: not a regular file (a character device)"
     ),
@@ -220,6 +228,9 @@ def place(tmp_path_factory) -> Path:
     (p / "comments.toml").write_text("# a profile someone meant to fill in\n[profile]\nname = 'todo'\n")
     (p / "binary.toml").write_bytes(b"\xff\xfe[\x00p\x00]\x00")
     (p / "numpy-gpu.toml").write_text('[smoke]\nrequired = true\ndevice = "gpu"\nbackend = "numpy"\n')
+    (p / "empty.txt").write_text("")
+    (p / "options-only.txt").write_text("# the course's packages, to be listed\n--index-url https://pypi.org/simple\n")
+    (p / "code-fifo.toml").write_text('[code]\npaths = ["fifo"]\n')
     (p / "notjson.json").write_text("{not json")
     (p / "other.json").write_text('{"schema": "envcheck.doctor/1"}')
     for name, stream in (("flood-out", ""), ("flood-err", " >&2")):

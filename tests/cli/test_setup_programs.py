@@ -163,8 +163,25 @@ def test_venv_paths_and_activation_per_platform(platform, venv_dir, python, hint
 def test_python_for_the_environment_per_platform(tmp_path):
     assert setup_venv.python_command("3.12", "win32") == ["py", "-3.12"]
     assert setup_venv.python_command(sys.executable, "linux") == [sys.executable]
-    with pytest.raises(common.Failure, match="no 'python3.99' on PATH"):
+    with pytest.raises(common.Failure, match="no 'python3.99' on PATH") as raised:
         setup_venv.python_command("3.99", "darwin")
+    assert raised.value.code == 2  # an interpreter the user named that is not there: bad usage
+
+
+def test_an_existing_venv_of_another_python_than_asked_for_is_not_silently_reused(tmp_path, monkeypatch, capsys):
+    venv.EnvBuilder(with_pip=False).create(tmp_path / ".venv")  # this Python's version
+    other = tmp_path / "python-other"
+    other.write_text("#!/bin/sh\necho 2.7\n")  # answers the version question as another Python would
+    other.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    status = common.main_wrapper("setup-venv", setup_venv.main, ["--cpu", "--dry-run", "--python", str(other)])
+    err = capsys.readouterr().err
+    mine = "%d.%d" % sys.version_info[:2]
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert f".venv has Python {mine}, not the 2.7 that --python {other} runs" in err and "--venv" in err
+    # the same Python as the environment's: reused, as a rerun should be
+    assert setup_venv.main(["--cpu", "--dry-run", "--python", sys.executable]) == 0
+    assert "reusing the virtual environment in .venv" in capsys.readouterr().err
 
 
 # --- precourse-check and ci-validate find the project's .venv without activation -----------------------

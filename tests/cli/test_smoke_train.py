@@ -92,6 +92,8 @@ def test_step_activation_cannot_be_trained_and_says_why():
     assert "FAIL" in activation and "derivative is 0" in activation and "backpropagation" in activation
     assert lines[-1].startswith("result") and "FAIL" in lines[-1] and "activation" in lines[-1]
     assert lines[-2].startswith("fix") and "--activation relu" in lines[-2]
+    # the step function is the cause (gradient flow fails because of it): its fix, not the one for deep networks
+    assert "differentiable activation" in lines[-2] and "deep networks" not in lines[-2], lines[-2]
 
 
 def test_device_gpu_on_a_cpu_machine_fails_instead_of_training_on_the_cpu():
@@ -170,6 +172,15 @@ def test_numpy_backend_without_numpy_names_the_install_command(bare_venv):
     assert result.returncode == 1
     assert data["failure"].startswith("NumPy is not installed for ")
     assert data["fix"].endswith("-m pip install numpy")
+
+
+def test_neither_numpy_nor_tensorflow_installed_gets_one_fix_that_brings_both(bare_venv):
+    """Installing only NumPy would fail the next run on TensorFlow: the fix installs what the backend needs."""
+    venv, _ = bare_venv
+    result, data = _json("--python", str(venv))
+    assert result.returncode == 1
+    assert data["failure"].startswith("NumPy is not installed for ")
+    assert data["fix"].endswith("-m pip install numpy tensorflow"), data["fix"]
 
 
 def test_tensorflow_that_fails_to_import_names_the_error(tmp_path):

@@ -181,6 +181,17 @@ def test_tensorflow_not_installed():
     assert codes(found) == ["TF_NOT_INSTALLED"] and "tensorflow[and-cuda]" in found[0].fix
 
 
+def test_tensorflow_not_installed_on_a_machine_without_nvidia_hardware_gets_the_plain_build():
+    """tensorflow[and-cuda] brings gigabytes of CUDA wheels that a machine without an NVIDIA GPU cannot use."""
+    found = run(facts(gpu=NO_GPU, tf_facts=tfp.TfFacts(tfp.NOT_INSTALLED, "TensorFlow is not installed")))
+    tf_missing = next(f for f in found if f.code == "TF_NOT_INSTALLED")
+    assert tf_missing.fix == "/venv/bin/python -m pip install tensorflow"
+    pci = (gpu_probe.PciDevice("0000:01:00.0", "0x2684", "0x030000", None),)  # a GPU waiting for its driver
+    found = run(facts(gpu=NO_GPU._replace(pci_devices=pci),
+                      tf_facts=tfp.TfFacts(tfp.NOT_INSTALLED, "TensorFlow is not installed")))
+    assert "tensorflow[and-cuda]" in next(f for f in found if f.code == "TF_NOT_INSTALLED").fix
+
+
 def test_import_killed_by_sigill_points_at_avx():  # [8]
     crashed = tfp.TfFacts(
         tfp.CRASHED, "python crashed (SIGILL: illegal instruction, often a CPU without AVX)", "SIGILL"

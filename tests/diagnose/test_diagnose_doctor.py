@@ -83,3 +83,34 @@ def test_smoke_failure_carries_smoke_trains_own_fix():
         "passed": False, "backend": "tensorflow", "device": "CPU:0", "task": "xor",
         "failure": "gradients are NaN", "fix": "pin tensorflow==2.21.0", "checks": []}))
     assert area.findings[0].message.endswith("gradients are NaN") and area.findings[0].fix == "pin tensorflow==2.21.0"
+
+
+def _cuda_report_for(gpu_facts, container=None) -> CudaReport:
+    """check-cuda's report for these GPU facts, its findings and verdict from check-cuda's own rules."""
+    from envcheck.diagnose import cuda
+
+    facts = cuda.CudaFacts(gpu=gpu_facts, tf=None, python="/venv/bin/python", python_version=(3, 12, 3),
+                           container=container)
+    found = cuda.diagnose(facts, {}, {})
+    ready = cuda.ready(facts, found)
+    return _cuda_report((), ready, cuda.headline(facts, found, ready), found)
+
+
+def test_a_gpu_hidden_by_a_container_or_a_missing_driver_is_not_called_no_gpu():
+    """A GPU on the PCI bus that CUDA cannot reach: doctor names check-cuda's cause, not "no NVIDIA GPU"."""
+    from envcheck.probes import gpu as gpu_probe
+
+    pci = (gpu_probe.PciDevice("0000:00:06.0", "0x2335", "0x030200", None),)
+    missing = (gpu_probe.SourceFailure(gpu_probe.SMI_CSV, "not-found", "nvidia-smi was not found"),)
+    hidden = gpu_probe.GpuFacts(None, pci_devices=pci, failures=missing)
+    cases = ((_cuda_report_for(hidden, container="docker"), "CONTAINER_NO_GPU_ACCESS",
+              "docker container without GPU access"),
+             (_cuda_report_for(hidden), "GPU_NO_DRIVER", "on the PCI bus but no working NVIDIA driver"))
+    for report, code, words in cases:
+        area = rules.gpu_area(report)
+        assert [f.code for f in area.findings] == [code]
+        assert "no NVIDIA GPU" not in area.summary and words in area.summary, area.summary
+        assert "0000:00:06.0" in area.summary
+    nothing = rules.gpu_area(_cuda_report_for(gpu_probe.GpuFacts(None, failures=missing)))
+    assert nothing.summary == "no NVIDIA GPU; TensorFlow will use the CPU"
+    assert [f.code for f in nothing.findings] == ["NO_GPU"]

@@ -109,3 +109,28 @@ def test_constraints_apply_only_to_what_the_requirements_need():
     assert (
         rules.constraint_rule(Requirement("nvidia-cudnn-cu12<9"), INSTALLED, LINUX_311, needed, "py").status == "skip"
     )
+
+
+def test_a_python_outside_the_profile_gets_a_create_command_with_a_real_version():
+    """The fix is a command to type: a version the profile accepts, not a `<version>` placeholder."""
+    for spec, version in ((">=3.12", "3.13"), (">=3.10,<3.12", "3.11"), ("==3.9.*", "3.9")):
+        outcome = rules.python_rule(spec, "3.8.10")
+        assert not outcome.passed and "<" not in outcome.fix.split("`")[1], outcome.fix
+        assert f"uv venv --python {version} .venv" in outcome.fix
+
+
+def _failed_smoke(fix):
+    from envcheck.model import SmokeReport
+
+    return SmokeReport(passed=False, failure="NumPy is not installed for /c/venv/bin/python", fix=fix,
+                       backend="tensorflow", task="xor", activation="relu", device_requested="cpu", device=None,
+                       python={"executable": "/c/venv/bin/python"}, versions={}, checks=(), timings={})
+
+
+def test_a_failed_smoke_training_gets_smoke_trains_own_fix_for_the_inspected_python():
+    """The fix must act on the --python environment, not on the one envcheck runs in."""
+    install = "install it with: /c/venv/bin/python -m pip install numpy tensorflow"
+    outcome = rules.smoke_rule({"device": "cpu"}, _failed_smoke(install))
+    assert not outcome.passed and outcome.fix == install
+    outcome = rules.smoke_rule({"device": "cpu"}, _failed_smoke(None))
+    assert "smoke-train --device cpu --backend tensorflow --python /c/venv/bin/python" in outcome.fix, outcome.fix

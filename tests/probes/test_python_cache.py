@@ -325,3 +325,31 @@ def test_version_requests_are_read_without_re_exactly_as_the_pattern_reads_them(
     match = re.fullmatch(target._VERSION_REQUEST, text)
     expected = (match.group(1), match.group(2) or "") if match else None
     assert target.version_request(text) == expected
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_a_cache_entry_that_is_not_a_regular_file_is_a_miss_not_a_hang(cache, asked, venv, kind):
+    """A FIFO nobody writes to (open blocks) or a link to /dev/zero (read never ends) where the entry was."""
+    import threading
+
+    good = target.resolve(str(venv))
+    (entry,) = (cache / python_cache.FOLDER).iterdir()
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(target.resolve(str(venv))), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert answers and answers[0].path == good.path, "resolving hung on the cache entry"
+    assert len(asked) == 2
+
+
+def test_python_naming_an_executable_fifo_is_bad_input_not_a_hang(tmp_path):
+    fifo = tmp_path / "python"
+    os.mkfifo(fifo)
+    fifo.chmod(0o755)
+    result = run_cli("count-packages", "--python", str(fifo), timeout=60)
+    assert result.returncode == 2 and "not a regular file" in result.stderr, result.stderr
