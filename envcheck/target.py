@@ -180,10 +180,11 @@ def _refuse_broken_link(spec: str, path: str, venv: str) -> None:
     if not os.path.islink(path) or os.path.exists(path):
         return
     if not os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
-        raise UsageError(f"--python {spec}: a broken link to {os.readlink(path)}")
+        raise UsageError(_("--python {spec}: a broken link to {target}").format(spec=spec, target=os.readlink(path)))
     raise UsageError(
-        f"--python {spec}: {path} is a broken link to {os.readlink(path)} (the Python this environment was made "
-        f"with is gone); recreate it with: python3 -m venv --clear {venv}, then reinstall its packages"
+        _("--python {spec}: {path} is a broken link to {target} (the Python this environment was made with is "
+          "gone); recreate it with: {command}, then reinstall its packages").format(
+            spec=spec, path=path, target=os.readlink(path), command=f"python3 -m venv --clear {venv}")
     )
 
 

@@ -23,15 +23,17 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from envcheck import runner
+from envcheck.i18n import N_, _
+from envcheck.i18n import gettext as translate
 
 SCRIPT = "tf_stages.py"
 STAGES = ("import", "gpu", "train")
 MARKER = "envcheck-stage-done"  # written to stderr by the child after each stage's line
 # What the child was doing when it died, for people; smoke-train's phase names for the training check.
 STAGE_WORDS = {
-    "import": "while importing TensorFlow",
-    "gpu": "while listing GPUs (tf.config.list_physical_devices)",
-    "train": "while training the smoke network",
+    "import": N_("while importing TensorFlow"),
+    "gpu": N_("while listing GPUs (tf.config.list_physical_devices)"),
+    "train": N_("while training the smoke network"),
 }
 PHASES = {"import": "import tensorflow", "gpu": "list GPUs", "train": "train"}
 IMPORT_TIMEOUT = 90.0  # import and GPU listing, as check-cuda's --tf-timeout
@@ -62,13 +64,15 @@ class StageResult(NamedTuple):
         if self.answer is not None:
             return None
         if self.error is not None:
-            return f"{self.error}, raised {STAGE_WORDS[self.stage]}"
-        where = STAGE_WORDS.get(self.died_in or self.stage, "")
-        what = self.command.describe() if self.command is not None else "the child gave no answer"
+            return _("{error}, raised {where}").format(error=self.error, where=translate(STAGE_WORDS[self.stage]))
+        stage = self.died_in or self.stage
+        where = translate(STAGE_WORDS[stage]) if stage in STAGE_WORDS else ""
+        what = self.command.describe() if self.command is not None else _("the child gave no answer")
         if self.command is not None and self.command.status == runner.TIMED_OUT:
-            what = f"TensorFlow's child did not finish within {self.limit:g} s and was stopped"
+            what = _("TensorFlow's child did not finish within {seconds} s and was stopped").format(
+                seconds=f"{self.limit:g}")
         elif self.command is not None and self.command.status == runner.OK:
-            what = f"{os.path.basename(self.command.argv[0])} ended without answering"
+            what = _("{name} ended without answering").format(name=os.path.basename(self.command.argv[0]))
         return f"{what} {where}".strip()
 
 
@@ -108,8 +112,8 @@ class SharedChild:
                 self._attempt(["import", *left], retried=True)
         finally:  # whatever happened above, no area waits forever
             for stage in STAGES:
-                self._set(StageResult(stage, None, error="not asked for" if stage not in self.stages
-                                      else "envcheck stopped reading TensorFlow's child"))
+                self._set(StageResult(stage, None, error=_("not asked for") if stage not in self.stages
+                                      else _("envcheck stopped reading TensorFlow's child")))
 
     def _attempt(self, stages, retried: bool) -> StageResult | None:
         """One child for `stages` (import first); the failure of the stage it died in, or None."""
