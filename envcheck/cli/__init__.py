@@ -162,20 +162,22 @@ def _arm_ctrl_c_watchdog(prog: str) -> None:
     FORCED_EXIT_AFTER seconds later (a wait that KeyboardInterrupt could not end), the timer kills every
     child tree and exits 130 itself. Ctrl-C must never turn into a hang. Main thread only."""
     import _signal  # the C module behind `signal`, whose import pulls in enum (~3 ms on the fast paths)
-    import threading  # already imported by the interpreter's start-up; no cost
 
-    if threading.current_thread() is not threading.main_thread():
-        return
     if _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler:
         return  # someone embedding envcheck chose their own handling
 
     def on_ctrl_c(signum, frame):
+        import threading  # only once Ctrl-C came: ~0.5 ms the fast paths do not otherwise pay
+
         timer = threading.Timer(FORCED_EXIT_AFTER, _forced_exit, args=(prog,))
         timer.daemon = True
         timer.start()
         raise KeyboardInterrupt
 
-    _signal.signal(_signal.SIGINT, on_ctrl_c)
+    try:
+        _signal.signal(_signal.SIGINT, on_ctrl_c)
+    except ValueError:  # not the main thread: only the main thread may handle signals
+        pass
 
 
 def _forced_exit(prog: str) -> None:
