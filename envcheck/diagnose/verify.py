@@ -138,6 +138,13 @@ def marker_holds(marker, environment: dict) -> bool:
     return marker is None or marker.evaluate({**environment, "extra": ""})
 
 
+def _marker_skip(title: str, requirement, environment: dict, source: str | None) -> Outcome:
+    """SKIP for a line whose marker is false for the target, saying the marker and the facts it read."""
+    why = _("marker false here: {marker} ({facts})").format(
+        marker=requirement.marker, facts=_marker_facts(requirement.marker, environment))
+    return Outcome(title, SKIP, why, source=source)
+
+
 def _marker_facts(marker, environment: dict) -> str:
     """The target's values of the variables `marker` tests: "sys_platform linux, python_version 3.11"."""
     text = str(marker)
@@ -158,13 +165,7 @@ def requirement_rule(
 
     title = text or str(requirement)
     if not marker_holds(requirement.marker, environment):
-        return Outcome(
-            title,
-            SKIP,
-            _("marker false here: {marker} ({facts})").format(
-                marker=requirement.marker, facts=_marker_facts(requirement.marker, environment)),
-            source=source,
-        )
+        return _marker_skip(title, requirement, environment, source)
     found = closure(requirement, installed, environment)
     fix = pip_install(executable, _without_marker(requirement))
     top = installed.get(canonicalize_name(requirement.name))
@@ -215,13 +216,7 @@ def constraint_rule(
 
     title = text or str(requirement)
     if not marker_holds(requirement.marker, environment):
-        return Outcome(
-            title,
-            SKIP,
-            _("marker false here: {marker} ({facts})").format(
-                marker=requirement.marker, facts=_marker_facts(requirement.marker, environment)),
-            source=source,
-        )
+        return _marker_skip(title, requirement, environment, source)
     dist = installed.get(canonicalize_name(requirement.name))
     if dist is None or dist.name not in needed:
         return Outcome(title, SKIP, _("a constraint, and no requirement here needs {name}").format(
