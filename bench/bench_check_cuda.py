@@ -14,28 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import timed  # bench/ is sys.path[0] when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = ROOT / "tests" / "fixtures" / "hosts" / "h200-driver580-cuda13"
-
-
-def timed(argv, env) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child and its children): CPU time is what a shared,
-    loaded machine distorts least."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def interleaved(commands: dict[str, list[str]], runs: int, env, extra_env=None) -> dict[str, tuple[float, float]]:
